@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# Vigil's one setup path. Installs the Debian packages the project needs (only
+# the missing ones; sudo only when not root), configures and builds with CMake.
+#
+#   ./dev.sh run [-- vigild args]   set up, build (Release) and run vigild
+#   ./dev.sh test                   set up and run the whole test suite:
+#                                   format check, Release tests, ASan+UBSan
+#                                   tests, bounded libFuzzer runs
+#   ./dev.sh deps                   install packages only
+#   ./dev.sh build [release|debug|asan|fuzz]
+#   ./dev.sh bench                  build and run the Google Benchmarks
+#   ./dev.sh format                 apply clang-format to the tree
+#   ./dev.sh tidy                   run clang-tidy over the project sources
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+cd "$ROOT"
+JOBS=${JOBS:-$(nproc)}
+FUZZ_SECONDS=${VIGIL_FUZZ_SECONDS:-30}
+
+# Build and test dependencies, all from Debian 12.
+PACKAGES=(
+  build-essential g++ cmake ninja-build pkg-config git
+  libboost1.81-dev libldns-dev libssl-dev prometheus-cpp-dev libcli11-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  clang libclang-rt-14-dev clang-format clang-tidy
+)
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+deps() {
+  local missing=()
+  for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if [ ${#missing[@]} -eq 0 ]; then
+    log "all ${#PACKAGES[@]} packages present"
+    return
+  fi
+  log "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  # Refresh the package lists when they are missing or the install fails on them.
+  if ! compgen -G "/var/lib/apt/lists/*_Packages" >/dev/null; then as_root apt-get update -qq; fi
+  if ! as_root apt-get install -y -qq --no-install-recommends "${missing[@]}"; then
+    as_root apt-get update -qq
+    as_root apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  fi
+}
+
+build() {
+  local kind=${1:-release} dir args=()
+  case "$kind" in
+    release) dir=build/release; args=(-DCMAKE_BUILD_TYPE=Release) ;;
+    debug)   dir=build/debug;   args=(-DCMAKE_BUILD_TYPE=Debug) ;;
+    asan)    dir=build/asan;    args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DVIGIL_SANITIZE=ON -DVIGIL_BUILD_BENCH=OFF) ;;
+    fuzz)    dir=build/fuzz;    args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DVIGIL_FUZZ=ON
+                                      -DCMAKE_CXX_COMPILER=clang++ -DVIGIL_FUZZ_SECONDS="$FUZZ_SECONDS") ;;
+    *) echo "unknown build kind: $kind" >&2; exit 2 ;;
+  esac
+  log "building $kind in $dir"
+  cmake -S . -B "$dir" -G Ninja "${args[@]}" >/dev/null
+  cmake --build "$dir" -j "$JOBS"
+}
+
+format_check() {
+  log "checking formatting (clang-format)"
+  git ls-files -z '*.cc' '*.h' | xargs -0 -r clang-format --dry-run --Werror
+}
+
+run_ctest() {
+  local dir=$1; shift
+  log "ctest in $dir $*"
+  ctest --test-dir "$dir" --output-on-failure -j "$JOBS" "$@"
+}
+
+cmd=${1:-}
+[ $# -gt 0 ] && shift
+case "$cmd" in
+  deps) deps ;;
+  build) deps; build "${1:-release}" ;;
+  run)
+    deps; build release
+    [ "${1:-}" = "--" ] && shift
+    log "starting vigild $*"
+    exec build/release/server/vigild "$@"
+    ;;
+  test)
+    deps
+    format_check
+    build release
+    run_ctest build/release
+    build asan
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+      run_ctest build/asan
+    build fuzz
+    run_ctest build/fuzz -L fuzz
+    log "all test stages passed"
+    ;;
+  bench)
+    deps; build release
+    for b in build/release/bench/*_bench; do [ -x "$b" ] && "$b" "$@"; done
+    ;;
+  format)
+    git ls-files -z '*.cc' '*.h' | xargs -0 -r clang-format -i
+    ;;
+  tidy)
+    deps; build release
+    git ls-files -z '*.cc' | xargs -0 -r -n 8 -P "$JOBS" clang-tidy -p build/release --quiet
+    ;;
+  *)
+    sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+    exit 2
+    ;;
+esac
