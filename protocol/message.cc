@@ -65,6 +65,9 @@ Message Message::from_view(const MessageView& view) {
       pos = r.pos();
     }
   }
+  m.answer.reserve(view.count(Section::kAnswer));
+  m.authority.reserve(view.count(Section::kAuthority));
+  m.additional.reserve(view.count(Section::kAdditional));
   auto cursor = view.records();
   RecordRef ref;
   while (cursor.next(ref)) {

@@ -92,8 +92,9 @@ bool MessageBuilder::matches_at(std::size_t offset, std::span<const std::uint8_t
 Error MessageBuilder::write_name(const Name& name, bool compress) {
   std::span<const std::uint8_t> wire = name.wire();
   // Label start offsets and the hash of each suffix.
-  std::array<std::uint8_t, kMaxLabels + 1> offsets{};
-  std::array<std::uint32_t, kMaxLabels + 1> hashes{};
+  // Only the first n entries are written and read.
+  std::array<std::uint8_t, kMaxLabels + 1> offsets;  // NOLINT(cppcoreguidelines-pro-type-member-init)
+  std::array<std::uint32_t, kMaxLabels + 1> hashes;  // NOLINT(cppcoreguidelines-pro-type-member-init)
   std::size_t n = 0;
   for (std::size_t pos = 0; wire[pos] != 0; pos += 1U + wire[pos])
     offsets[n++] = static_cast<std::uint8_t>(pos);

@@ -108,7 +108,7 @@ class MessageBuilder {
   EdnsOut edns_;
   std::size_t padding_block_ = 0;
   std::size_t target_count_ = 0;
-  std::array<Target, kMaxCompressionTargets> targets_{};
+  std::array<Target, kMaxCompressionTargets> targets_;  // first target_count_ in use
 };
 
 }  // namespace vigil::dns

@@ -21,8 +21,8 @@ Error MessageView::parse(std::span<const std::uint8_t> wire) {
   WireReader r(wire, kHeaderSize);
   for (std::size_t i = 0; i < counts_[0]; ++i) {
     std::size_t name_pos = r.pos();
-    Name name;
-    if (Error e = r.read_name(name); e != Error::kOk) return e;
+    std::size_t name_length = 0;
+    if (Error e = r.check_name(wire_.size(), true, name_length); e != Error::kOk) return e;
     std::uint16_t type = 0;
     std::uint16_t cls = 0;
     if (!r.read_u16(type) || !r.read_u16(cls)) return Error::kTruncated;
@@ -45,8 +45,8 @@ Error MessageView::parse(std::span<const std::uint8_t> wire) {
 Error MessageView::parse_records(Section section, std::size_t& pos) {
   WireReader r(wire_, pos);
   for (std::size_t i = 0; i < counts_[static_cast<std::size_t>(section)]; ++i) {
-    Name owner;
-    if (Error e = r.read_name(owner); e != Error::kOk) return e;
+    std::size_t owner_length = 0;
+    if (Error e = r.check_name(wire_.size(), true, owner_length); e != Error::kOk) return e;
     std::uint16_t type = 0;
     std::uint16_t cls = 0;
     std::uint32_t ttl = 0;
@@ -59,7 +59,7 @@ Error MessageView::parse_records(Section section, std::size_t& pos) {
     if (rtype == RRType::OPT) {
       if (section != Section::kAdditional) return Error::kOptNotInAdditional;
       if (has_edns_) return Error::kMultipleOpt;
-      if (!owner.is_root()) return Error::kBadOptOwner;
+      if (owner_length != 1) return Error::kBadOptOwner;
       auto rdata = wire_.subspan(r.pos(), rdlength);
       if (Error e = for_each_edns_option(rdata, [](std::uint16_t, auto) {}); e != Error::kOk) return e;
       has_edns_ = true;

@@ -3,8 +3,8 @@
 #include <vector>
 
 #include <gtest/gtest.h>
-#include <ldns/ldns.h>
 
+#include "protocol/ldns_include.h"
 #include "protocol/message.h"
 #include "tests/support/corpus.h"
 

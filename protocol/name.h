@@ -9,6 +9,7 @@
 #include <compare>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <span>
 #include <string>
@@ -23,6 +24,15 @@ class Name {
  public:
   // The root name ".".
   Name() { data_[0] = 0; }
+  // Copies only the octets in use (a Name is 256 octets, most names < 32).
+  Name(const Name& other) noexcept : length_(other.length_) {
+    std::memcpy(data_.data(), other.data_.data(), length_);
+  }
+  Name& operator=(const Name& other) noexcept {
+    length_ = other.length_;
+    std::memmove(data_.data(), other.data_.data(), length_);
+    return *this;
+  }
 
   // Parses presentation format: labels separated by dots, "\X" escapes any
   // character, "\DDD" a decimal octet. A name without a trailing dot is
@@ -79,8 +89,9 @@ class Name {
 
  private:
   // Appends raw wire labels (without root) and the root label; no checks.
+  // Only the first length_ octets of data_ are meaningful (and initialised).
   std::uint8_t length_ = 1;
-  std::array<std::uint8_t, kMaxNameLength> data_{};
+  std::array<std::uint8_t, kMaxNameLength> data_;
 
   friend class NameBuilder;
 };

@@ -3,8 +3,7 @@
 #include <cstdio>
 #include <memory>
 
-#include <ldns/ldns.h>
-
+#include "protocol/ldns_include.h"
 #include "protocol/message_view.h"
 #include "protocol/rdata.h"
 #include "protocol/wire_reader.h"

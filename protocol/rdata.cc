@@ -69,11 +69,19 @@ const Descriptor kDescriptors[] = {
     {RRType::CAA, false, {K::kU8, K::kCaaTag, K::kString}},
 };
 
+// Direct lookup by type value; every described type is below 512.
+constexpr std::size_t kTableSize = 512;
+
+std::array<const Descriptor*, kTableSize> make_table() {
+  std::array<const Descriptor*, kTableSize> table{};
+  for (const auto& d : kDescriptors) table[static_cast<std::size_t>(d.type)] = &d;
+  return table;
+}
+
 const Descriptor* find(RRType type) {
-  for (const auto& d : kDescriptors) {
-    if (d.type == type) return &d;
-  }
-  return nullptr;
+  static const std::array<const Descriptor*, kTableSize> table = make_table();
+  auto i = static_cast<std::size_t>(type);
+  return i < kTableSize ? table[i] : nullptr;
 }
 
 // RFC 4034 §4.1.2: windows in increasing order, each 1..32 octets.
@@ -169,6 +177,13 @@ Error read_field(FieldKind kind, WireReader& r, std::size_t end, bool allow_poin
     case K::kIPv6: e = take(16); break;
     case K::kCompressibleName:
     case K::kName: {
+      if (!v.wants_names()) {
+        std::size_t len = 0;
+        e = r.check_name(end, allow_pointers, len);
+        if (e != Error::kOk) return e == Error::kTruncated ? Error::kBadRdata : e;
+        v.name_length(kind, len);
+        return Error::kOk;
+      }
       Name n;
       e = r.read_name(n, end, allow_pointers);
       if (e != Error::kOk) return e == Error::kTruncated ? Error::kBadRdata : e;
@@ -225,17 +240,14 @@ class AppendVisitor final : public RdataVisitor {
   std::vector<std::uint8_t>& out_;
 };
 
-class NullVisitor final : public RdataVisitor {
- public:
-  void raw(FieldKind, std::span<const std::uint8_t>) override {}
-  void name(FieldKind, const Name&) override {}
-};
-
-// Stored RDATA length check: decompression can make RDATA grow.
+// Validation only: adds up the uncompressed RDATA length (decompression can
+// make RDATA grow past 65535 octets).
 class LengthVisitor final : public RdataVisitor {
  public:
   void raw(FieldKind, std::span<const std::uint8_t> b) override { total += b.size(); }
   void name(FieldKind, const Name& n) override { total += n.wire_length(); }
+  bool wants_names() const override { return false; }
+  void name_length(FieldKind, std::size_t len) override { total += len; }
   std::size_t total = 0;
 };
 
@@ -502,7 +514,7 @@ Error validate_rdata(std::span<const std::uint8_t> message, std::size_t pos, std
 Error validate_stored_rdata(RRType type, std::span<const std::uint8_t> rdata) {
   if (rdata.size() > 0xFFFF) return Error::kRdataTooLong;
   WireReader r(rdata);
-  NullVisitor v;
+  LengthVisitor v;
   return visit_rdata(type, r, static_cast<std::uint16_t>(rdata.size()), false, v);
 }
 

@@ -51,6 +51,10 @@ class RdataVisitor {
   virtual ~RdataVisitor() = default;
   virtual void raw(FieldKind kind, std::span<const std::uint8_t> bytes) = 0;
   virtual void name(FieldKind kind, const Name& name) = 0;
+  // Visitors that only validate return false here: names are then checked
+  // without being copied, and only their length is reported.
+  virtual bool wants_names() const { return true; }
+  virtual void name_length(FieldKind /*kind*/, std::size_t /*wire_length*/) {}
 };
 
 // Whether the type has a known layout (else it is opaque).

@@ -37,9 +37,9 @@ bool WireReader::skip(std::size_t n) {
   return true;
 }
 
-Error WireReader::read_name(Name& out, std::size_t limit, bool allow_pointers) {
+template <class OnLabel>
+Error WireReader::walk_name(std::size_t limit, bool allow_pointers, OnLabel&& on_label) {
   if (limit > msg_.size()) limit = msg_.size();
-  NameBuilder builder;
   std::size_t pos = pos_;
   std::size_t end = 0;                 // where the in-place octets end (set at the first pointer)
   std::size_t region_end = limit;      // reads before the first jump stay within the limit
@@ -55,7 +55,7 @@ Error WireReader::read_name(Name& out, std::size_t limit, bool allow_pointers) {
     switch (len & 0xC0) {
       case 0x00: {
         if (pos + 1 + len > region_end) return Error::kTruncated;
-        if (Error e = builder.append_label(msg_.subspan(pos + 1, len)); e != Error::kOk) return e;
+        if (Error e = on_label(msg_.subspan(pos + 1, len)); e != Error::kOk) return e;
         pos += 1U + len;
         break;
       }
@@ -77,9 +77,27 @@ Error WireReader::read_name(Name& out, std::size_t limit, bool allow_pointers) {
       default: return Error::kBadLabelType;
     }
   }
-  out = builder.finish();
   pos_ = end;
   return Error::kOk;
+}
+
+Error WireReader::read_name(Name& out, std::size_t limit, bool allow_pointers) {
+  NameBuilder builder;
+  Error e = walk_name(limit, allow_pointers, [&builder](std::span<const std::uint8_t> label) {
+    return builder.append_label(label);
+  });
+  if (e == Error::kOk) out = builder.finish();
+  return e;
+}
+
+Error WireReader::check_name(std::size_t limit, bool allow_pointers, std::size_t& wire_length) {
+  std::size_t length = 1;  // the root label
+  Error e = walk_name(limit, allow_pointers, [&length](std::span<const std::uint8_t> label) {
+    length += 1 + label.size();
+    return length > kMaxNameLength ? Error::kNameTooLong : Error::kOk;
+  });
+  if (e == Error::kOk) wire_length = length;
+  return e;
 }
 
 Error WireReader::skip_name(std::size_t limit) {

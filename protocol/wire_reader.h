@@ -34,10 +34,18 @@ class WireReader {
   // uncompressed data).
   Error read_name(Name& out) { return read_name(out, msg_.size(), true); }
   Error read_name(Name& out, std::size_t limit, bool allow_pointers = true);
+  // Validates a possibly compressed name exactly as read_name() does, without
+  // copying it; `wire_length` receives its uncompressed length.
+  Error check_name(std::size_t limit, bool allow_pointers, std::size_t& wire_length);
   // Moves past a name without decompressing it (pointer targets unchecked).
   Error skip_name(std::size_t limit);
 
  private:
+  // The one decompression walk behind read_name() and check_name(): calls
+  // on_label(span) for each label in order.
+  template <class OnLabel>
+  Error walk_name(std::size_t limit, bool allow_pointers, OnLabel&& on_label);
+
   std::span<const std::uint8_t> msg_;
   std::size_t pos_;
 };

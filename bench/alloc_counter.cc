@@ -1,0 +1,38 @@
+// Counts every heap allocation in the benchmark program — C++ operator new
+// (which calls malloc) and C libraries such as ldns alike — by interposing
+// glibc's malloc family and forwarding to its __libc_* entry points.
+#include "bench/alloc_counter.h"
+
+#include <atomic>
+#include <cstddef>
+
+extern "C" {
+void* __libc_malloc(std::size_t size);
+void* __libc_calloc(std::size_t n, std::size_t size);
+void* __libc_realloc(void* p, std::size_t size);
+void __libc_free(void* p);
+}
+
+namespace {
+std::atomic<std::size_t> g_allocations{0};
+}  // namespace
+
+namespace vigil::bench {
+std::size_t allocation_count() { return g_allocations.load(std::memory_order_relaxed); }
+}  // namespace vigil::bench
+
+extern "C" {
+void* malloc(std::size_t size) {
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  return __libc_malloc(size);
+}
+void* calloc(std::size_t n, std::size_t size) {
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  return __libc_calloc(n, size);
+}
+void* realloc(void* p, std::size_t size) {
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  return __libc_realloc(p, size);
+}
+void free(void* p) { __libc_free(p); }
+}
