@@ -66,9 +66,12 @@ build() {
   cmake --build "$dir" -j "$JOBS"
 }
 
+# Project C++ sources: tracked and new (untracked, not ignored) files.
+sources() { git ls-files -z --cached --others --exclude-standard "$@"; }
+
 format_check() {
   log "checking formatting (clang-format)"
-  git ls-files -z '*.cc' '*.h' | xargs -0 -r clang-format --dry-run --Werror
+  sources '*.cc' '*.h' | xargs -0 -r clang-format --dry-run --Werror
 }
 
 run_ctest() {
@@ -105,11 +108,11 @@ case "$cmd" in
     for b in build/release/bench/*_bench; do [ -x "$b" ] && "$b" "$@"; done
     ;;
   format)
-    git ls-files -z '*.cc' '*.h' | xargs -0 -r clang-format -i
+    sources '*.cc' '*.h' | xargs -0 -r clang-format -i
     ;;
   tidy)
     deps; build release
-    git ls-files -z '*.cc' | xargs -0 -r -n 8 -P "$JOBS" clang-tidy -p build/release --quiet
+    sources '*.cc' | xargs -0 -r -n 8 -P "$JOBS" clang-tidy -p build/release --quiet
     ;;
   *)
     sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'

@@ -18,7 +18,9 @@ std::atomic<std::size_t> g_allocations{0};
 }  // namespace
 
 namespace vigil::bench {
-std::size_t allocation_count() { return g_allocations.load(std::memory_order_relaxed); }
+std::size_t allocation_count() {
+  return g_allocations.load(std::memory_order_relaxed);
+}
 }  // namespace vigil::bench
 
 extern "C" {
@@ -34,5 +36,7 @@ void* realloc(void* p, std::size_t size) {
   g_allocations.fetch_add(1, std::memory_order_relaxed);
   return __libc_realloc(p, size);
 }
-void free(void* p) { __libc_free(p); }
+void free(void* p) {
+  __libc_free(p);
+}
 }

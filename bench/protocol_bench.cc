@@ -1,14 +1,14 @@
 // protocol/ benchmarks: Vigil's parser and writer against ldns on the same
 // packets. Also counts heap allocations per iteration, to show that the hot
 // path (MessageView + MessageBuilder) does not allocate.
-#include <benchmark/benchmark.h>
-#include "protocol/ldns_include.h"
-
 #include <array>
 #include <cstdlib>
 #include <vector>
 
+#include <benchmark/benchmark.h>
+
 #include "bench/alloc_counter.h"
+#include "protocol/ldns_include.h"
 #include "protocol/message.h"
 #include "protocol/message_builder.h"
 #include "protocol/message_view.h"
@@ -23,7 +23,9 @@ using vigil::dns::Name;
 using vigil::dns::RRType;
 using vigil::dns::Section;
 
-vigil::dns::ResourceRecord RR(const char* text) { return *vigil::dns::parse_record(text); }
+vigil::dns::ResourceRecord RR(const char* text) {
+  return *vigil::dns::parse_record(text);
+}
 
 // A stub resolver's query: www.example.com A, EDNS with a client cookie.
 std::vector<std::uint8_t> QueryPacket() {
@@ -61,9 +63,11 @@ template <class Fn>
 void Run(benchmark::State& state, std::size_t bytes, Fn&& fn) {
   std::size_t before = vigil::bench::allocation_count();
   for (auto _ : state) fn();
-  state.counters["allocs/msg"] = benchmark::Counter(
-      static_cast<double>(vigil::bench::allocation_count() - before) / static_cast<double>(state.iterations()));
-  state.counters["msgs/s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+  state.counters["allocs/msg"] =
+      benchmark::Counter(static_cast<double>(vigil::bench::allocation_count() - before) /
+                         static_cast<double>(state.iterations()));
+  state.counters["msgs/s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
   state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(bytes));
 }
 
@@ -91,15 +95,33 @@ void ParseLdns(benchmark::State& state, const std::vector<std::uint8_t>& wire) {
   });
 }
 
-void BM_ParseQuery_VigilView(benchmark::State& s) { ParseVigilView(s, QueryPacket()); }
-void BM_ParseQuery_VigilMessage(benchmark::State& s) { ParseVigilMessage(s, QueryPacket()); }
-void BM_ParseQuery_Ldns(benchmark::State& s) { ParseLdns(s, QueryPacket()); }
-void BM_ParseResponse_VigilView(benchmark::State& s) { ParseVigilView(s, ResponseMessage().to_wire()); }
-void BM_ParseResponse_VigilMessage(benchmark::State& s) { ParseVigilMessage(s, ResponseMessage().to_wire()); }
-void BM_ParseResponse_Ldns(benchmark::State& s) { ParseLdns(s, ResponseMessage().to_wire()); }
-void BM_ParseReferral_VigilView(benchmark::State& s) { ParseVigilView(s, ReferralPacket()); }
-void BM_ParseReferral_VigilMessage(benchmark::State& s) { ParseVigilMessage(s, ReferralPacket()); }
-void BM_ParseReferral_Ldns(benchmark::State& s) { ParseLdns(s, ReferralPacket()); }
+void BM_ParseQuery_VigilView(benchmark::State& s) {
+  ParseVigilView(s, QueryPacket());
+}
+void BM_ParseQuery_VigilMessage(benchmark::State& s) {
+  ParseVigilMessage(s, QueryPacket());
+}
+void BM_ParseQuery_Ldns(benchmark::State& s) {
+  ParseLdns(s, QueryPacket());
+}
+void BM_ParseResponse_VigilView(benchmark::State& s) {
+  ParseVigilView(s, ResponseMessage().to_wire());
+}
+void BM_ParseResponse_VigilMessage(benchmark::State& s) {
+  ParseVigilMessage(s, ResponseMessage().to_wire());
+}
+void BM_ParseResponse_Ldns(benchmark::State& s) {
+  ParseLdns(s, ResponseMessage().to_wire());
+}
+void BM_ParseReferral_VigilView(benchmark::State& s) {
+  ParseVigilView(s, ReferralPacket());
+}
+void BM_ParseReferral_VigilMessage(benchmark::State& s) {
+  ParseVigilMessage(s, ReferralPacket());
+}
+void BM_ParseReferral_Ldns(benchmark::State& s) {
+  ParseLdns(s, ReferralPacket());
+}
 
 // Building the typical answer into a UDP buffer, as the listener will: from
 // names and stored RDATA, with compression, EDNS and the 1232-octet limit.

@@ -79,7 +79,7 @@ Rcode MessageView::rcode() const {
 }
 
 Name MessageView::question_name() const {
-  return name_at(question_name_pos_);
+  return counts_[0] > 0 ? name_at(question_name_pos_) : Name();
 }
 
 Name MessageView::name_at(std::size_t pos) const {

@@ -51,7 +51,7 @@ class MessageView {
   bool has_edns() const { return has_edns_; }
   const EdnsView& edns() const { return edns_; }
 
-  // The first question; the caller checks count(kQuestion) first.
+  // The first question (the root name, type 0, when QDCOUNT is 0).
   Name question_name() const;
   RRType question_type() const { return qtype_; }
   RRClass question_class() const { return qclass_; }

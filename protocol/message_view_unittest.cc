@@ -86,6 +86,17 @@ TEST(MessageViewTest, HeaderQuestionAndRecords) {
   EXPECT_EQ(sections, (std::vector<Section>{Section::kAnswer, Section::kAuthority, Section::kAdditional}));
 }
 
+TEST(MessageViewTest, NoQuestion) {
+  const std::uint8_t header_only[12] = {0x12, 0x34, 0x81, 0x80};
+  MessageView v;
+  ASSERT_EQ(v.parse(header_only), Error::kOk);
+  EXPECT_EQ(v.count(Section::kQuestion), 0);
+  EXPECT_TRUE(v.question_name().is_root());
+  auto cursor = v.records();
+  RecordRef r;
+  EXPECT_FALSE(cursor.next(r));
+}
+
 TEST(MessageViewTest, ExtendedRcode) {
   Message m = make_query(1, Name(), RRType::NS);
   m.header.qr = true;
