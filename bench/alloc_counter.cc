@@ -6,6 +6,8 @@
 #include <atomic>
 #include <cstddef>
 
+// Interposing glibc's allocator is the point of this file.
+// NOLINTBEGIN(bugprone-reserved-identifier,readability-inconsistent-declaration-parameter-name)
 extern "C" {
 void* __libc_malloc(std::size_t size);
 void* __libc_calloc(std::size_t n, std::size_t size);
@@ -40,3 +42,4 @@ void free(void* p) {
   __libc_free(p);
 }
 }
+// NOLINTEND(bugprone-reserved-identifier,readability-inconsistent-declaration-parameter-name)

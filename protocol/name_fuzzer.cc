@@ -1,4 +1,5 @@
 // libFuzzer target: presentation-format names.
+#include <compare>
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -30,7 +31,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // Case-insensitive identity is consistent across ==, <=> and hash.
   Name lower = name->lowercased();
   check(lower == *name);
-  check((lower <=> *name) == 0);
+  check(std::is_eq(lower <=> *name));
   check(lower.hash() == name->hash());
 
   // Hierarchy.

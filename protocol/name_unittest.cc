@@ -41,7 +41,7 @@ TEST(NameTest, RelativeNamesGetTheOrigin) {
 
 TEST(NameTest, EscapesBothWays) {
   // "\." is a dot inside a label, "\DDD" a decimal octet, "\\" a backslash.
-  Name n = N("a\\.b.c\\032d.e\\\\f.\\000.");
+  Name n = N(R"(a\.b.c\032d.e\\f.\000.)");
   EXPECT_EQ(n.label_count(), 4u);
   EXPECT_EQ(n.label(0).size(), 3u);
   EXPECT_EQ(n.label(0)[1], '.');
@@ -51,6 +51,7 @@ TEST(NameTest, EscapesBothWays) {
   EXPECT_EQ(n.to_text(), "a\\.b.c\\032d.e\\\\f.\\000.");
   // Specials and non-printables are escaped so from_text gives them back.
   std::vector<std::uint8_t> label;
+  label.reserve(63);
   for (int c = 0; c < 63; ++c) label.push_back(static_cast<std::uint8_t>(c * 4 + 1));
   auto odd = Name().prepend(label);
   ASSERT_TRUE(odd.ok());

@@ -172,7 +172,7 @@ Error read_field(FieldKind kind, WireReader& r, std::size_t end, bool allow_poin
     case K::kU16:
     case K::kType: e = take(2); break;
     case K::kU32:
-    case K::kTime: e = take(4); break;
+    case K::kTime:
     case K::kIPv4: e = take(4); break;
     case K::kIPv6: e = take(16); break;
     case K::kCompressibleName:
@@ -246,13 +246,13 @@ class LengthVisitor final : public RdataVisitor {
  public:
   void raw(FieldKind, std::span<const std::uint8_t> b) override { total += b.size(); }
   void name(FieldKind, const Name& n) override { total += n.wire_length(); }
-  bool wants_names() const override { return false; }
+  [[nodiscard]] bool wants_names() const override { return false; }
   void name_length(FieldKind, std::size_t len) override { total += len; }
   std::size_t total = 0;
 };
 
 void append_time(std::string& out, std::uint32_t t) {
-  std::time_t tt = static_cast<std::time_t>(t);
+  auto tt = static_cast<std::time_t>(t);
   std::tm tm{};
   gmtime_r(&tt, &tm);
   char buf[32];
@@ -275,7 +275,7 @@ void append_type_bitmap(std::string& out, std::span<const std::uint8_t> b) {
         if ((b[pos + 2 + i] & (0x80U >> bit)) == 0) continue;
         if (!first) out += ' ';
         first = false;
-        out += type_to_string(static_cast<RRType>(window * 256 + i * 8 + bit));
+        out += type_to_string(static_cast<RRType>(std::size_t{window} * 256 + i * 8 + bit));
       }
     }
     pos += 2 + len;

@@ -53,7 +53,7 @@ class RdataVisitor {
   virtual void name(FieldKind kind, const Name& name) = 0;
   // Visitors that only validate return false here: names are then checked
   // without being copied, and only their length is reported.
-  virtual bool wants_names() const { return true; }
+  [[nodiscard]] virtual bool wants_names() const { return true; }
   virtual void name_length(FieldKind /*kind*/, std::size_t /*wire_length*/) {}
 };
 

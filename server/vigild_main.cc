@@ -3,13 +3,16 @@
 // This is the argument-parsing shell the later server issue fills in: it
 // accepts the documented command line and exits cleanly.
 #include <cstdio>
+#include <exception>
 #include <string>
 
 #include <CLI/CLI.hpp>
 
 #include "server/version.h"
 
-int main(int argc, char** argv) {
+namespace {
+
+int run(int argc, char** argv) {
   CLI::App app{"vigild: Vigil recursive caching DNS resolver"};
   std::string config_path;
   bool check_config = false;
@@ -28,4 +31,15 @@ int main(int argc, char** argv) {
                "(see the open server issue). Nothing to serve, exiting.\n",
                vigil::kVersion);
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "vigild: fatal: %s\n", e.what());
+    return 1;
+  }
 }
