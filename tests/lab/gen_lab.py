@@ -255,66 +255,73 @@ def main():
 
 
 # ---------------------------------------------------------------- the model
-def labels(name):
-    return [] if name == "." else name.rstrip(".").split(".")
-
-
 def is_sub(name, apex):
     return apex == "." or name == apex or name.endswith("." + apex)
 
 
+def ancestors(name, apex):
+    """Proper ancestors of name down to (not including) apex."""
+    out = []
+    while name != apex and "." in name.rstrip("."):
+        name = name.split(".", 1)[1]
+        if name == apex or not is_sub(name, apex):
+            break
+        out.append(name)
+    return out
+
+
 def build_model(zones):
-    """Authoritative data per zone, delegation points stripped of glue."""
+    """Authoritative data per zone, indexed for lookups: owners, DNAMEs and
+    the names that have descendants (empty non-terminals included)."""
     model = {}
     for apex, z in zones.items():
-        data = {}
+        data, dnames, interior = {}, {}, set()
         for owner, ttl, rtype, rdata in z.records:
             data.setdefault(owner, {}).setdefault(rtype, []).append((ttl, rdata))
-        model[apex] = {"data": data, "cuts": set(z.delegations)}
+            if rtype == "DNAME":
+                dnames[owner] = rdata
+            interior.update(ancestors(owner, apex))
+        model[apex] = {"data": data, "dnames": dnames, "interior": interior}
     return model
 
 
 def find_zone(model, name):
-    best = "."
-    for apex in model:
-        if is_sub(name, apex) and len(labels(apex)) > len(labels(best)):
-            best = apex
-    return best
+    """The deepest zone containing name: walk up its labels."""
+    while name not in model:
+        name = name.split(".", 1)[1] if "." in name.rstrip(".") else "."
+    return name
 
 
-def resolve(model, qname, qtype, depth=0):
-    """The final answer a correct resolver gives: rcode and the chain."""
+def resolve(model, qname, qtype):
+    """The final answer a correct resolver gives: rcode, the CNAME/DNAME
+    chain followed and the final RRset."""
     chain = []
     name = qname
     for _ in range(16):
         apex = find_zone(model, name)
-        data = model[apex]["data"]
-        # DNAME at an ancestor of name, within the zone.
-        dname_hit = None
-        for owner, types in data.items():
-            if "DNAME" in types and name != owner and name.endswith("." + owner):
-                dname_hit = (owner, types["DNAME"][0])
-        if dname_hit:
-            owner, (ttl, target) = dname_hit
-            new = name[: -len(owner)] + target
-            chain.append({"name": owner, "type": "DNAME", "data": target})
+        zone = model[apex]
+        data = zone["data"]
+        # A DNAME at a proper ancestor of name within the zone (RFC 6672).
+        hit = next((a for a in ancestors(name, apex) if a in zone["dnames"]), None)
+        if hit is not None:
+            target = zone["dnames"][hit]
+            new = name[: -len(hit)] + target
+            chain.append({"name": hit, "type": "DNAME", "data": target})
             chain.append({"name": name, "type": "CNAME", "data": new})
             name = new
             continue
         types = data.get(name)
         if types is None:
-            ent = any(o.endswith("." + name) for o in data)
+            if name in zone["interior"]:
+                return {"rcode": "NOERROR", "chain": chain, "answer": []}  # empty non-terminal
+            # Wildcards in the lab sit directly under a name with no other
+            # children, so the closest encloser is the parent.
             parent = name.split(".", 1)[1] if "." in name.rstrip(".") else "."
-            wild = data.get("*." + parent)
-            if ent:
-                return {"rcode": "NOERROR", "chain": chain, "answer": []}
-            if wild is not None and not any(o.endswith("." + parent) and o != "*." + parent for o in data):
-                types = wild
-            else:
+            types = data.get("*." + parent)
+            if types is None:
                 return {"rcode": "NXDOMAIN", "chain": chain, "answer": []}
         if qtype in types:
-            return {"rcode": "NOERROR", "chain": chain,
-                    "answer": sorted(r for _, r in types[qtype])}
+            return {"rcode": "NOERROR", "chain": chain, "answer": sorted(r for _, r in types[qtype])}
         if "CNAME" in types:
             target = types["CNAME"][0][1]
             chain.append({"name": name, "type": "CNAME", "data": target})
