@@ -43,6 +43,38 @@ PY
 )
 check "every server answers authoritatively (AA) for each of its zones" [ "$auth_errors" = 0 ]
 
+# Every delegation, from every server of the parent zone: a referral (no AA)
+# whose authority section names the child zone's NS set.
+referral_errors=$(python3 - "$servers_json" <<'PY'
+import json, subprocess, sys
+d = json.load(open(sys.argv[1]))
+zones = {}
+for addr, zs in d["servers"].items():
+    for z in zs:
+        zones.setdefault(z, []).append(addr)
+def parent_of(z):
+    best = None
+    for p in zones:
+        if p != z and (p == "." or z.endswith("." + p)) and (best is None or len(p) > len(best)):
+            best = p
+    return best
+errors = checked = 0
+for child in sorted(zones):
+    if child == ".":
+        continue
+    for addr in zones[parent_of(child)]:
+        out = subprocess.run(["dig", "+norecurse", "+tries=1", "+time=2", f"@{addr}", "probe." + child, "A"],
+                             capture_output=True, text=True).stdout
+        flags = out.split(";; flags:")[1].split(";")[0] if ";; flags:" in out else ""
+        ns = [l.split() for l in out.split(";; AUTHORITY SECTION:")[-1].splitlines() if "\tNS\t" in l or " NS " in l]
+        checked += 1
+        if " aa" in flags or not ns or any(r[0] != child for r in ns):
+            print(f"{addr}: no referral to {child}", file=sys.stderr); errors += 1
+print(errors if checked else "none checked")
+PY
+)
+check "every parent server refers to each child zone (no AA, the child's NS)" [ "$referral_errors" = 0 ]
+
 referral_ok() {  # server name zone-expected
   local out; out=$(q @"$1" "$2" A)
   grep -q "status: NOERROR" <<<"$out" && ! grep -q "flags: qr aa" <<<"$out" &&
