@@ -7,7 +7,7 @@
 #                                   format check, Release tests, ASan+UBSan
 #                                   tests, bounded libFuzzer runs
 #   ./dev.sh deps                   install packages only
-#   ./dev.sh build [release|debug|asan|fuzz]
+#   ./dev.sh build [release|debug|asan|tsan|fuzz]
 #   ./dev.sh bench                  build and run the Google Benchmarks
 #   ./dev.sh format                 apply clang-format to the tree
 #   ./dev.sh tidy                   run clang-tidy over the project sources
@@ -77,13 +77,14 @@ build() {
     release) dir=build/release; args=(-DCMAKE_BUILD_TYPE=Release) ;;
     debug)   dir=build/debug;   args=(-DCMAKE_BUILD_TYPE=Debug) ;;
     asan)    dir=build/asan;    args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DVIGIL_SANITIZE=ON -DVIGIL_BUILD_BENCH=OFF) ;;
+    tsan)    dir=build/tsan;    args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DVIGIL_TSAN=ON -DVIGIL_BUILD_BENCH=OFF) ;;
     fuzz)    dir=build/fuzz;    args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DVIGIL_FUZZ=ON
                                       -DCMAKE_CXX_COMPILER=clang++ -DVIGIL_FUZZ_SECONDS="$FUZZ_SECONDS") ;;
     *) echo "unknown build kind: $kind" >&2; exit 2 ;;
   esac
   log "building $kind in $dir"
   cmake -S . -B "$dir" -G Ninja "${args[@]}" >/dev/null
-  cmake --build "$dir" -j "$JOBS"
+  cmake --build "$dir" -j "$JOBS" ${BUILD_TARGETS:+--target $BUILD_TARGETS}
 }
 
 # Project C++ sources: tracked and new (untracked, not ignored) files.
@@ -120,6 +121,9 @@ case "$cmd" in
     # The lab's own tests exercise no project code: once (in Release) is enough.
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
       run_ctest build/asan -LE '^lab$'
+    # ThreadSanitizer: the libraries with concurrent data structures.
+    BUILD_TARGETS=cache_unittests build tsan
+    TSAN_OPTIONS=halt_on_error=1 run_ctest build/tsan -R '^(RRsetCache|RRsetCacheConcurrency|InfraCache)Test[.]'
     build fuzz
     run_ctest build/fuzz -L fuzz
     log "all test stages passed"
