@@ -122,14 +122,19 @@ def main():
         host(apex, [a for _, a in servers if a not in (LAME, BLACKHOLE)])
         return z
 
+    def inbailiwick_sld(apex, parent, a1, a2):
+        """A zone whose NS names ns1/ns2.<apex> live inside it (glue in the parent)."""
+        z = make_sld(apex, parent, [(f"ns1.{apex}", a1), (f"ns2.{apex}", a2)])
+        z.add(f"ns1.{apex}", 3600, "A", a1)
+        z.add(f"ns2.{apex}", 3600, "A", a2)
+        return z
+
     # hosting-K.lab.: in-bailiwick zones that also host NS names for example.
     hosting = []
     for k in range(n):
         a1, a2 = pool_pair()
         apex = f"hosting-{k}.lab."
-        z = make_sld(apex, "lab.", [(f"ns1.{apex}", a1), (f"ns2.{apex}", a2)])
-        z.add(f"ns1.{apex}", 3600, "A", a1)
-        z.add(f"ns2.{apex}", 3600, "A", a2)
+        inbailiwick_sld(apex, "lab.", a1, a2)
         hosting.append((apex, a1, a2))
 
     def fill(z, i):
@@ -153,10 +158,7 @@ def main():
     for i in range(n):
         a1, a2 = pool_pair()
         apex = f"zone-{i}.test."
-        z = make_sld(apex, "test.", [(f"ns1.{apex}", a1), (f"ns2.{apex}", a2)])
-        z.add(f"ns1.{apex}", 3600, "A", a1)
-        z.add(f"ns2.{apex}", 3600, "A", a2)
-        fill(z, i)
+        fill(inbailiwick_sld(apex, "test.", a1, a2), i)
 
     # site-I.example.: NS names in another TLD, which the resolver must resolve.
     for i in range(n):
@@ -170,29 +172,21 @@ def main():
 
     # Special zones.
     a1, a2 = pool_pair()
-    z = make_sld("lame.test.", "test.", [("ns1.lame.test.", a1), ("ns2.lame.test.", LAME)])
-    z.add("ns1.lame.test.", 3600, "A", a1)
-    z.add("ns2.lame.test.", 3600, "A", LAME)
+    z = inbailiwick_sld("lame.test.", "test.", a1, LAME)
     z.add("www.lame.test.", 300, "A", "127.0.60.1")
     serve.setdefault(LAME, [])  # the lame server serves nothing of this
 
     a1, _ = pool_pair()
-    z = make_sld("slow.test.", "test.", [("ns1.slow.test.", BLACKHOLE), ("ns2.slow.test.", a1)])
-    z.add("ns1.slow.test.", 3600, "A", BLACKHOLE)
-    z.add("ns2.slow.test.", 3600, "A", a1)
+    z = inbailiwick_sld("slow.test.", "test.", BLACKHOLE, a1)
     z.add("www.slow.test.", 300, "A", "127.0.61.1")
 
     a1, a2 = pool_pair()
-    z = make_sld("dname.test.", "test.", [("ns1.dname.test.", a1), ("ns2.dname.test.", a2)])
-    z.add("ns1.dname.test.", 3600, "A", a1)
-    z.add("ns2.dname.test.", 3600, "A", a2)
+    z = inbailiwick_sld("dname.test.", "test.", a1, a2)
     z.add("legacy.dname.test.", 3600, "DNAME", "zone-1.test.")
     z.add("www.dname.test.", 3600, "A", "127.0.62.1")
 
     a1, a2 = pool_pair()
-    z = make_sld("big.test.", "test.", [("ns1.big.test.", a1), ("ns2.big.test.", a2)])
-    z.add("ns1.big.test.", 3600, "A", a1)
-    z.add("ns2.big.test.", 3600, "A", a2)
+    z = inbailiwick_sld("big.test.", "test.", a1, a2)
     for k in range(10):  # 10 x ~230 octets: over 1232, forces TC=1 and TCP
         z.add("txt.big.test.", 300, "TXT", '"' + (chr(ord("a") + k) * 200) + '"')
     for k in range(1, 101):
