@@ -24,7 +24,7 @@ PACKAGES=(
   libboost1.81-dev libldns-dev libssl-dev prometheus-cpp-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev clang-format clang-tidy
-  nlohmann-json3-dev
+  nlohmann-json3-dev libyaml-cpp-dev
   # the test lab and real clients
   nsd bind9-dnsutils python3 iproute2 bc
 )

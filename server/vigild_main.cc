@@ -8,6 +8,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "config/config.h"
 #include "server/version.h"
 
 namespace {
@@ -26,8 +27,19 @@ int run(int argc, char** argv) {
     std::printf("vigild %s (commit %s)\n", vigil::kVersion, vigil::kGitCommit);
     return 0;
   }
+  auto cfg = config_path.empty() ? vigil::dns::Expected<vigil::config::Config, vigil::config::ConfigError>(
+                                       vigil::config::Config::defaults())
+                                 : vigil::config::load_config_file(config_path);
+  if (!cfg.ok()) {
+    std::fprintf(stderr, "vigild: %s\n", cfg.error().to_string().c_str());
+    return 1;
+  }
+  if (check_config) {
+    std::printf("%s: configuration OK\n", config_path.empty() ? "(defaults)" : config_path.c_str());
+    return 0;
+  }
   std::fprintf(stderr,
-               "vigild %s: the DNS wire-format library is built; the listeners are not yet "
+               "vigild %s: configuration loaded; the listeners are not built yet "
                "(see the open server issue). Nothing to serve, exiting.\n",
                vigil::kVersion);
   return 0;

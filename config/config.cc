@@ -1,0 +1,379 @@
+#include "config/config.h"
+
+#include <algorithm>
+#include <charconv>
+#include <fstream>
+#include <limits>
+#include <set>
+#include <sstream>
+
+#include <arpa/inet.h>
+#include <yaml-cpp/yaml.h>
+
+#include "protocol/name.h"
+#include "protocol/presentation.h"
+
+namespace vigil::config {
+namespace {
+
+// Thrown inside the loader only, turned into ConfigError at its boundary.
+struct Invalid {
+  YAML::Mark mark;
+  std::string message;
+};
+
+[[noreturn]] void fail(const YAML::Node& n, const std::string& message) {
+  throw Invalid{n.Mark(), message};
+}
+
+std::string describe(const YAML::Node& n) {
+  switch (n.Type()) {
+    case YAML::NodeType::Map: return "a mapping";
+    case YAML::NodeType::Sequence: return "a list";
+    case YAML::NodeType::Null: return "nothing";
+    case YAML::NodeType::Scalar: return "\"" + n.Scalar() + "\"";
+    default: return "an undefined value";
+  }
+}
+
+// A missing key on a const node is an invalid node in yaml-cpp (any method
+// but operator bool throws), so every helper checks `!n` first.
+bool absent(const YAML::Node& n) {
+  return !n || n.IsNull();
+}
+
+void expect_map(const YAML::Node& n, const std::string& key, const std::set<std::string>& allowed) {
+  if (absent(n)) return;
+  if (!n.IsMap()) fail(n, key + ": expected a mapping, got " + describe(n));
+  for (const auto& kv : n) {
+    std::string k = kv.first.as<std::string>();
+    if (allowed.count(k) == 0) {
+      std::string list;
+      for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+      fail(kv.first,
+           "unknown key \"" + (key.empty() ? k : key + "." + k) + "\" (expected one of: " + list + ")");
+    }
+  }
+}
+
+std::string scalar(const YAML::Node& n, const std::string& key) {
+  if (!n.IsScalar()) fail(n, key + ": expected a single value, got " + describe(n));
+  return n.Scalar();
+}
+
+bool get_bool(const YAML::Node& n, const std::string& key) {
+  std::string s = scalar(n, key);
+  if (s == "true" || s == "yes" || s == "on") return true;
+  if (s == "false" || s == "no" || s == "off") return false;
+  fail(n, key + ": expected true or false, got \"" + s + "\"");
+}
+
+std::uint64_t get_uint(const YAML::Node& n, const std::string& key, std::uint64_t min, std::uint64_t max) {
+  std::string s = scalar(n, key);
+  std::uint64_t v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size())
+    fail(n, key + ": expected a whole number, got \"" + s + "\"");
+  if (v < min || v > max) {
+    fail(n, key + ": " + s + " is out of range (" + std::to_string(min) + " to " + std::to_string(max) + ")");
+  }
+  return v;
+}
+
+std::vector<YAML::Node> get_list(const YAML::Node& n, const std::string& key) {
+  if (absent(n)) return {};
+  if (!n.IsSequence()) fail(n, key + ": expected a list, got " + describe(n));
+  return {n.begin(), n.end()};
+}
+
+Endpoint get_endpoint(const YAML::Node& n, const std::string& key) {
+  auto e = parse_endpoint(scalar(n, key));
+  if (!e)
+    fail(n, key + ": expected ADDRESS:PORT such as 127.0.0.1:53 or [::1]:53, got \"" + n.Scalar() + "\"");
+  return *e;
+}
+
+Cidr get_cidr(const YAML::Node& n, const std::string& key) {
+  auto c = parse_cidr(scalar(n, key));
+  if (!c)
+    fail(n, key + ": expected an address or ADDRESS/PREFIX such as 10.0.0.0/8, got \"" + n.Scalar() + "\"");
+  return *c;
+}
+
+template <class E>
+E get_enum(const YAML::Node& n, const std::string& key,
+           std::initializer_list<std::pair<const char*, E>> values) {
+  std::string s = scalar(n, key);
+  std::string list;
+  for (const auto& [name, v] : values) {
+    if (s == name) return v;
+    list += (list.empty() ? "" : ", ") + std::string(name);
+  }
+  fail(n, key + ": expected one of " + list + ", got \"" + s + "\"");
+}
+
+void load_server(const YAML::Node& n, ServerConfig& s) {
+  expect_map(n, "server", {"listen", "threads", "max_udp_payload", "user"});
+  if (absent(n)) return;
+  if (n["listen"]) {
+    s.listen.clear();
+    for (const auto& e : get_list(n["listen"], "server.listen"))
+      s.listen.push_back(get_endpoint(e, "server.listen"));
+  }
+  if (n["threads"]) s.threads = static_cast<unsigned>(get_uint(n["threads"], "server.threads", 0, 1024));
+  if (n["max_udp_payload"]) {
+    s.max_udp_payload =
+        static_cast<std::uint16_t>(get_uint(n["max_udp_payload"], "server.max_udp_payload", 512, 4096));
+  }
+  if (n["user"]) s.user = scalar(n["user"], "server.user");
+}
+
+void load_acl(const YAML::Node& n, std::vector<AclRule>& out) {
+  out.clear();
+  for (const auto& rule : get_list(n, "access_control")) {
+    expect_map(rule, "access_control[]", {"from", "action"});
+    if (!rule.IsMap() || !rule["from"] || !rule["action"])
+      fail(rule, "access_control: each rule needs from: and action:");
+    out.push_back(
+        {get_cidr(rule["from"], "access_control.from"),
+         get_enum<AclAction>(
+             rule["action"], "access_control.action",
+             {{"allow", AclAction::kAllow}, {"refuse", AclAction::kRefuse}, {"deny", AclAction::kDeny}})});
+  }
+}
+
+void load_resolver(const YAML::Node& n, ResolverConfig& r) {
+  expect_map(n, "resolver", {"root_hints", "do_not_query", "source_addresses", "ipv4", "ipv6"});
+  if (absent(n)) return;
+  if (n["root_hints"]) r.root_hints = scalar(n["root_hints"], "resolver.root_hints");
+  if (n["do_not_query"]) {
+    r.do_not_query.clear();
+    for (const auto& c : get_list(n["do_not_query"], "resolver.do_not_query")) {
+      r.do_not_query.push_back(get_cidr(c, "resolver.do_not_query"));
+    }
+  }
+  if (n["source_addresses"]) {
+    r.source_addresses.clear();
+    for (const auto& a : get_list(n["source_addresses"], "resolver.source_addresses")) {
+      auto c = parse_cidr(scalar(a, "resolver.source_addresses"));
+      if (!c || c->prefix != c->length * 8)
+        fail(a, "resolver.source_addresses: expected an address, got \"" + a.Scalar() + "\"");
+      r.source_addresses.push_back(a.Scalar());
+    }
+  }
+  if (n["ipv4"]) r.ipv4 = get_bool(n["ipv4"], "resolver.ipv4");
+  if (n["ipv6"]) r.ipv6 = get_bool(n["ipv6"], "resolver.ipv6");
+  if (!r.ipv4 && !r.ipv6) fail(n, "resolver: ipv4 and ipv6 cannot both be false");
+}
+
+void load_cache(const YAML::Node& n, CacheConfig& c) {
+  expect_map(n, "cache",
+             {"size", "min_ttl", "max_ttl", "max_negative_ttl", "serve_stale", "prefetch", "persist_path"});
+  if (absent(n)) return;
+  auto& o = c.options;
+  if (n["size"]) {
+    auto v = parse_size(scalar(n["size"], "cache.size"));
+    if (!v || *v < (std::uint64_t{1} << 20)) {
+      fail(n["size"],
+           "cache.size: expected a size of at least 1MiB such as 256MiB, got \"" + n["size"].Scalar() + "\"");
+    }
+    o.max_bytes = *v;
+  }
+  constexpr std::uint64_t kWeek = 7 * 86400;
+  if (n["min_ttl"]) o.min_ttl = static_cast<std::uint32_t>(get_uint(n["min_ttl"], "cache.min_ttl", 0, kWeek));
+  if (n["max_ttl"]) o.max_ttl = static_cast<std::uint32_t>(get_uint(n["max_ttl"], "cache.max_ttl", 1, kWeek));
+  if (n["max_negative_ttl"]) {
+    o.max_negative_ttl =
+        static_cast<std::uint32_t>(get_uint(n["max_negative_ttl"], "cache.max_negative_ttl", 0, kWeek));
+  }
+  if (o.min_ttl > o.max_ttl) fail(n, "cache: min_ttl (" + std::to_string(o.min_ttl) + ") is above max_ttl");
+  if (n["serve_stale"]) o.serve_stale = get_bool(n["serve_stale"], "cache.serve_stale");
+  if (n["prefetch"]) o.prefetch = get_bool(n["prefetch"], "cache.prefetch");
+  if (n["persist_path"]) c.persist_path = scalar(n["persist_path"], "cache.persist_path");
+}
+
+void load_local(const YAML::Node& root, Config& cfg) {
+  for (const auto& z : get_list(root["local_zones"], "local_zones")) {
+    expect_map(z, "local_zones[]", {"name", "type"});
+    if (!z.IsMap() || !z["name"] || !z["type"]) fail(z, "local_zones: each zone needs name: and type:");
+    std::string name = scalar(z["name"], "local_zones.name");
+    auto parsed = dns::Name::from_text(name);
+    if (!parsed.ok()) {
+      fail(z["name"], "local_zones.name: \"" + name + "\" is not a domain name (" +
+                          std::string(dns::error_message(parsed.error())) + ")");
+    }
+    cfg.local_zones.push_back(
+        {parsed->to_text(), get_enum<LocalZoneType>(z["type"], "local_zones.type",
+                                                    {{"static", LocalZoneType::kStatic},
+                                                     {"transparent", LocalZoneType::kTransparent},
+                                                     {"refuse", LocalZoneType::kRefuse},
+                                                     {"deny", LocalZoneType::kDeny},
+                                                     {"redirect", LocalZoneType::kRedirect}})});
+  }
+  for (const auto& d : get_list(root["local_data"], "local_data")) {
+    std::string rr = scalar(d, "local_data");
+    auto parsed = dns::parse_record(rr);
+    if (!parsed.ok()) fail(d, "local_data: " + parsed.error().message);
+    cfg.local_data.push_back(rr);
+  }
+}
+
+Config load(const YAML::Node& root) {
+  Config cfg = Config::defaults();
+  if (absent(root)) return cfg;
+  expect_map(root, "",
+             {"server", "access_control", "resolver", "cache", "metrics", "query_log", "local_zones",
+              "local_data", "control"});
+  if (!root.IsMap()) fail(root, "expected a mapping of sections (server:, resolver:, ...)");
+  load_server(root["server"], cfg.server);
+  if (root["access_control"]) load_acl(root["access_control"], cfg.access_control);
+  load_resolver(root["resolver"], cfg.resolver);
+  load_cache(root["cache"], cfg.cache);
+  if (const auto m = root["metrics"]) {
+    expect_map(m, "metrics", {"listen"});
+    if (m.IsMap() && m["listen"]) {
+      std::string l = m["listen"].IsNull() ? "" : scalar(m["listen"], "metrics.listen");
+      if (!l.empty()) get_endpoint(m["listen"], "metrics.listen");
+      cfg.metrics_listen = l;
+    }
+  }
+  if (const auto q = root["query_log"]) {
+    expect_map(q, "query_log", {"path"});
+    if (q.IsMap() && q["path"])
+      cfg.query_log_path = q["path"].IsNull() ? "" : scalar(q["path"], "query_log.path");
+  }
+  if (const auto c = root["control"]) {
+    expect_map(c, "control", {"socket"});
+    if (c.IsMap() && c["socket"]) cfg.control_socket = scalar(c["socket"], "control.socket");
+  }
+  load_local(root, cfg);
+  return cfg;
+}
+
+}  // namespace
+
+std::string Endpoint::to_string() const {
+  return (ipv6 ? "[" + address + "]" : address) + ":" + std::to_string(port);
+}
+
+bool Cidr::contains(std::span<const std::uint8_t> address) const {
+  if (address.size() != length) return false;
+  std::size_t full = prefix / 8;
+  if (!std::equal(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(full), address.begin()))
+    return false;
+  unsigned rest = prefix % 8;
+  if (rest == 0) return true;
+  auto mask = static_cast<std::uint8_t>(0xFF << (8 - rest));
+  return (bytes[full] & mask) == (address[full] & mask);
+}
+
+std::string Cidr::to_string() const {
+  char buf[INET6_ADDRSTRLEN] = {};
+  inet_ntop(length == 4 ? AF_INET : AF_INET6, bytes.data(), buf, sizeof buf);
+  return std::string(buf) + "/" + std::to_string(prefix);
+}
+
+std::string ConfigError::to_string() const {
+  std::string out = file;
+  if (line > 0) out += ":" + std::to_string(line) + ":" + std::to_string(column);
+  return out + ": " + message;
+}
+
+Config Config::defaults() {
+  Config c;
+  c.server.listen = {*parse_endpoint("127.0.0.1:53"), *parse_endpoint("[::1]:53")};
+  // Loopback may use the resolver; everyone else is refused.
+  c.access_control = {{*parse_cidr("127.0.0.0/8"), AclAction::kAllow},
+                      {*parse_cidr("::1/128"), AclAction::kAllow},
+                      {*parse_cidr("0.0.0.0/0"), AclAction::kRefuse},
+                      {*parse_cidr("::/0"), AclAction::kRefuse}};
+  c.resolver.do_not_query = {*parse_cidr("127.0.0.0/8"), *parse_cidr("::1/128"), *parse_cidr("0.0.0.0/8"),
+                             *parse_cidr("::/128")};
+  return c;
+}
+
+std::optional<std::uint64_t> parse_size(std::string_view text) {
+  std::uint64_t v = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || p == text.data()) return std::nullopt;
+  std::string_view unit(p, static_cast<std::size_t>(text.data() + text.size() - p));
+  static constexpr std::pair<std::string_view, unsigned> kUnits[] = {
+      {"", 0}, {"B", 0}, {"K", 10}, {"KiB", 10}, {"M", 20}, {"MiB", 20}, {"G", 30}, {"GiB", 30}};
+  for (const auto& [name, shift] : kUnits) {
+    if (unit == name) {
+      if (shift > 0 && v > (std::numeric_limits<std::uint64_t>::max() >> shift)) return std::nullopt;
+      return v << shift;
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<Endpoint> parse_endpoint(std::string_view text) {
+  Endpoint e;
+  std::string_view addr;
+  std::string_view port;
+  if (!text.empty() && text.front() == '[') {
+    auto close = text.find("]:");
+    if (close == std::string_view::npos) return std::nullopt;
+    addr = text.substr(1, close - 1);
+    port = text.substr(close + 2);
+    e.ipv6 = true;
+  } else {
+    auto colon = text.rfind(':');
+    if (colon == std::string_view::npos || text.find(':') != colon) return std::nullopt;
+    addr = text.substr(0, colon);
+    port = text.substr(colon + 1);
+  }
+  unsigned p = 0;
+  auto [ptr, ec] = std::from_chars(port.data(), port.data() + port.size(), p);
+  if (ec != std::errc() || ptr != port.data() + port.size() || p == 0 || p > 65535) return std::nullopt;
+  std::array<std::uint8_t, 16> buf{};
+  std::string a(addr);
+  if (inet_pton(e.ipv6 ? AF_INET6 : AF_INET, a.c_str(), buf.data()) != 1) return std::nullopt;
+  e.address = a;
+  e.port = static_cast<std::uint16_t>(p);
+  return e;
+}
+
+std::optional<Cidr> parse_cidr(std::string_view text) {
+  Cidr c;
+  auto slash = text.find('/');
+  std::string addr(text.substr(0, slash));
+  if (inet_pton(AF_INET, addr.c_str(), c.bytes.data()) == 1) {
+    c.length = 4;
+  } else if (inet_pton(AF_INET6, addr.c_str(), c.bytes.data()) == 1) {
+    c.length = 16;
+  } else {
+    return std::nullopt;
+  }
+  unsigned prefix = c.length * 8U;
+  if (slash != std::string_view::npos) {
+    std::string_view p = text.substr(slash + 1);
+    auto [ptr, ec] = std::from_chars(p.data(), p.data() + p.size(), prefix);
+    if (ec != std::errc() || ptr != p.data() + p.size() || prefix > c.length * 8U) return std::nullopt;
+  }
+  c.prefix = static_cast<std::uint8_t>(prefix);
+  return c;
+}
+
+dns::Expected<Config, ConfigError> load_config_text(std::string_view yaml, const std::string& name) {
+  try {
+    return load(YAML::Load(std::string(yaml)));
+  } catch (const Invalid& e) {
+    return ConfigError{name, e.mark.is_null() ? 0 : e.mark.line + 1, e.mark.is_null() ? 0 : e.mark.column + 1,
+                       e.message};
+  } catch (const YAML::Exception& e) {
+    return ConfigError{name, e.mark.is_null() ? 0 : e.mark.line + 1, e.mark.is_null() ? 0 : e.mark.column + 1,
+                       "YAML syntax: " + e.msg};
+  }
+}
+
+dns::Expected<Config, ConfigError> load_config_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return ConfigError{path, 0, 0, "cannot read the file"};
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return load_config_text(ss.str(), path);
+}
+
+}  // namespace vigil::config

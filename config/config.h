@@ -1,0 +1,104 @@
+// vigild's configuration: the typed model of the YAML file (documented key
+// by key in docs/configuration.md) and its loader. Every value has a
+// default, so an empty or absent file is a valid configuration.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cache/cache_options.h"
+#include "protocol/result.h"
+
+namespace vigil::config {
+
+// An address and port: "127.0.0.1:53", "[::1]:53".
+struct Endpoint {
+  std::string address;  // literal, without brackets
+  bool ipv6 = false;
+  std::uint16_t port = 53;
+  std::string to_string() const;
+  bool operator==(const Endpoint&) const = default;
+};
+
+// An address prefix: "192.168.0.0/16", "::1/128", or a bare address (full length).
+struct Cidr {
+  std::array<std::uint8_t, 16> bytes{};
+  std::uint8_t length = 4;  // address octets: 4 or 16
+  std::uint8_t prefix = 32;
+  bool contains(std::span<const std::uint8_t> address) const;
+  std::string to_string() const;
+  bool operator==(const Cidr&) const = default;
+};
+
+enum class AclAction : std::uint8_t { kAllow, kRefuse, kDeny };
+struct AclRule {
+  Cidr from;
+  AclAction action = AclAction::kAllow;
+};
+
+enum class LocalZoneType : std::uint8_t { kStatic, kTransparent, kRefuse, kDeny, kRedirect };
+struct LocalZone {
+  std::string name;  // presentation format, validated
+  LocalZoneType type = LocalZoneType::kStatic;
+};
+
+struct ServerConfig {
+  std::vector<Endpoint> listen;
+  unsigned threads = 0;  // 0 = one per core
+  std::uint16_t max_udp_payload = 1232;
+  std::string user;  // drop privileges to this user after binding ("" = stay)
+};
+
+struct ResolverConfig {
+  std::string root_hints = "builtin";
+  std::vector<Cidr> do_not_query;
+  std::vector<std::string> source_addresses;
+  bool ipv4 = true;
+  bool ipv6 = true;
+};
+
+struct CacheConfig {
+  cache::CacheOptions options;
+  std::string persist_path;  // "" = the cache is not persisted
+};
+
+struct Config {
+  ServerConfig server;
+  std::vector<AclRule> access_control;
+  ResolverConfig resolver;
+  CacheConfig cache;
+  std::string metrics_listen;  // "" = off, else ADDR:PORT
+  std::string query_log_path;  // "" = off, "-" = stdout
+  std::vector<LocalZone> local_zones;
+  std::vector<std::string> local_data;  // RRs in presentation format, validated
+  std::string control_socket = "/run/vigil/control.sock";
+
+  // The built-in defaults (what an empty file gives).
+  static Config defaults();
+};
+
+struct ConfigError {
+  std::string file;
+  int line = 0;    // 1-based; 0 when not tied to a line
+  int column = 0;  // 1-based
+  std::string message;
+  std::string to_string() const;  // "FILE:LINE:COL: message"
+};
+
+// Loads and validates a configuration. Unknown keys, wrong types and bad
+// values are errors naming the file, line and what is expected.
+dns::Expected<Config, ConfigError> load_config_file(const std::string& path);
+dns::Expected<Config, ConfigError> load_config_text(std::string_view yaml,
+                                                    const std::string& name = "<text>");
+
+// "256MiB", "1G", "4096" -> bytes.
+std::optional<std::uint64_t> parse_size(std::string_view text);
+std::optional<Endpoint> parse_endpoint(std::string_view text);
+std::optional<Cidr> parse_cidr(std::string_view text);
+
+}  // namespace vigil::config

@@ -1,0 +1,158 @@
+#include "config/config.h"
+
+#include <array>
+
+#include <gtest/gtest.h>
+
+namespace vigil::config {
+namespace {
+
+Config Load(const std::string& yaml) {
+  auto c = load_config_text(yaml, "test.yaml");
+  EXPECT_TRUE(c.ok()) << (c.ok() ? "" : c.error().to_string());
+  return c.ok() ? *c : Config{};
+}
+
+ConfigError Error(const std::string& yaml) {
+  auto c = load_config_text(yaml, "test.yaml");
+  EXPECT_FALSE(c.ok()) << yaml;
+  return c.ok() ? ConfigError{} : c.error();
+}
+
+TEST(ConfigTest, EmptyFileGivesTheDefaults) {
+  Config c = Load("");
+  ASSERT_EQ(c.server.listen.size(), 2u);
+  EXPECT_EQ(c.server.listen[0].to_string(), "127.0.0.1:53");
+  EXPECT_EQ(c.server.listen[1].to_string(), "[::1]:53");
+  EXPECT_EQ(c.server.threads, 0u);
+  EXPECT_EQ(c.server.max_udp_payload, 1232);
+  EXPECT_EQ(c.resolver.root_hints, "builtin");
+  EXPECT_EQ(c.cache.options.max_bytes, std::size_t{256} << 20);
+  EXPECT_EQ(c.cache.options.max_ttl, 86400u);
+  EXPECT_EQ(c.cache.options.max_negative_ttl, 3600u);
+  ASSERT_EQ(c.access_control.size(), 4u);
+  EXPECT_EQ(c.access_control[0].action, AclAction::kAllow);
+  EXPECT_EQ(c.access_control[2].action, AclAction::kRefuse);
+  EXPECT_EQ(c.resolver.do_not_query[0].to_string(), "127.0.0.0/8");
+}
+
+TEST(ConfigTest, EveryKey) {
+  Config c = Load(R"(
+server:
+  listen: ["127.0.0.1:5353", "[::1]:5353"]
+  threads: 2
+  max_udp_payload: 1400
+  user: vigil
+access_control:
+  - {from: 10.0.0.0/8, action: allow}
+  - {from: 192.168.1.66, action: deny}
+  - {from: "::/0", action: refuse}
+resolver:
+  root_hints: /tmp/lab/root.hints
+  do_not_query: []
+  source_addresses: [127.0.0.1]
+  ipv4: true
+  ipv6: false
+cache:
+  size: 64MiB
+  min_ttl: 10
+  max_ttl: 3600
+  max_negative_ttl: 600
+  serve_stale: yes
+  prefetch: off
+  persist_path: /var/lib/vigil/cache.dump
+metrics:
+  listen: 127.0.0.1:9153
+query_log:
+  path: "-"
+local_zones:
+  - {name: lan., type: static}
+  - {name: ads.example, type: refuse}
+local_data:
+  - "printer.lan. 3600 IN A 192.168.1.20"
+control:
+  socket: /tmp/vigil.sock
+)");
+  EXPECT_EQ(c.server.listen[0].port, 5353);
+  EXPECT_TRUE(c.server.listen[1].ipv6);
+  EXPECT_EQ(c.server.threads, 2u);
+  EXPECT_EQ(c.server.max_udp_payload, 1400);
+  EXPECT_EQ(c.server.user, "vigil");
+  ASSERT_EQ(c.access_control.size(), 3u);
+  EXPECT_EQ(c.access_control[1].action, AclAction::kDeny);
+  EXPECT_EQ(c.access_control[1].from.prefix, 32);
+  EXPECT_TRUE(c.resolver.do_not_query.empty());
+  EXPECT_FALSE(c.resolver.ipv6);
+  EXPECT_EQ(c.cache.options.max_bytes, std::size_t{64} << 20);
+  EXPECT_TRUE(c.cache.options.serve_stale);
+  EXPECT_FALSE(c.cache.options.prefetch);
+  EXPECT_EQ(c.cache.persist_path, "/var/lib/vigil/cache.dump");
+  EXPECT_EQ(c.metrics_listen, "127.0.0.1:9153");
+  EXPECT_EQ(c.query_log_path, "-");
+  ASSERT_EQ(c.local_zones.size(), 2u);
+  EXPECT_EQ(c.local_zones[1].name, "ads.example.");
+  EXPECT_EQ(c.local_zones[1].type, LocalZoneType::kRefuse);
+  EXPECT_EQ(c.local_data.size(), 1u);
+  EXPECT_EQ(c.control_socket, "/tmp/vigil.sock");
+}
+
+TEST(ConfigTest, ErrorsNameFileLineAndWhatIsExpected) {
+  struct Case {
+    const char* yaml;
+    int line;
+    const char* says;
+  };
+  const Case cases[] = {
+      {"server:\n  listne: [\"127.0.0.1:53\"]\n", 2, "unknown key \"server.listne\""},
+      {"bogus: 1\n", 1, "unknown key \"bogus\""},
+      {"server:\n  threads: many\n", 2, "server.threads: expected a whole number, got \"many\""},
+      {"server:\n  threads: -1\n", 2, "expected a whole number"},
+      {"server:\n  max_udp_payload: 100\n", 2, "out of range (512 to 4096)"},
+      {"server:\n  listen: 127.0.0.1:53\n", 2, "server.listen: expected a list"},
+      {"server:\n  listen: [\"localhost:53\"]\n", 2, "expected ADDRESS:PORT"},
+      {"server:\n  listen: [\"127.0.0.1:70000\"]\n", 2, "expected ADDRESS:PORT"},
+      {"access_control:\n  - {from: 10.0.0.0/33, action: allow}\n", 2,
+       "expected an address or ADDRESS/PREFIX"},
+      {"access_control:\n  - {from: 10.0.0.0/8, action: maybe}\n", 2, "expected one of allow, refuse, deny"},
+      {"access_control:\n  - {from: 10.0.0.0/8}\n", 2, "each rule needs from: and action:"},
+      {"cache:\n  size: lots\n", 2, "cache.size: expected a size of at least 1MiB"},
+      {"cache:\n  serve_stale: perhaps\n", 2, "expected true or false"},
+      {"cache:\n  min_ttl: 100\n  max_ttl: 10\n", 2, "min_ttl (100) is above max_ttl"},
+      {"resolver:\n  ipv4: false\n  ipv6: false\n", 2, "cannot both be false"},
+      {"local_zones:\n  - {name: \"a..b\", type: static}\n", 2, "is not a domain name"},
+      {"local_data:\n  - \"x. 1 IN A 999.1.1.1\"\n", 2, "local_data:"},
+      {"server: [1, 2\n", 2, "YAML syntax"},
+      {"- just\n- a list\n", 1, "expected a mapping"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.yaml);
+    ConfigError e = Error(c.yaml);
+    EXPECT_EQ(e.file, "test.yaml");
+    EXPECT_EQ(e.line, c.line) << e.to_string();
+    EXPECT_NE(e.message.find(c.says), std::string::npos) << e.to_string();
+    EXPECT_EQ(e.to_string().rfind("test.yaml:" + std::to_string(c.line) + ":", 0), 0u) << e.to_string();
+  }
+  auto missing = load_config_file("/nonexistent/vigil.yaml");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().to_string(), "/nonexistent/vigil.yaml: cannot read the file");
+}
+
+TEST(ConfigTest, Parsers) {
+  EXPECT_EQ(parse_size("256MiB"), std::uint64_t{256} << 20);
+  EXPECT_EQ(parse_size("1G"), std::uint64_t{1} << 30);
+  EXPECT_EQ(parse_size("4096"), 4096u);
+  EXPECT_FALSE(parse_size("12 MiB").has_value());
+  EXPECT_FALSE(parse_size("MiB").has_value());
+  EXPECT_FALSE(parse_size("99999999999999999999G").has_value());
+  EXPECT_FALSE(parse_endpoint("::1:53").has_value());  // IPv6 needs brackets
+  EXPECT_EQ(parse_endpoint("[::1]:53")->address, "::1");
+  auto net = *parse_cidr("192.168.0.0/23");
+  EXPECT_TRUE(net.contains(std::array<std::uint8_t, 4>{192, 168, 1, 200}));
+  EXPECT_FALSE(net.contains(std::array<std::uint8_t, 4>{192, 168, 2, 1}));
+  EXPECT_FALSE(net.contains(std::array<std::uint8_t, 16>{}));  // other family
+  EXPECT_TRUE(parse_cidr("::/0")->contains(std::array<std::uint8_t, 16>{0x20, 0x01}));
+  EXPECT_FALSE(parse_cidr("10.0.0.1/-1").has_value());
+}
+
+}  // namespace
+}  // namespace vigil::config
