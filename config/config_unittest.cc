@@ -137,6 +137,14 @@ TEST(ConfigTest, ErrorsNameFileLineAndWhatIsExpected) {
   EXPECT_EQ(missing.error().to_string(), "/nonexistent/vigil.yaml: cannot read the file");
 }
 
+TEST(ConfigTest, HostileNestingIsAnErrorNotACrash) {
+  ConfigError e = Error("a: " + std::string(100000, '['));
+  EXPECT_NE(e.message.find("YAML syntax"), std::string::npos) << e.to_string();
+  std::string maps;
+  for (int i = 0; i < 50000; ++i) maps += "{x: ";
+  EXPECT_NE(Error("a: " + maps).message.find("YAML syntax"), std::string::npos);
+}
+
 TEST(ConfigTest, Parsers) {
   EXPECT_EQ(parse_size("256MiB"), std::uint64_t{256} << 20);
   EXPECT_EQ(parse_size("1G"), std::uint64_t{1} << 30);
