@@ -1,0 +1,217 @@
+#include "server/query_handler.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "protocol/edns.h"
+#include "protocol/limits.h"
+#include "protocol/message_builder.h"
+#include "protocol/message_view.h"
+#include "protocol/rdata.h"
+#include "protocol/wire_reader.h"
+#include "server/version.h"
+
+namespace vigil::server {
+
+using dns::Error;
+using dns::MessageBuilder;
+using dns::MessageView;
+using dns::Name;
+using dns::Rcode;
+using dns::RRClass;
+using dns::RRType;
+using dns::Section;
+
+std::string_view outcome_name(Outcome o) {
+  switch (o) {
+    case Outcome::kAnswered: return "answered";
+    case Outcome::kNegative: return "negative";
+    case Outcome::kChaos: return "chaos";
+    case Outcome::kNotAvailable: return "not_available";
+    case Outcome::kDroppedShort: return "dropped_short";
+    case Outcome::kDroppedResponse: return "dropped_response";
+    case Outcome::kDroppedAcl: return "dropped_acl";
+    case Outcome::kRefusedAcl: return "refused_acl";
+    case Outcome::kFormErr: return "formerr";
+    case Outcome::kNotImp: return "notimp";
+    case Outcome::kBadVers: return "badvers";
+    case Outcome::kRefusedClass: return "refused_class";
+    case Outcome::kRefusedTransfer: return "refused_transfer";
+  }
+  return "unknown";
+}
+
+QueryHandler::QueryHandler(const config::Config& config, cache::RRsetCache& cache, HandlerOptions options)
+    : config_(config), cache_(cache), options_(std::move(options)) {
+  if (options_.version.empty()) options_.version = std::string("vigil ") + kVersion;
+}
+
+config::AclAction QueryHandler::acl(const Client& client) const {
+  for (const auto& rule : config_.access_control) {
+    if (rule.from.contains(client.address_bytes())) return rule.action;
+  }
+  return config::AclAction::kRefuse;  // nothing matched: refuse, as the default list ends
+}
+
+namespace {
+
+// The parts of a response every path shares: ID, opcode, RD and CD copied,
+// QR and RA set, the question echoed when there is one, EDNS when the query
+// had it.
+class Response {
+ public:
+  Response(std::span<std::uint8_t> out, std::size_t limit, const dns::Header& query_header)
+      : builder_(out, limit) {
+    dns::Header h;
+    h.id = query_header.id;
+    h.qr = true;
+    h.opcode = query_header.opcode;
+    h.rd = query_header.rd;
+    h.cd = query_header.cd;
+    h.ra = true;
+    builder_.set_header(h);
+  }
+
+  void edns(std::uint16_t payload, bool dnssec_ok, std::span<const std::uint8_t> options = {}) {
+    (void)builder_.set_edns({payload, 0, dnssec_ok, options});
+  }
+  void question(const Name& name, RRType type, RRClass rclass) {
+    (void)builder_.add_question(name, type, rclass);
+  }
+  MessageBuilder& builder() { return builder_; }
+
+  HandleResult finish(Rcode rcode, Outcome outcome) {
+    builder_.set_rcode(rcode);
+    HandleResult r;
+    r.outcome = outcome;
+    r.truncated = builder_.truncated();
+    r.size = builder_.finish();
+    return r;
+  }
+
+ private:
+  MessageBuilder builder_;
+};
+
+bool is_name(const Name& n, const char* text) {
+  return n == *Name::from_text(text);
+}
+
+}  // namespace
+
+HandleResult QueryHandler::handle(std::span<const std::uint8_t> query, const Client& client,
+                                  std::span<std::uint8_t> out, cache::Time now) const {
+  if (query.size() < dns::kHeaderSize) return {Outcome::kDroppedShort, 0, false};
+  const dns::Header qh = dns::Header::from_wire(dns::load_u16(&query[0]), dns::load_u16(&query[2]));
+  if (qh.qr) return {Outcome::kDroppedResponse, 0, false};
+
+  config::AclAction action = acl(client);
+  if (action == config::AclAction::kDeny) return {Outcome::kDroppedAcl, 0, false};
+
+  MessageView view;
+  const Error parsed = view.parse(query);
+  const bool one_question = parsed == Error::kOk && view.count(Section::kQuestion) == 1;
+  // UDP answers fit the client's EDNS size (at least 512, at most our
+  // configured maximum); TCP answers may use the whole buffer.
+  std::size_t limit = out.size();
+  if (client.transport == Transport::kUdp) {
+    std::size_t payload = dns::kMinUdpPayload;
+    if (parsed == Error::kOk && view.has_edns()) {
+      payload = std::clamp<std::size_t>(view.edns().udp_payload, dns::kMinUdpPayload,
+                                        config_.server.max_udp_payload);
+    }
+    limit = std::min(limit, payload);
+  }
+  Response resp(out, limit, qh);
+  const bool edns = parsed == Error::kOk && view.has_edns();
+  const bool dnssec_ok = edns && view.edns().flags.dnssec_ok;
+
+  if (action == config::AclAction::kRefuse) {
+    if (edns) resp.edns(config_.server.max_udp_payload, dnssec_ok);
+    if (one_question) resp.question(view.question_name(), view.question_type(), view.question_class());
+    return resp.finish(Rcode::kRefused, Outcome::kRefusedAcl);
+  }
+  if (parsed != Error::kOk) return resp.finish(Rcode::kFormErr, Outcome::kFormErr);
+  if (edns) {
+    if (view.edns().flags.version > 0) {
+      // RFC 6891 §6.1.3: BADVERS, with our highest version (0) in the OPT.
+      resp.edns(config_.server.max_udp_payload, dnssec_ok);
+      return resp.finish(Rcode::kBadVers, Outcome::kBadVers);
+    }
+  }
+  if (qh.opcode != dns::Opcode::kQuery) {
+    if (edns) resp.edns(config_.server.max_udp_payload, dnssec_ok);
+    if (one_question) resp.question(view.question_name(), view.question_type(), view.question_class());
+    return resp.finish(Rcode::kNotImp, Outcome::kNotImp);
+  }
+  if (!one_question) {
+    if (edns) resp.edns(config_.server.max_udp_payload, dnssec_ok);
+    return resp.finish(Rcode::kFormErr, Outcome::kFormErr);
+  }
+
+  const Name qname = view.question_name();
+  const RRType qtype = view.question_type();
+  const RRClass qclass = view.question_class();
+
+  // Options that must outlive the builder until finish().
+  std::vector<std::uint8_t> options;
+  auto start = [&](std::span<const std::uint8_t> opts = {}) {
+    if (edns) resp.edns(config_.server.max_udp_payload, dnssec_ok, opts);
+    resp.question(qname, qtype, qclass);
+  };
+
+  if (qtype == RRType::AXFR || qtype == RRType::IXFR) {
+    start();
+    return resp.finish(Rcode::kRefused, Outcome::kRefusedTransfer);
+  }
+  if (qclass == RRClass::CH) {
+    const std::string* text = nullptr;
+    if (!options_.hide_identity && (qtype == RRType::TXT || qtype == RRType::ANY)) {
+      if (is_name(qname, "version.bind.") || is_name(qname, "version.server.")) text = &options_.version;
+      if (is_name(qname, "hostname.bind.") || is_name(qname, "id.server.")) text = &options_.identity;
+    }
+    start();
+    if (text == nullptr) return resp.finish(Rcode::kRefused, Outcome::kRefusedClass);
+    std::vector<std::string> strings = {*text};
+    auto rdata = dns::make_txt_rdata(strings);
+    (void)resp.builder().add_record(Section::kAnswer, qname, RRType::TXT, RRClass::CH, 0, rdata);
+    return resp.finish(Rcode::kNoError, Outcome::kChaos);
+  }
+  if (qclass != RRClass::IN) {
+    start();
+    return resp.finish(Rcode::kRefused, Outcome::kRefusedClass);
+  }
+
+  cache::CacheAnswer cached = cache_.lookup(qname, qtype, RRClass::IN, now);
+  if (cached.positive) {
+    start();
+    // The owner is the question's name, so it compresses to the question and
+    // keeps the client's letter case (0x20).
+    const auto& set = cached.positive->rrset;
+    auto mark = resp.builder().mark();
+    for (const auto& rd : set.rdatas) {
+      if (resp.builder().add_record(Section::kAnswer, qname, set.type, set.rclass, set.ttl, rd) !=
+          Error::kOk) {
+        resp.builder().rollback(mark);  // never a partial RRset; TC is set
+        break;
+      }
+    }
+    return resp.finish(Rcode::kNoError, Outcome::kAnswered);
+  }
+  if (cached.negative) {
+    start();
+    const auto& soa = cached.negative->soa;
+    (void)resp.builder().add_record(Section::kAuthority, soa.name, RRType::SOA, soa.rclass, soa.ttl,
+                                    soa.rdata);
+    return resp.finish(
+        cached.negative->kind == cache::NegativeKind::kNxDomain ? Rcode::kNXDomain : Rcode::kNoError,
+        Outcome::kNegative);
+  }
+  dns::Edns e;
+  e.add_extended_error(dns::EdeCode::kNotReady, "recursive resolution is not available yet");
+  options = e.options_wire();
+  start(options);
+  return resp.finish(Rcode::kServFail, Outcome::kNotAvailable);
+}
+
+}  // namespace vigil::server

@@ -1,0 +1,234 @@
+#include "server/query_handler.h"
+
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "protocol/message.h"
+#include "protocol/presentation.h"
+#include "protocol/rdata.h"
+#include "tests/support/corpus.h"
+
+namespace vigil::server {
+namespace {
+
+using dns::Message;
+using dns::Name;
+using dns::Rcode;
+using dns::RRClass;
+using dns::RRType;
+
+constexpr cache::Time kT0 = 1'700'000'000;
+
+Client Loopback(Transport t = Transport::kUdp) {
+  Client c;
+  c.address = {127, 0, 0, 1};
+  c.length = 4;
+  c.port = 40000;
+  c.transport = t;
+  return c;
+}
+
+class QueryHandlerTest : public ::testing::Test {
+ protected:
+  QueryHandlerTest() : config_(config::Config::defaults()), handler_(config_, cache_) {}
+
+  // Sends a query; returns the parsed response (or nullopt when dropped).
+  std::optional<Message> Ask(const std::vector<std::uint8_t>& wire, const Client& client = Loopback(),
+                             cache::Time now = kT0, std::size_t* size = nullptr) {
+    std::vector<std::uint8_t> out(65535);
+    HandleResult r = handler_.handle(wire, client, out, now);
+    last_ = r;
+    if (size != nullptr) *size = r.size;
+    if (r.size == 0) return std::nullopt;
+    auto m = Message::parse({out.data(), r.size});
+    EXPECT_TRUE(m.ok()) << dns::error_message(m.error());
+    return m.ok() ? std::optional<Message>(*m) : std::nullopt;
+  }
+  std::optional<Message> Ask(const Message& q, const Client& client = Loopback(), cache::Time now = kT0) {
+    return Ask(q.to_wire(), client, now);
+  }
+  static Message Query(const char* name, RRType type, std::uint16_t payload = 1232) {
+    return dns::make_query(0xABCD, *Name::from_text(name), type, true, payload);
+  }
+  void CacheRecords(const std::string& text, cache::Rank rank = cache::Rank::kAuthAnswer) {
+    auto rr = *dns::parse_record(text);
+    dns::RRset set{rr.name, rr.type, rr.rclass, rr.ttl, {rr.rdata}};
+    cache_.insert(set, rank, kT0);
+  }
+
+  config::Config config_;
+  cache::RRsetCache cache_;
+  QueryHandler handler_;
+  HandleResult last_;
+};
+
+TEST_F(QueryHandlerTest, AnswersFromTheCacheWithTheClientsCaseAndACountingTtl) {
+  CacheRecords("www.example. 300 IN A 192.0.2.7");
+  Message q = Query("WwW.ExAmPlE.", RRType::A);
+  q.header.cd = true;
+  auto r = Ask(q, Loopback(), kT0 + 100);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(last_.outcome, Outcome::kAnswered);
+  EXPECT_EQ(r->header.id, 0xABCD);
+  EXPECT_TRUE(r->header.qr);
+  EXPECT_TRUE(r->header.rd);
+  EXPECT_TRUE(r->header.cd);
+  EXPECT_TRUE(r->header.ra);
+  EXPECT_FALSE(r->header.aa);  // never for cached data
+  EXPECT_EQ(r->rcode(), Rcode::kNoError);
+  ASSERT_EQ(r->questions.size(), 1u);
+  EXPECT_TRUE(r->questions[0].name.exact_equals(*Name::from_text("WwW.ExAmPlE.")));
+  ASSERT_EQ(r->answer.size(), 1u);
+  EXPECT_TRUE(r->answer[0].name.exact_equals(*Name::from_text("WwW.ExAmPlE.")));
+  EXPECT_EQ(r->answer[0].ttl, 200u);
+  EXPECT_TRUE(r->edns.has_value());
+}
+
+TEST_F(QueryHandlerTest, NoEdnsInTheAnswerWhenTheQueryHadNone) {
+  CacheRecords("www.example. 300 IN A 192.0.2.7");
+  auto r = Ask(Query("www.example.", RRType::A, 0));
+  ASSERT_TRUE(r.has_value());
+  EXPECT_FALSE(r->edns.has_value());
+  EXPECT_EQ(r->answer.size(), 1u);
+}
+
+TEST_F(QueryHandlerTest, NegativeAnswersCarryTheSoa) {
+  auto soa = *dns::parse_record("example. 3600 IN SOA ns.example. h.example. 1 2 3 4 300");
+  cache_.insert_negative(*Name::from_text("nope.example."), RRType::A, RRClass::IN,
+                         cache::NegativeKind::kNxDomain, soa, cache::Rank::kAuthAuthority, kT0);
+  auto r = Ask(Query("nope.example.", RRType::MX), Loopback(), kT0 + 50);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->rcode(), Rcode::kNXDomain);
+  EXPECT_TRUE(r->answer.empty());
+  ASSERT_EQ(r->authority.size(), 1u);
+  EXPECT_EQ(r->authority[0].type, RRType::SOA);
+  EXPECT_EQ(r->authority[0].ttl, 250u);
+}
+
+TEST_F(QueryHandlerTest, MissIsServfailWithAnExtendedError) {
+  auto r = Ask(Query("uncached.example.", RRType::A));
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(last_.outcome, Outcome::kNotAvailable);
+  EXPECT_EQ(r->rcode(), Rcode::kServFail);
+  auto ede = r->edns->extended_errors();
+  ASSERT_EQ(ede.size(), 1u);
+  EXPECT_EQ(ede[0].code, dns::EdeCode::kNotReady);
+  EXPECT_NE(ede[0].text.find("not available"), std::string::npos);
+}
+
+TEST_F(QueryHandlerTest, AccessControl) {
+  Client outsider = Loopback();
+  outsider.address = {192, 0, 2, 1};
+  auto r = Ask(Query("www.example.", RRType::A), outsider);  // default: refuse non-loopback
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->rcode(), Rcode::kRefused);
+  EXPECT_EQ(r->questions.size(), 1u);
+  EXPECT_EQ(last_.outcome, Outcome::kRefusedAcl);
+  config_.access_control.insert(config_.access_control.begin(),
+                                {*config::parse_cidr("192.0.2.0/24"), config::AclAction::kDeny});
+  EXPECT_FALSE(Ask(Query("www.example.", RRType::A), outsider).has_value());
+  EXPECT_EQ(last_.outcome, Outcome::kDroppedAcl);
+  Client v6 = Loopback();
+  v6.length = 16;
+  v6.address = {};
+  v6.address[15] = 1;                                                             // ::1
+  EXPECT_EQ(Ask(Query("x.example.", RRType::A), v6)->rcode(), Rcode::kServFail);  // allowed through
+}
+
+TEST_F(QueryHandlerTest, ProtocolEdges) {
+  // QR=1: dropped. Shorter than a header: dropped.
+  Message resp = Query("www.example.", RRType::A);
+  resp.header.qr = true;
+  EXPECT_FALSE(Ask(resp).has_value());
+  EXPECT_EQ(last_.outcome, Outcome::kDroppedResponse);
+  EXPECT_FALSE(Ask(std::vector<std::uint8_t>{0x12, 0x34, 0x01}).has_value());
+  // Opcode other than QUERY: NOTIMP.
+  Message notify = Query("example.", RRType::SOA);
+  notify.header.opcode = dns::Opcode::kNotify;
+  EXPECT_EQ(Ask(notify)->rcode(), Rcode::kNotImp);
+  // No question, two questions: FORMERR.
+  Message none = Query("example.", RRType::A);
+  none.questions.clear();
+  EXPECT_EQ(Ask(none)->rcode(), Rcode::kFormErr);
+  Message two = Query("example.", RRType::A);
+  two.questions.push_back(two.questions[0]);
+  EXPECT_EQ(Ask(two)->rcode(), Rcode::kFormErr);
+  // EDNS version 1: BADVERS with an OPT of version 0.
+  Message v1 = Query("example.", RRType::A);
+  v1.edns->flags.version = 1;
+  auto bad = Ask(v1);
+  ASSERT_TRUE(bad.has_value());
+  EXPECT_EQ(bad->rcode(), Rcode::kBadVers);
+  ASSERT_TRUE(bad->edns.has_value());
+  EXPECT_EQ(bad->edns->flags.version, 0);
+  // Zone transfers: REFUSED.
+  EXPECT_EQ(Ask(Query("example.", RRType::AXFR))->rcode(), Rcode::kRefused);
+  EXPECT_EQ(Ask(Query("example.", RRType::IXFR))->rcode(), Rcode::kRefused);
+}
+
+TEST_F(QueryHandlerTest, MalformedCorpusGetsFormerrOrSilenceNeverACrash) {
+  for (const auto& entry : vigil::testing::load_malformed_corpus()) {
+    SCOPED_TRACE(entry.name);
+    auto r = Ask(entry.bytes);
+    if (entry.bytes.size() < dns::kHeaderSize) {
+      EXPECT_FALSE(r.has_value());
+    } else {
+      ASSERT_TRUE(r.has_value());
+      EXPECT_EQ(r->rcode(), Rcode::kFormErr);
+      EXPECT_EQ(r->header.id, 0x1234);
+    }
+  }
+}
+
+TEST_F(QueryHandlerTest, ChaosIdentityQueries) {
+  Message q = Query("version.bind.", RRType::TXT);
+  q.questions[0].rclass = RRClass::CH;
+  auto r = Ask(q);
+  ASSERT_TRUE(r.has_value());
+  ASSERT_EQ(r->answer.size(), 1u);
+  EXPECT_EQ(r->answer[0].rclass, RRClass::CH);
+  EXPECT_EQ(dns::rdata_to_text(RRType::TXT, r->answer[0].rdata).rfind("\"vigil ", 0), 0u);
+  q.questions[0].name = *Name::from_text("id.server.");
+  EXPECT_EQ(dns::rdata_to_text(RRType::TXT, Ask(q)->answer[0].rdata), "\"vigil\"");
+  q.questions[0].name = *Name::from_text("other.bind.");
+  EXPECT_EQ(Ask(q)->rcode(), Rcode::kRefused);
+  HandlerOptions hide;
+  hide.hide_identity = true;
+  QueryHandler hidden(config_, cache_, hide);
+  std::vector<std::uint8_t> out(512);
+  q.questions[0].name = *Name::from_text("version.bind.");
+  auto w = q.to_wire();
+  HandleResult h = hidden.handle(w, Loopback(), out, kT0);
+  EXPECT_EQ(h.outcome, Outcome::kRefusedClass);
+  Message hs = Query("example.", RRType::A);
+  hs.questions[0].rclass = RRClass::HS;
+  EXPECT_EQ(Ask(hs)->rcode(), Rcode::kRefused);
+}
+
+TEST_F(QueryHandlerTest, UdpSizeLimitsAndTruncation) {
+  dns::RRset big{*Name::from_text("big.example."), RRType::TXT, RRClass::IN, 300, {}};
+  for (int i = 0; i < 10; ++i) {
+    std::vector<std::string> s = {std::string(200, static_cast<char>('a' + i))};
+    big.rdatas.push_back(dns::make_txt_rdata(s));
+  }
+  cache_.insert(big, cache::Rank::kAuthAnswer, kT0);
+  std::size_t size = 0;
+  // No EDNS: 512 octets, TC=1, no partial RRset.
+  auto r = Ask(Query("big.example.", RRType::TXT, 0).to_wire(), Loopback(), kT0, &size);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_LE(size, 512u);
+  EXPECT_TRUE(r->header.tc);
+  EXPECT_TRUE(r->answer.empty());
+  // The client offers 4096 but the server caps UDP at 1232.
+  r = Ask(Query("big.example.", RRType::TXT, 4096).to_wire(), Loopback(), kT0, &size);
+  EXPECT_LE(size, 1232u);
+  EXPECT_TRUE(r->header.tc);
+  // Over TCP the whole RRset fits.
+  r = Ask(Query("big.example.", RRType::TXT, 0).to_wire(), Loopback(Transport::kTcp), kT0, &size);
+  EXPECT_FALSE(r->header.tc);
+  EXPECT_EQ(r->answer.size(), 10u);
+}
+
+}  // namespace
+}  // namespace vigil::server
