@@ -26,7 +26,7 @@ PACKAGES=(
   clang libclang-rt-14-dev clang-format clang-tidy
   nlohmann-json3-dev libyaml-cpp-dev
   # the test lab and real clients
-  nsd bind9-dnsutils python3 iproute2 bc
+  nsd bind9-dnsutils python3 iproute2 procps bc
 )
 # Packages whose Debian service must not start on its own: the lab runs its
 # own instances inside a network namespace, and a system NSD on port 53

@@ -1,6 +1,8 @@
 #include "cache/rrset_cache.h"
 
 #include <algorithm>
+#include <array>
+#include <atomic>
 #include <cstring>
 #include <deque>
 #include <mutex>

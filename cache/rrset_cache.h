@@ -9,8 +9,6 @@
 // evicts with S3-FIFO (see docs/design/cache.md).
 #pragma once
 
-#include <array>
-#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <functional>

@@ -4,7 +4,6 @@
 #include <memory>
 
 #include "protocol/ldns_include.h"
-#include "protocol/message_view.h"
 #include "protocol/rdata.h"
 #include "protocol/wire_reader.h"
 
