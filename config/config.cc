@@ -112,8 +112,24 @@ E get_enum(const YAML::Node& n, const std::string& key,
   fail(n, key + ": expected one of " + list + ", got \"" + s + "\"");
 }
 
+std::chrono::milliseconds get_duration(const YAML::Node& n, const std::string& key,
+                                       std::chrono::milliseconds min, std::chrono::milliseconds max) {
+  std::string s = scalar(n, key);
+  auto d = parse_duration(s);
+  if (!d) fail(n, key + ": expected a duration such as 10s or 500ms, got \"" + s + "\"");
+  if (*d < min || *d > max) {
+    fail(n, key + ": " + s + " is out of range (" + std::to_string(min.count()) + "ms to " +
+                std::to_string(max.count()) + "ms)");
+  }
+  return *d;
+}
+
 void load_server(const YAML::Node& n, ServerConfig& s) {
-  expect_map(n, "server", {"listen", "threads", "max_udp_payload", "user"});
+  using std::chrono::milliseconds;
+  expect_map(n, "server",
+             {"listen", "threads", "max_udp_payload", "user", "tcp_idle_timeout", "tcp_message_timeout",
+              "tcp_max_connections", "tcp_max_connections_per_client", "tcp_max_pipelined", "shutdown_grace",
+              "hide_identity", "hide_version", "identity", "version"});
   if (absent(n)) return;
   if (n["listen"]) {
     s.listen.clear();
@@ -126,6 +142,33 @@ void load_server(const YAML::Node& n, ServerConfig& s) {
         static_cast<std::uint16_t>(get_uint(n["max_udp_payload"], "server.max_udp_payload", 512, 4096));
   }
   if (n["user"]) s.user = scalar(n["user"], "server.user");
+  if (n["tcp_idle_timeout"]) {
+    s.tcp_idle_timeout = get_duration(n["tcp_idle_timeout"], "server.tcp_idle_timeout", milliseconds(100),
+                                      milliseconds(3600000));
+  }
+  if (n["tcp_message_timeout"]) {
+    s.tcp_message_timeout = get_duration(n["tcp_message_timeout"], "server.tcp_message_timeout",
+                                         milliseconds(100), milliseconds(600000));
+  }
+  auto count = [&](const char* k, unsigned& out, std::uint64_t max) {
+    if (n[k]) out = static_cast<unsigned>(get_uint(n[k], std::string("server.") + k, 1, max));
+  };
+  count("tcp_max_connections", s.tcp_max_connections, 1000000);
+  count("tcp_max_connections_per_client", s.tcp_max_connections_per_client, 1000000);
+  count("tcp_max_pipelined", s.tcp_max_pipelined, 65535);
+  if (n["shutdown_grace"]) {
+    s.shutdown_grace =
+        get_duration(n["shutdown_grace"], "server.shutdown_grace", milliseconds(0), milliseconds(600000));
+  }
+  if (n["hide_identity"]) s.hide_identity = get_bool(n["hide_identity"], "server.hide_identity");
+  if (n["hide_version"]) s.hide_version = get_bool(n["hide_version"], "server.hide_version");
+  auto text = [&](const char* k, std::string& out) {
+    if (!n[k]) return;
+    out = n[k].IsNull() ? "" : scalar(n[k], std::string("server.") + k);
+    if (out.size() > 255) fail(n[k], std::string("server.") + k + ": at most 255 characters");
+  };
+  text("identity", s.identity);
+  text("version", s.version);
 }
 
 void load_acl(const YAML::Node& n, std::vector<AclRule>& out) {
@@ -202,20 +245,24 @@ void load_local(const YAML::Node& root, Config& cfg) {
       fail(z["name"], "local_zones.name: \"" + name + "\" is not a domain name (" +
                           std::string(dns::error_message(parsed.error())) + ")");
     }
-    cfg.local_zones.push_back(
-        {parsed->to_text(), get_enum<LocalZoneType>(z["type"], "local_zones.type",
-                                                    {{"static", LocalZoneType::kStatic},
-                                                     {"transparent", LocalZoneType::kTransparent},
-                                                     {"refuse", LocalZoneType::kRefuse},
-                                                     {"deny", LocalZoneType::kDeny},
-                                                     {"redirect", LocalZoneType::kRedirect}})});
+    cfg.local_zones.push_back({parsed->to_text(),
+                               get_enum<LocalZoneType>(z["type"], "local_zones.type",
+                                                       {{"static", LocalZoneType::kStatic},
+                                                        {"transparent", LocalZoneType::kTransparent},
+                                                        {"refuse", LocalZoneType::kRefuse},
+                                                        {"deny", LocalZoneType::kDeny},
+                                                        {"redirect", LocalZoneType::kRedirect},
+                                                        {"nodefault", LocalZoneType::kNoDefault}}),
+                               z.Mark().line + 1});
   }
   for (const auto& d : get_list(root["local_data"], "local_data")) {
     std::string rr = scalar(d, "local_data");
     auto parsed = dns::parse_record(rr);
     if (!parsed.ok()) fail(d, "local_data: " + parsed.error().message);
-    cfg.local_data.push_back(rr);
+    if (parsed->rclass != dns::RRClass::IN) fail(d, "local_data: only class IN records are served");
+    cfg.local_data.push_back({rr, d.Mark().line + 1});
   }
+  if (root["local_data_ptr"]) cfg.local_data_ptr = get_bool(root["local_data_ptr"], "local_data_ptr");
 }
 
 Config load(const YAML::Node& root) {
@@ -223,7 +270,7 @@ Config load(const YAML::Node& root) {
   if (absent(root)) return cfg;
   expect_map(root, "",
              {"server", "access_control", "resolver", "cache", "metrics", "query_log", "local_zones",
-              "local_data", "control"});
+              "local_data", "local_data_ptr", "control"});
   if (!root.IsMap()) fail(root, "expected a mapping of sections (server:, resolver:, ...)");
   load_server(root["server"], cfg.server);
   if (root["access_control"]) load_acl(root["access_control"], cfg.access_control);
@@ -275,7 +322,8 @@ std::string Cidr::to_string() const {
 
 std::string ConfigError::to_string() const {
   std::string out = file;
-  if (line > 0) out += ":" + std::to_string(line) + ":" + std::to_string(column);
+  if (line > 0) out += ":" + std::to_string(line);
+  if (line > 0 && column > 0) out += ":" + std::to_string(column);
   return out + ": " + message;
 }
 
@@ -306,6 +354,31 @@ std::optional<std::uint64_t> parse_size(std::string_view text) {
     }
   }
   return std::nullopt;
+}
+
+std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
+  std::uint64_t v = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || p == text.data() || v > 100000000) return std::nullopt;
+  std::string_view unit(p, static_cast<std::size_t>(text.data() + text.size() - p));
+  static constexpr std::pair<std::string_view, std::uint64_t> kUnits[] = {
+      {"", 1000}, {"s", 1000}, {"ms", 1}, {"m", 60000}, {"h", 3600000}};
+  for (const auto& [name, factor] : kUnits) {
+    if (unit == name) return std::chrono::milliseconds(static_cast<std::int64_t>(v * factor));
+  }
+  return std::nullopt;
+}
+
+std::string_view local_zone_type_name(LocalZoneType t) {
+  switch (t) {
+    case LocalZoneType::kStatic: return "static";
+    case LocalZoneType::kTransparent: return "transparent";
+    case LocalZoneType::kRefuse: return "refuse";
+    case LocalZoneType::kDeny: return "deny";
+    case LocalZoneType::kRedirect: return "redirect";
+    case LocalZoneType::kNoDefault: return "nodefault";
+  }
+  return "unknown";
 }
 
 std::optional<Endpoint> parse_endpoint(std::string_view text) {

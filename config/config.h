@@ -4,6 +4,7 @@
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -41,10 +42,18 @@ struct AclRule {
   AclAction action = AclAction::kAllow;
 };
 
-enum class LocalZoneType : std::uint8_t { kStatic, kTransparent, kRefuse, kDeny, kRedirect };
+// Unbound's local zone types, plus nodefault (removes a built-in zone).
+enum class LocalZoneType : std::uint8_t { kStatic, kTransparent, kRefuse, kDeny, kRedirect, kNoDefault };
+std::string_view local_zone_type_name(LocalZoneType t);
 struct LocalZone {
   std::string name;  // presentation format, validated
   LocalZoneType type = LocalZoneType::kStatic;
+  int line = 0;  // where it was configured (0 = not from a file)
+};
+// One local_data record, as written, with where it was written.
+struct LocalRecord {
+  std::string text;
+  int line = 0;
 };
 
 struct ServerConfig {
@@ -52,6 +61,20 @@ struct ServerConfig {
   unsigned threads = 0;  // 0 = one per core
   std::uint16_t max_udp_payload = 1232;
   std::string user;  // drop privileges to this user after binding ("" = stay)
+  // TCP (RFC 7766): connections idle longer than this are closed; a message
+  // whose first octet has arrived must be complete within message_timeout.
+  std::chrono::milliseconds tcp_idle_timeout{10000};
+  std::chrono::milliseconds tcp_message_timeout{5000};
+  unsigned tcp_max_connections = 1024;           // in total
+  unsigned tcp_max_connections_per_client = 32;  // per client address
+  unsigned tcp_max_pipelined = 64;               // queries in flight on one connection
+  // SIGTERM: stop accepting, then wait this long at most for in-flight queries.
+  std::chrono::milliseconds shutdown_grace{3000};
+  // CHAOS TXT identity answers.
+  bool hide_identity = false;  // hostname.bind, id.server
+  bool hide_version = false;   // version.bind, version.server
+  std::string identity;        // "" = the host name
+  std::string version;         // "" = "vigil <version>"
 };
 
 struct ResolverConfig {
@@ -75,7 +98,8 @@ struct Config {
   std::string metrics_listen;  // "" = off, else ADDR:PORT
   std::string query_log_path;  // "" = off, "-" = stdout
   std::vector<LocalZone> local_zones;
-  std::vector<std::string> local_data;  // RRs in presentation format, validated
+  std::vector<LocalRecord> local_data;  // RRs in presentation format, validated
+  bool local_data_ptr = true;           // synthesise PTRs for local A/AAAA data
   std::string control_socket = "/run/vigil/control.sock";
 
   // The built-in defaults (what an empty file gives).
@@ -87,7 +111,7 @@ struct ConfigError {
   int line = 0;    // 1-based; 0 when not tied to a line
   int column = 0;  // 1-based
   std::string message;
-  std::string to_string() const;  // "FILE:LINE:COL: message"
+  std::string to_string() const;  // "FILE:LINE:COL: message" (LINE, COL when known)
 };
 
 // Loads and validates a configuration. Unknown keys, wrong types and bad
@@ -98,6 +122,8 @@ dns::Expected<Config, ConfigError> load_config_text(std::string_view yaml,
 
 // "256MiB", "1G", "4096" -> bytes.
 std::optional<std::uint64_t> parse_size(std::string_view text);
+// "10s", "500ms", "2m", "1h"; a bare number is seconds.
+std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);
 std::optional<Endpoint> parse_endpoint(std::string_view text);
 std::optional<Cidr> parse_cidr(std::string_view text);
 

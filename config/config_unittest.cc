@@ -92,8 +92,53 @@ control:
   ASSERT_EQ(c.local_zones.size(), 2u);
   EXPECT_EQ(c.local_zones[1].name, "ads.example.");
   EXPECT_EQ(c.local_zones[1].type, LocalZoneType::kRefuse);
-  EXPECT_EQ(c.local_data.size(), 1u);
+  ASSERT_EQ(c.local_data.size(), 1u);
+  EXPECT_EQ(c.local_data[0].text, "printer.lan. 3600 IN A 192.168.1.20");
+  EXPECT_GT(c.local_data[0].line, 1);
   EXPECT_EQ(c.control_socket, "/tmp/vigil.sock");
+}
+
+TEST(ConfigTest, TcpLimitsTimeoutsAndIdentity) {
+  Config c = Load(R"(
+server:
+  tcp_idle_timeout: 2s
+  tcp_message_timeout: 750ms
+  tcp_max_connections: 10
+  tcp_max_connections_per_client: 2
+  tcp_max_pipelined: 8
+  shutdown_grace: 1m
+  hide_version: true
+  identity: ns1.example
+local_zones:
+  - {name: 10.in-addr.arpa., type: nodefault}
+local_data_ptr: false
+)");
+  EXPECT_EQ(c.server.tcp_idle_timeout, std::chrono::milliseconds(2000));
+  EXPECT_EQ(c.server.tcp_message_timeout, std::chrono::milliseconds(750));
+  EXPECT_EQ(c.server.tcp_max_connections, 10u);
+  EXPECT_EQ(c.server.tcp_max_connections_per_client, 2u);
+  EXPECT_EQ(c.server.tcp_max_pipelined, 8u);
+  EXPECT_EQ(c.server.shutdown_grace, std::chrono::milliseconds(60000));
+  EXPECT_TRUE(c.server.hide_version);
+  EXPECT_FALSE(c.server.hide_identity);
+  EXPECT_EQ(c.server.identity, "ns1.example");
+  ASSERT_EQ(c.local_zones.size(), 1u);
+  EXPECT_EQ(c.local_zones[0].type, LocalZoneType::kNoDefault);
+  EXPECT_EQ(c.local_zones[0].line, 12);  // the raw string starts with a newline
+  EXPECT_FALSE(c.local_data_ptr);
+}
+
+TEST(ConfigTest, ParsesDurations) {
+  EXPECT_EQ(parse_duration("10"), std::chrono::milliseconds(10000));
+  EXPECT_EQ(parse_duration("10s"), std::chrono::milliseconds(10000));
+  EXPECT_EQ(parse_duration("250ms"), std::chrono::milliseconds(250));
+  EXPECT_EQ(parse_duration("2m"), std::chrono::milliseconds(120000));
+  EXPECT_EQ(parse_duration("1h"), std::chrono::milliseconds(3600000));
+  EXPECT_FALSE(parse_duration(""));
+  EXPECT_FALSE(parse_duration("s"));
+  EXPECT_FALSE(parse_duration("10 s"));
+  EXPECT_FALSE(parse_duration("-1s"));
+  EXPECT_FALSE(parse_duration("99999999999999999999s"));
 }
 
 TEST(ConfigTest, ErrorsNameFileLineAndWhatIsExpected) {
@@ -121,6 +166,11 @@ TEST(ConfigTest, ErrorsNameFileLineAndWhatIsExpected) {
       {"resolver:\n  ipv4: false\n  ipv6: false\n", 2, "cannot both be false"},
       {"local_zones:\n  - {name: \"a..b\", type: static}\n", 2, "is not a domain name"},
       {"local_data:\n  - \"x. 1 IN A 999.1.1.1\"\n", 2, "local_data:"},
+      {"local_data:\n  - \"x. 1 CH TXT hi\"\n", 2, "only class IN"},
+      {"server:\n  tcp_idle_timeout: soon\n", 2, "expected a duration"},
+      {"server:\n  tcp_idle_timeout: 1ms\n", 2, "out of range"},
+      {"server:\n  tcp_max_pipelined: 0\n", 2, "out of range"},
+      {"local_zones:\n  - {name: a., type: always_nxdomain}\n", 2, "nodefault"},
       {"server: [1, 2\n", 2, "YAML syntax"},
       {"- just\n- a list\n", 1, "expected a mapping"},
   };
