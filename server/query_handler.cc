@@ -1,5 +1,7 @@
 #include "server/query_handler.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <vector>
 
@@ -26,8 +28,11 @@ std::string_view outcome_name(Outcome o) {
   switch (o) {
     case Outcome::kAnswered: return "answered";
     case Outcome::kNegative: return "negative";
+    case Outcome::kLocal: return "local";
+    case Outcome::kAnyMinimal: return "any_minimal";
     case Outcome::kChaos: return "chaos";
-    case Outcome::kNotAvailable: return "not_available";
+    case Outcome::kNeedsResolution: return "needs_resolution";
+    case Outcome::kServFail: return "servfail";
     case Outcome::kDroppedShort: return "dropped_short";
     case Outcome::kDroppedResponse: return "dropped_response";
     case Outcome::kDroppedAcl: return "dropped_acl";
@@ -37,13 +42,25 @@ std::string_view outcome_name(Outcome o) {
     case Outcome::kBadVers: return "badvers";
     case Outcome::kRefusedClass: return "refused_class";
     case Outcome::kRefusedTransfer: return "refused_transfer";
+    case Outcome::kRefusedLocal: return "refused_local";
+    case Outcome::kDroppedLocal: return "dropped_local";
   }
   return "unknown";
 }
 
-QueryHandler::QueryHandler(const config::Config& config, cache::RRsetCache& cache, HandlerOptions options)
-    : config_(config), cache_(cache), options_(std::move(options)) {
-  if (options_.version.empty()) options_.version = std::string("vigil ") + kVersion;
+QueryHandler::QueryHandler(const config::Config& config, const LocalZones& local, cache::RRsetCache& cache,
+                           bool resolver_attached)
+    : config_(config),
+      local_(local),
+      cache_(cache),
+      resolver_attached_(resolver_attached),
+      identity_(config.server.identity),
+      version_(config.server.version) {
+  if (version_.empty()) version_ = std::string("vigil ") + kVersion;
+  if (identity_.empty()) {
+    char host[256] = {};
+    identity_ = gethostname(host, sizeof host - 1) == 0 && host[0] != 0 ? host : "vigil";
+  }
 }
 
 config::AclAction QueryHandler::acl(const Client& client) const {
@@ -97,10 +114,17 @@ bool is_name(const Name& n, const char* text) {
   return n == *Name::from_text(text);
 }
 
+// RFC 8482 §4.1: an ANY query gets one RRset the resolver already has; the
+// types a client most likely wants come first.
+constexpr RRType kAnyOrder[] = {RRType::A,    RRType::AAAA, RRType::CNAME, RRType::MX,  RRType::TXT,
+                                RRType::NS,   RRType::SOA,  RRType::PTR,   RRType::SRV, RRType::HTTPS,
+                                RRType::SVCB, RRType::CAA,  RRType::DNAME};
+
 }  // namespace
 
 HandleResult QueryHandler::handle(std::span<const std::uint8_t> query, const Client& client,
-                                  std::span<std::uint8_t> out, cache::Time now) const {
+                                  std::span<std::uint8_t> out, cache::Time now,
+                                  const ResolutionStatus* after) const {
   if (query.size() < dns::kHeaderSize) return {Outcome::kDroppedShort, 0, false};
   const dns::Header qh = dns::Header::from_wire(dns::load_u16(&query[0]), dns::load_u16(&query[2]));
   if (qh.qr) return {Outcome::kDroppedResponse, 0, false};
@@ -166,9 +190,15 @@ HandleResult QueryHandler::handle(std::span<const std::uint8_t> query, const Cli
   }
   if (qclass == RRClass::CH) {
     const std::string* text = nullptr;
-    if (!options_.hide_identity && (qtype == RRType::TXT || qtype == RRType::ANY)) {
-      if (is_name(qname, "version.bind.") || is_name(qname, "version.server.")) text = &options_.version;
-      if (is_name(qname, "hostname.bind.") || is_name(qname, "id.server.")) text = &options_.identity;
+    if (qtype == RRType::TXT || qtype == RRType::ANY) {
+      if (!config_.server.hide_version &&
+          (is_name(qname, "version.bind.") || is_name(qname, "version.server."))) {
+        text = &version_;
+      }
+      if (!config_.server.hide_identity &&
+          (is_name(qname, "hostname.bind.") || is_name(qname, "id.server."))) {
+        text = &identity_;
+      }
     }
     start();
     if (text == nullptr) return resp.finish(Rcode::kRefused, Outcome::kRefusedClass);
@@ -182,12 +212,40 @@ HandleResult QueryHandler::handle(std::span<const std::uint8_t> query, const Cli
     return resp.finish(Rcode::kRefused, Outcome::kRefusedClass);
   }
 
-  cache::CacheAnswer cached = cache_.lookup(qname, qtype, RRClass::IN, now);
-  if (cached.positive) {
+  // Local zones and data come before the cache: they are policy.
+  const LocalAnswer local = local_.lookup(qname, qtype);
+  switch (local.kind) {
+    case LocalKind::kNone: break;
+    case LocalKind::kDeny: return {Outcome::kDroppedLocal, 0, false};
+    case LocalKind::kRefuse: start(); return resp.finish(Rcode::kRefused, Outcome::kRefusedLocal);
+    case LocalKind::kAnswer: {
+      start();
+      const auto& set = *local.rrset;
+      auto mark = resp.builder().mark();
+      for (const auto& rd : set.rdatas) {
+        if (resp.builder().add_record(Section::kAnswer, qname, set.type, set.rclass, set.ttl, rd) !=
+            Error::kOk) {
+          resp.builder().rollback(mark);
+          break;
+        }
+      }
+      return resp.finish(Rcode::kNoError, Outcome::kLocal);
+    }
+    case LocalKind::kNxDomain:
+    case LocalKind::kNoData:
+      start();
+      if (local.soa != nullptr) {
+        (void)resp.builder().add_record(Section::kAuthority, local.soa->name, RRType::SOA, local.soa->rclass,
+                                        local.soa->ttl, local.soa->rdata);
+      }
+      return resp.finish(local.kind == LocalKind::kNxDomain ? Rcode::kNXDomain : Rcode::kNoError,
+                         Outcome::kLocal);
+  }
+
+  auto answer_rrset = [&](const dns::RRset& set) {
     start();
     // The owner is the question's name, so it compresses to the question and
     // keeps the client's letter case (0x20).
-    const auto& set = cached.positive->rrset;
     auto mark = resp.builder().mark();
     for (const auto& rd : set.rdatas) {
       if (resp.builder().add_record(Section::kAnswer, qname, set.type, set.rclass, set.ttl, rd) !=
@@ -197,21 +255,45 @@ HandleResult QueryHandler::handle(std::span<const std::uint8_t> query, const Cli
       }
     }
     return resp.finish(Rcode::kNoError, Outcome::kAnswered);
-  }
-  if (cached.negative) {
+  };
+  auto answer_negative = [&](const cache::CachedNegative& neg) {
     start();
-    const auto& soa = cached.negative->soa;
-    (void)resp.builder().add_record(Section::kAuthority, soa.name, RRType::SOA, soa.rclass, soa.ttl,
-                                    soa.rdata);
-    return resp.finish(
-        cached.negative->kind == cache::NegativeKind::kNxDomain ? Rcode::kNXDomain : Rcode::kNoError,
-        Outcome::kNegative);
+    (void)resp.builder().add_record(Section::kAuthority, neg.soa.name, RRType::SOA, neg.soa.rclass,
+                                    neg.soa.ttl, neg.soa.rdata);
+    return resp.finish(neg.kind == cache::NegativeKind::kNxDomain ? Rcode::kNXDomain : Rcode::kNoError,
+                       Outcome::kNegative);
+  };
+
+  if (qtype == RRType::ANY) {
+    for (RRType t : kAnyOrder) {
+      cache::CacheAnswer cached = cache_.lookup(qname, t, RRClass::IN, now);
+      if (cached.positive) return answer_rrset(cached.positive->rrset);
+      if (cached.negative && cached.negative->kind == cache::NegativeKind::kNxDomain) {
+        return answer_negative(*cached.negative);
+      }
+    }
+    if (resolver_attached_ && after == nullptr) return {Outcome::kNeedsResolution, 0, false};
+    // RFC 8482 §4.2: a synthesised HINFO says "ANY is not answered in full".
+    start();
+    static const std::vector<std::string> kHinfo = {"RFC8482", ""};
+    std::vector<std::uint8_t> rdata = dns::make_txt_rdata(kHinfo);
+    (void)resp.builder().add_record(Section::kAnswer, qname, RRType::HINFO, RRClass::IN, 3600, rdata);
+    return resp.finish(Rcode::kNoError, Outcome::kAnyMinimal);
   }
+
+  cache::CacheAnswer cached = cache_.lookup(qname, qtype, RRClass::IN, now);
+  if (cached.positive) return answer_rrset(cached.positive->rrset);
+  if (cached.negative) return answer_negative(*cached.negative);
+  if (resolver_attached_ && after == nullptr) return {Outcome::kNeedsResolution, 0, false};
   dns::Edns e;
-  e.add_extended_error(dns::EdeCode::kNotReady, "recursive resolution is not available yet");
+  if (after != nullptr) {
+    e.add_extended_error(after->ede, std::string(after->text));
+  } else {
+    e.add_extended_error(dns::EdeCode::kNotReady, "recursive resolution is not available yet");
+  }
   options = e.options_wire();
   start(options);
-  return resp.finish(Rcode::kServFail, Outcome::kNotAvailable);
+  return resp.finish(Rcode::kServFail, Outcome::kServFail);
 }
 
 }  // namespace vigil::server

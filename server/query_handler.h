@@ -8,10 +8,15 @@
 //   4. the question: AXFR/IXFR → REFUSED; CHAOS TXT version.bind,
 //      hostname.bind, id.server → answered unless hidden; other classes
 //      than IN → REFUSED
-//   5. the cache: a positive RRset or a negative answer with its SOA
-//   6. otherwise SERVFAIL with an Extended DNS Error (until the iterative
-//      engine lands)
-// Every outcome has a reason, for counters and the query log.
+//   5. local zones and data (server/local_zones.h)
+//   6. the cache: a positive RRset or a negative answer with its SOA; ANY
+//      is answered minimally (RFC 8482): one cached RRset, else a
+//      synthesised HINFO
+//   7. otherwise: on the first pass, when a resolver is attached, "needs
+//      resolution" (the listener resolves, then calls again with the
+//      resolution's status); else SERVFAIL with an Extended DNS Error
+// Every outcome has a reason, for counters and the query log. The handler
+// is immutable and shared by all workers; a reload builds a new one.
 #pragma once
 
 #include <array>
@@ -23,6 +28,8 @@
 
 #include "cache/rrset_cache.h"
 #include "config/config.h"
+#include "protocol/types.h"
+#include "server/local_zones.h"
 
 namespace vigil::server {
 
@@ -40,8 +47,11 @@ struct Client {
 enum class Outcome : std::uint8_t {
   kAnswered,         // from the cache: positive
   kNegative,         // from the cache: NXDOMAIN or NODATA
+  kLocal,            // from local zones / data (answer, NXDOMAIN or NODATA)
+  kAnyMinimal,       // ANY with nothing cached: synthesised HINFO (RFC 8482 §4.2)
   kChaos,            // CHAOS TXT identity query
-  kNotAvailable,     // SERVFAIL + EDE: nothing cached, no resolution yet
+  kNeedsResolution,  // first pass, cache miss: the listener resolves and calls again
+  kServFail,         // SERVFAIL + EDE: nothing cached and resolution failed or unavailable
   kDroppedShort,     // shorter than a header
   kDroppedResponse,  // QR=1
   kDroppedAcl,       // access_control deny
@@ -51,7 +61,10 @@ enum class Outcome : std::uint8_t {
   kBadVers,          // EDNS version above 0
   kRefusedClass,     // class other than IN (and not an answered CHAOS query)
   kRefusedTransfer,  // AXFR / IXFR
+  kRefusedLocal,     // a local zone of type refuse
+  kDroppedLocal,     // a local zone of type deny
 };
+inline constexpr std::size_t kOutcomeCount = static_cast<std::size_t>(Outcome::kDroppedLocal) + 1;
 std::string_view outcome_name(Outcome o);
 
 struct HandleResult {
@@ -60,26 +73,38 @@ struct HandleResult {
   bool truncated = false;
 };
 
-struct HandlerOptions {
-  bool hide_identity = false;      // answer CHAOS identity queries with REFUSED
-  std::string identity = "vigil";  // hostname.bind / id.server
-  std::string version;             // version.bind ("" = "vigil <version>")
+// How a resolution the listener ran on the handler's request ended, when
+// it did not leave an answer in the cache.
+struct ResolutionStatus {
+  dns::EdeCode ede = dns::EdeCode::kNoReachableAuthority;
+  std::string_view text;
 };
 
 class QueryHandler {
  public:
-  QueryHandler(const config::Config& config, cache::RRsetCache& cache, HandlerOptions options = {});
+  // `config` and `local` must outlive the handler. With `resolver_attached`
+  // false, a miss is answered SERVFAIL at once (no engine yet).
+  QueryHandler(const config::Config& config, const LocalZones& local, cache::RRsetCache& cache,
+               bool resolver_attached = false);
 
   // Writes the response into `out` (at least 512 octets; for TCP 65535).
+  // `after` is null on the first pass, and the resolution's outcome when
+  // called again after kNeedsResolution.
   HandleResult handle(std::span<const std::uint8_t> query, const Client& client, std::span<std::uint8_t> out,
-                      cache::Time now) const;
+                      cache::Time now, const ResolutionStatus* after = nullptr) const;
+
+  const config::Config& config() const { return config_; }
+  const LocalZones& local_zones() const { return local_; }
 
  private:
   config::AclAction acl(const Client& client) const;
 
   const config::Config& config_;
+  const LocalZones& local_;
   cache::RRsetCache& cache_;
-  HandlerOptions options_;
+  bool resolver_attached_;
+  std::string identity_;  // hostname.bind / id.server
+  std::string version_;   // version.bind / version.server
 };
 
 }  // namespace vigil::server

@@ -31,7 +31,18 @@ Client Loopback(Transport t = Transport::kUdp) {
 
 class QueryHandlerTest : public ::testing::Test {
  protected:
-  QueryHandlerTest() : config_(config::Config::defaults()), handler_(config_, cache_) {}
+  QueryHandlerTest()
+      : config_(WithLocalData()), local_(*LocalZones::build(config_)), handler_(config_, local_, cache_) {}
+
+  static config::Config WithLocalData() {
+    config::Config c = config::Config::defaults();
+    c.server.identity = "vigil-test";
+    c.local_zones = {{"lan.", config::LocalZoneType::kStatic, 1},
+                     {"ads.example.", config::LocalZoneType::kRefuse, 2},
+                     {"tracker.example.", config::LocalZoneType::kDeny, 3}};
+    c.local_data = {{"printer.lan. 3600 IN A 192.168.1.20", 4}};
+    return c;
+  }
 
   // Sends a query; returns the parsed response (or nullopt when dropped).
   std::optional<Message> Ask(const std::vector<std::uint8_t>& wire, const Client& client = Loopback(),
@@ -58,6 +69,7 @@ class QueryHandlerTest : public ::testing::Test {
   }
 
   config::Config config_;
+  LocalZones local_;
   cache::RRsetCache cache_;
   QueryHandler handler_;
   HandleResult last_;
@@ -109,7 +121,7 @@ TEST_F(QueryHandlerTest, NegativeAnswersCarryTheSoa) {
 TEST_F(QueryHandlerTest, MissIsServfailWithAnExtendedError) {
   auto r = Ask(Query("uncached.example.", RRType::A));
   ASSERT_TRUE(r.has_value());
-  EXPECT_EQ(last_.outcome, Outcome::kNotAvailable);
+  EXPECT_EQ(last_.outcome, Outcome::kServFail);
   EXPECT_EQ(r->rcode(), Rcode::kServFail);
   auto ede = r->edns->extended_errors();
   ASSERT_EQ(ede.size(), 1u);
@@ -190,17 +202,19 @@ TEST_F(QueryHandlerTest, ChaosIdentityQueries) {
   EXPECT_EQ(r->answer[0].rclass, RRClass::CH);
   EXPECT_EQ(dns::rdata_to_text(RRType::TXT, r->answer[0].rdata).rfind("\"vigil ", 0), 0u);
   q.questions[0].name = *Name::from_text("id.server.");
-  EXPECT_EQ(dns::rdata_to_text(RRType::TXT, Ask(q)->answer[0].rdata), "\"vigil\"");
+  EXPECT_EQ(dns::rdata_to_text(RRType::TXT, Ask(q)->answer[0].rdata), "\"vigil-test\"");
   q.questions[0].name = *Name::from_text("other.bind.");
   EXPECT_EQ(Ask(q)->rcode(), Rcode::kRefused);
-  HandlerOptions hide;
-  hide.hide_identity = true;
-  QueryHandler hidden(config_, cache_, hide);
+  config::Config hide = config_;
+  hide.server.hide_version = true;
+  QueryHandler hidden(hide, local_, cache_);
   std::vector<std::uint8_t> out(512);
   q.questions[0].name = *Name::from_text("version.bind.");
   auto w = q.to_wire();
-  HandleResult h = hidden.handle(w, Loopback(), out, kT0);
-  EXPECT_EQ(h.outcome, Outcome::kRefusedClass);
+  EXPECT_EQ(hidden.handle(w, Loopback(), out, kT0).outcome, Outcome::kRefusedClass);
+  q.questions[0].name = *Name::from_text("hostname.bind.");
+  w = q.to_wire();
+  EXPECT_EQ(hidden.handle(w, Loopback(), out, kT0).outcome, Outcome::kChaos);
   Message hs = Query("example.", RRType::A);
   hs.questions[0].rclass = RRClass::HS;
   EXPECT_EQ(Ask(hs)->rcode(), Rcode::kRefused);
@@ -228,6 +242,85 @@ TEST_F(QueryHandlerTest, UdpSizeLimitsAndTruncation) {
   r = Ask(Query("big.example.", RRType::TXT, 0).to_wire(), Loopback(Transport::kTcp), kT0, &size);
   EXPECT_FALSE(r->header.tc);
   EXPECT_EQ(r->answer.size(), 10u);
+}
+
+TEST_F(QueryHandlerTest, LocalDataComesBeforeTheCache) {
+  CacheRecords("printer.lan. 300 IN A 203.0.113.9");  // local data wins
+  auto r = Ask(Query("printer.lan.", RRType::A));
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(last_.outcome, Outcome::kLocal);
+  EXPECT_EQ(r->rcode(), Rcode::kNoError);
+  EXPECT_FALSE(r->header.aa);
+  ASSERT_EQ(r->answer.size(), 1u);
+  EXPECT_EQ(r->answer[0].rdata, (std::vector<std::uint8_t>{192, 168, 1, 20}));
+  EXPECT_EQ(r->answer[0].ttl, 3600u);
+
+  r = Ask(Query("scanner.lan.", RRType::A));
+  EXPECT_EQ(r->rcode(), Rcode::kNXDomain);
+  ASSERT_EQ(r->authority.size(), 1u);
+  EXPECT_EQ(r->authority[0].type, RRType::SOA);
+  r = Ask(Query("printer.lan.", RRType::AAAA));
+  EXPECT_EQ(r->rcode(), Rcode::kNoError);
+  EXPECT_TRUE(r->answer.empty());
+  EXPECT_EQ(r->authority.size(), 1u);
+  r = Ask(Query("20.1.168.192.in-addr.arpa.", RRType::PTR));
+  ASSERT_EQ(r->answer.size(), 1u);
+  EXPECT_EQ(dns::rdata_to_text(RRType::PTR, r->answer[0].rdata), "printer.lan.");
+
+  r = Ask(Query("x.ads.example.", RRType::A));
+  EXPECT_EQ(r->rcode(), Rcode::kRefused);
+  EXPECT_EQ(last_.outcome, Outcome::kRefusedLocal);
+  EXPECT_FALSE(Ask(Query("x.tracker.example.", RRType::A)).has_value());
+  EXPECT_EQ(last_.outcome, Outcome::kDroppedLocal);
+  r = Ask(Query("localhost.", RRType::AAAA));
+  ASSERT_EQ(r->answer.size(), 1u);
+  EXPECT_EQ(last_.outcome, Outcome::kLocal);
+}
+
+TEST_F(QueryHandlerTest, AnyIsAnsweredMinimally) {
+  CacheRecords("multi.example. 300 IN MX 10 mail.example.");
+  CacheRecords("multi.example. 300 IN TXT \"v=spf1 -all\"");
+  auto r = Ask(Query("multi.example.", RRType::ANY));
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->answer.size(), 1u);  // one RRset, not everything (RFC 8482 §4.1)
+  EXPECT_EQ(r->answer[0].type, RRType::MX);
+  r = Ask(Query("nothing.example.", RRType::ANY));
+  EXPECT_EQ(last_.outcome, Outcome::kAnyMinimal);
+  ASSERT_EQ(r->answer.size(), 1u);
+  EXPECT_EQ(r->answer[0].type, RRType::HINFO);
+  EXPECT_EQ(dns::rdata_to_text(RRType::HINFO, r->answer[0].rdata), "\"RFC8482\" \"\"");
+  r = Ask(Query("printer.lan.", RRType::ANY));
+  EXPECT_EQ(last_.outcome, Outcome::kLocal);
+  ASSERT_EQ(r->answer.size(), 1u);
+  EXPECT_EQ(r->answer[0].type, RRType::A);
+}
+
+TEST_F(QueryHandlerTest, WithAResolverAMissAsksForResolutionThenAnswers) {
+  QueryHandler h(config_, local_, cache_, /*resolver_attached=*/true);
+  auto wire = Query("later.example.", RRType::A).to_wire();
+  std::vector<std::uint8_t> out(1232);
+  HandleResult first = h.handle(wire, Loopback(), out, kT0);
+  EXPECT_EQ(first.outcome, Outcome::kNeedsResolution);
+  EXPECT_EQ(first.size, 0u);
+  // Hits never need the resolver.
+  EXPECT_EQ(h.handle(Query("printer.lan.", RRType::A).to_wire(), Loopback(), out, kT0).outcome,
+            Outcome::kLocal);
+  // The resolution failed: SERVFAIL with the resolution's reason.
+  ResolutionStatus failed{dns::EdeCode::kNoReachableAuthority, "all servers timed out"};
+  HandleResult second = h.handle(wire, Loopback(), out, kT0, &failed);
+  EXPECT_EQ(second.outcome, Outcome::kServFail);
+  auto m = Message::parse({out.data(), second.size});
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(m->rcode(), Rcode::kServFail);
+  ASSERT_TRUE(m->edns.has_value());
+  auto edes = m->edns->extended_errors();
+  ASSERT_EQ(edes.size(), 1u);
+  const auto* ede = &edes[0];
+  EXPECT_EQ(ede->code, dns::EdeCode::kNoReachableAuthority);
+  EXPECT_EQ(ede->text, "all servers timed out");
+  // It succeeded: the answer is in the cache now.
+  CacheRecords("later.example. 60 IN A 192.0.2.44");
+  EXPECT_EQ(h.handle(wire, Loopback(), out, kT0, &failed).outcome, Outcome::kAnswered);
 }
 
 }  // namespace
