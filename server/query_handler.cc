@@ -63,6 +63,12 @@ QueryHandler::QueryHandler(const config::Config& config, const LocalZones& local
   }
 }
 
+std::optional<std::pair<dns::Name, dns::RRType>> question_of(std::span<const std::uint8_t> query) {
+  MessageView view;
+  if (view.parse(query) != Error::kOk || view.count(Section::kQuestion) != 1) return std::nullopt;
+  return std::make_pair(view.question_name(), view.question_type());
+}
+
 config::AclAction QueryHandler::acl(const Client& client) const {
   for (const auto& rule : config_.access_control) {
     if (rule.from.contains(client.address_bytes())) return rule.action;
@@ -287,7 +293,7 @@ HandleResult QueryHandler::handle(std::span<const std::uint8_t> query, const Cli
   if (resolver_attached_ && after == nullptr) return {Outcome::kNeedsResolution, 0, false};
   dns::Edns e;
   if (after != nullptr) {
-    e.add_extended_error(after->ede, std::string(after->text));
+    e.add_extended_error(after->ede, after->text);
   } else {
     e.add_extended_error(dns::EdeCode::kNotReady, "recursive resolution is not available yet");
   }

@@ -22,9 +22,11 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "cache/rrset_cache.h"
 #include "config/config.h"
@@ -77,8 +79,12 @@ struct HandleResult {
 // it did not leave an answer in the cache.
 struct ResolutionStatus {
   dns::EdeCode ede = dns::EdeCode::kNoReachableAuthority;
-  std::string_view text;
+  std::string text;
 };
+
+// The question of a query the handler accepted (name, type), for the
+// resolver; nullopt when the query does not parse.
+std::optional<std::pair<dns::Name, dns::RRType>> question_of(std::span<const std::uint8_t> query);
 
 class QueryHandler {
  public:
@@ -95,10 +101,10 @@ class QueryHandler {
 
   const config::Config& config() const { return config_; }
   const LocalZones& local_zones() const { return local_; }
-
- private:
+  // The access_control action for a client (first match; none = refuse).
   config::AclAction acl(const Client& client) const;
 
+ private:
   const config::Config& config_;
   const LocalZones& local_;
   cache::RRsetCache& cache_;

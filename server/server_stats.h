@@ -1,0 +1,66 @@
+// Counters of the listeners, one set per worker thread. Each set has one
+// writer (its worker), so an increment is a relaxed load and store, not a
+// locked read-modify-write; readers (vigilctl status, metrics) sum the sets.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+
+#include "server/query_handler.h"
+
+namespace vigil::server {
+
+class Counter {
+ public:
+  void inc(std::uint64_t n = 1) {
+    v_.store(v_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }
+  std::uint64_t get() const { return v_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<std::uint64_t> v_{0};
+};
+
+struct ServerStats {
+  std::array<Counter, kOutcomeCount> outcomes;  // indexed by Outcome
+  Counter udp_queries;
+  Counter tcp_queries;
+  Counter udp_receive_errors;
+  Counter udp_send_errors;  // e.g. the socket buffer was full: the answer is lost
+  Counter tcp_accepted;
+  Counter tcp_rejected_total;   // over server.tcp_max_connections
+  Counter tcp_rejected_client;  // over server.tcp_max_connections_per_client
+  Counter tcp_idle_timeouts;
+  Counter tcp_message_timeouts;  // a half-sent message (slowloris)
+  Counter tcp_write_timeouts;    // the client stopped reading its answers
+  Counter tcp_bad_length;        // a length prefix below the DNS header size
+  Counter accept_errors;
+};
+
+// A plain copy of the counters, summed over workers.
+struct StatsSnapshot {
+  std::array<std::uint64_t, kOutcomeCount> outcomes{};
+  std::uint64_t udp_queries = 0, tcp_queries = 0, udp_receive_errors = 0, udp_send_errors = 0,
+                tcp_accepted = 0, tcp_rejected_total = 0, tcp_rejected_client = 0, tcp_idle_timeouts = 0,
+                tcp_message_timeouts = 0, tcp_write_timeouts = 0, tcp_bad_length = 0, accept_errors = 0;
+
+  void add(const ServerStats& s) {
+    for (std::size_t i = 0; i < kOutcomeCount; ++i) outcomes[i] += s.outcomes[i].get();
+    udp_queries += s.udp_queries.get();
+    tcp_queries += s.tcp_queries.get();
+    udp_receive_errors += s.udp_receive_errors.get();
+    udp_send_errors += s.udp_send_errors.get();
+    tcp_accepted += s.tcp_accepted.get();
+    tcp_rejected_total += s.tcp_rejected_total.get();
+    tcp_rejected_client += s.tcp_rejected_client.get();
+    tcp_idle_timeouts += s.tcp_idle_timeouts.get();
+    tcp_message_timeouts += s.tcp_message_timeouts.get();
+    tcp_write_timeouts += s.tcp_write_timeouts.get();
+    tcp_bad_length += s.tcp_bad_length.get();
+    accept_errors += s.accept_errors.get();
+  }
+  std::uint64_t outcome(Outcome o) const { return outcomes[static_cast<std::size_t>(o)]; }
+};
+
+}  // namespace vigil::server

@@ -1,0 +1,189 @@
+#include "server/tcp_connection.h"
+
+#include <ctime>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include "protocol/limits.h"
+#include "protocol/wire_reader.h"
+#include "server/log.h"
+#include "server/worker.h"
+
+namespace vigil::server {
+
+namespace asio = boost::asio;
+using asio::awaitable;
+using namespace asio::experimental::awaitable_operators;
+
+namespace {
+
+constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+
+std::vector<std::uint8_t> frame(std::span<const std::uint8_t> message) {
+  std::vector<std::uint8_t> f;
+  f.reserve(message.size() + 2);
+  f.push_back(static_cast<std::uint8_t>(message.size() >> 8));
+  f.push_back(static_cast<std::uint8_t>(message.size() & 0xFF));
+  f.insert(f.end(), message.begin(), message.end());
+  return f;
+}
+
+}  // namespace
+
+TcpConnection::TcpConnection(Worker& worker, asio::ip::tcp::socket socket, Client client)
+    : worker_(worker),
+      socket_(std::move(socket)),
+      client_(client),
+      read_timer_(socket_.get_executor()),
+      wake_timer_(socket_.get_executor()) {
+  worker_.busy_.fetch_add(1, std::memory_order_relaxed);
+}
+
+TcpConnection::~TcpConnection() {
+  worker_.shared_.connections.remove(client_);
+  worker_.busy_.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void TcpConnection::drain() {
+  draining_ = true;
+  read_timer_.cancel();
+  wake();
+}
+
+void TcpConnection::wake() {
+  wake_timer_.cancel();
+}
+
+awaitable<void> TcpConnection::wait() {
+  wake_timer_.expires_at(asio::steady_timer::time_point::max());
+  co_await wake_timer_.async_wait(kNoThrow);
+}
+
+awaitable<TcpConnection::ReadResult> TcpConnection::read_message(std::vector<std::uint8_t>& message) {
+  // Copies: a reload may replace the runtime while this coroutine waits.
+  const auto idle_timeout = worker_.runtime_->config.server.tcp_idle_timeout;
+  const auto message_timeout = worker_.runtime_->config.server.tcp_message_timeout;
+  std::array<std::uint8_t, 2> length{};
+  // Idle: waiting for the first octet of the next message.
+  read_timer_.expires_after(idle_timeout);
+  auto first = co_await (asio::async_read(socket_, asio::buffer(length.data(), 1), kNoThrow) ||
+                         read_timer_.async_wait(kNoThrow));
+  if (first.index() == 1) co_return draining_ ? ReadResult::kDraining : ReadResult::kIdle;
+  if (std::get<0>(std::get<0>(first))) co_return ReadResult::kClosed;
+
+  // The rest of the message must follow within the message timeout.
+  read_timer_.expires_after(message_timeout);
+  auto rest = [&]() -> awaitable<ReadResult> {
+    auto [ec, n] = co_await asio::async_read(socket_, asio::buffer(length.data() + 1, 1), kNoThrow);
+    if (ec) co_return ReadResult::kClosed;
+    const std::size_t size = dns::load_u16(length.data());
+    if (size < dns::kHeaderSize) co_return ReadResult::kBadLength;
+    message.resize(size);
+    auto [ec2, n2] = co_await asio::async_read(socket_, asio::buffer(message), kNoThrow);
+    if (ec2) co_return ReadResult::kClosed;
+    co_return ReadResult::kMessage;
+  };
+  auto second = co_await (rest() || read_timer_.async_wait(kNoThrow));
+  if (second.index() == 1) co_return draining_ ? ReadResult::kDraining : ReadResult::kSlow;
+  co_return std::get<0>(second);
+}
+
+awaitable<void> TcpConnection::run() {
+  auto self = shared_from_this();
+  std::vector<std::uint8_t> message;
+  std::vector<std::uint8_t> out(65535);
+  ServerStats& stats = worker_.stats_;
+  for (;;) {
+    // Back-pressure: at most tcp_max_pipelined queries in flight or
+    // answers waiting for the client to read them.
+    while (!draining_ && !broken_ &&
+           in_flight_ + queue_.size() >= worker_.runtime_->config.server.tcp_max_pipelined) {
+      co_await wait();
+    }
+    if (draining_ || broken_) break;
+    const ReadResult r = co_await read_message(message);
+    if (r != ReadResult::kMessage) {
+      if (r == ReadResult::kIdle) stats.tcp_idle_timeouts.inc();
+      if (r == ReadResult::kSlow) stats.tcp_message_timeouts.inc();
+      if (r == ReadResult::kBadLength) stats.tcp_bad_length.inc();
+      break;
+    }
+    stats.tcp_queries.inc();
+    const auto& rt = worker_.runtime_;
+    const HandleResult h = rt->handler->handle(message, client_, out, now());
+    stats.outcomes[static_cast<std::size_t>(h.outcome)].inc();
+    if (h.outcome == Outcome::kNeedsResolution) {
+      ++in_flight_;
+      asio::co_spawn(socket_.get_executor(), answer_later(rt, message), log_coroutine_exception);
+      continue;
+    }
+    if (h.size > 0) send(frame({out.data(), h.size}));
+  }
+  // Answers still owed are written before the connection closes.
+  while (!broken_ && (in_flight_ > 0 || writing_ || !queue_.empty())) co_await wait();
+  boost::system::error_code ec;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  socket_.close(ec);
+}
+
+awaitable<void> TcpConnection::answer_later(std::shared_ptr<const Runtime> rt,
+                                            std::vector<std::uint8_t> query) {
+  auto self = shared_from_this();
+  ResolutionStatus status{dns::EdeCode::kOther, "the answer was not cached"};
+  if (auto q = question_of(query); q && worker_.shared_.resolver != nullptr) {
+    if (auto failed = co_await worker_.shared_.resolver->resolve(q->first, q->second))
+      status = std::move(*failed);
+  }
+  std::vector<std::uint8_t> out(65535);
+  const HandleResult h = rt->handler->handle(query, client_, out, now(), &status);
+  worker_.stats_.outcomes[static_cast<std::size_t>(h.outcome)].inc();
+  --in_flight_;
+  if (h.size > 0 && !broken_) send(frame({out.data(), h.size}));
+  wake();
+}
+
+void TcpConnection::send(std::vector<std::uint8_t> framed) {
+  queue_.push_back(std::move(framed));
+  if (!writing_) {
+    writing_ = true;
+    asio::co_spawn(socket_.get_executor(), write_queued(), log_coroutine_exception);
+  }
+}
+
+awaitable<void> TcpConnection::write_queued() {
+  auto self = shared_from_this();
+  asio::steady_timer timer(socket_.get_executor());
+  while (!queue_.empty() && !broken_) {
+    // Everything queued goes out in one gathered write.
+    std::vector<std::vector<std::uint8_t>> batch(std::make_move_iterator(queue_.begin()),
+                                                 std::make_move_iterator(queue_.end()));
+    queue_.clear();
+    std::vector<asio::const_buffer> buffers;
+    buffers.reserve(batch.size());
+    for (const auto& m : batch) buffers.emplace_back(asio::buffer(m));
+    timer.expires_after(worker_.runtime_->config.server.tcp_idle_timeout);
+    auto r = co_await (asio::async_write(socket_, buffers, kNoThrow) || timer.async_wait(kNoThrow));
+    if (r.index() == 1) {
+      worker_.stats_.tcp_write_timeouts.inc();
+      broken_ = true;
+    } else if (std::get<0>(std::get<0>(r))) {
+      broken_ = true;
+    }
+    wake();
+  }
+  writing_ = false;
+  if (broken_) {
+    queue_.clear();
+    boost::system::error_code ec;
+    socket_.close(ec);  // the reader sees the error and ends
+    read_timer_.cancel();
+  }
+  wake();
+}
+
+}  // namespace vigil::server

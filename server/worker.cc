@@ -1,0 +1,252 @@
+#include "server/worker.h"
+
+#include <ctime>
+#include <stdexcept>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <sys/socket.h>
+
+#include "server/log.h"
+#include "server/tcp_connection.h"
+
+namespace vigil::server {
+
+namespace asio = boost::asio;
+using asio::awaitable;
+using asio::ip::tcp;
+using asio::ip::udp;
+
+namespace {
+
+constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+// UDP packets handled back to back before the worker lets its other
+// coroutines (TCP connections, timers) run.
+constexpr unsigned kUdpBurst = 64;
+
+void set_reuse_port(int fd) {
+  int one = 1;
+  if (::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) {
+    throw std::system_error(errno, std::generic_category(), "SO_REUSEPORT");
+  }
+}
+
+}  // namespace
+
+cache::Time now() {
+  return std::time(nullptr);
+}
+
+Client make_client(const asio::ip::address& address, std::uint16_t port, Transport transport) {
+  Client c;
+  c.port = port;
+  c.transport = transport;
+  if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+    const auto b = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6()).to_bytes();
+    std::copy(b.begin(), b.end(), c.address.begin());
+    c.length = 4;
+  } else if (address.is_v4()) {
+    const auto b = address.to_v4().to_bytes();
+    std::copy(b.begin(), b.end(), c.address.begin());
+    c.length = 4;
+  } else {
+    const auto b = address.to_v6().to_bytes();
+    std::copy(b.begin(), b.end(), c.address.begin());
+    c.length = 16;
+  }
+  return c;
+}
+
+Worker::Worker(unsigned index, WorkerShared& shared, std::shared_ptr<const Runtime> runtime)
+    : index_(index), shared_(shared), runtime_(std::move(runtime)) {}
+
+Worker::~Worker() {
+  join();
+}
+
+std::vector<config::Endpoint> Worker::listen(const std::vector<config::Endpoint>& endpoints) {
+  std::vector<config::Endpoint> bound;
+  for (const auto& e : endpoints) {
+    const auto address = asio::ip::make_address(e.address);
+    config::Endpoint result = e;
+    std::string what = "udp";
+    try {
+      auto u = std::make_shared<udp::socket>(io_);
+      const udp::endpoint uep(address, e.port);
+      u->open(uep.protocol());
+      if (address.is_v6()) u->set_option(asio::ip::v6_only(true));
+      u->set_option(asio::socket_base::reuse_address(true));
+      set_reuse_port(u->native_handle());
+      u->bind(uep);
+      u->non_blocking(true);
+      result.port = u->local_endpoint().port();
+      what = "tcp";
+      auto t = std::make_unique<tcp::acceptor>(io_);
+      const tcp::endpoint tep(address, result.port);
+      t->open(tep.protocol());
+      if (address.is_v6()) t->set_option(asio::ip::v6_only(true));
+      t->set_option(asio::socket_base::reuse_address(true));
+      set_reuse_port(t->native_handle());
+      t->bind(tep);
+      t->listen(asio::socket_base::max_listen_connections);
+      udp_.push_back(std::move(u));
+      tcp_.push_back(std::move(t));
+    } catch (const std::system_error& x) {
+      throw std::runtime_error("cannot listen on " + e.to_string() + " (" + what +
+                               "): " + x.code().message());
+    }
+    bound.push_back(result);
+  }
+  return bound;
+}
+
+void Worker::start() {
+  for (auto& u : udp_) {
+    asio::co_spawn(io_, serve_udp(*u), log_coroutine_exception);
+  }
+  for (auto& t : tcp_) {
+    asio::co_spawn(io_, accept_tcp(*t), log_coroutine_exception);
+  }
+  thread_ = std::thread([this] {
+    auto guard = asio::make_work_guard(io_);
+    io_.run();
+  });
+}
+
+void Worker::set_runtime(std::shared_ptr<const Runtime> runtime) {
+  asio::post(io_, [this, rt = std::move(runtime)]() mutable { runtime_ = std::move(rt); });
+}
+
+void Worker::stop_accepting() {
+  asio::post(io_, [this] {
+    stopping_ = true;
+    boost::system::error_code ec;
+    // UDP sockets stay open (answers in flight still go out); nothing more
+    // is read from them.
+    for (auto& u : udp_) u->cancel(ec);
+    for (auto& t : tcp_) t->close(ec);
+    for (const auto& c : connections_) c->drain();
+  });
+}
+
+void Worker::join() {
+  if (!thread_.joinable()) return;
+  io_.stop();
+  thread_.join();
+}
+
+awaitable<void> Worker::serve_udp(udp::socket& socket) {
+  std::vector<std::uint8_t> in(65535);
+  std::vector<std::uint8_t> out(65535);
+  udp::endpoint from;
+  unsigned burst = 0;
+  for (;;) {
+    boost::system::error_code ec;
+    const std::size_t n = socket.receive_from(asio::buffer(in), from, 0, ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+      burst = 0;
+      (void)co_await socket.async_wait(udp::socket::wait_read, kNoThrow);
+      if (stopping_ || !socket.is_open()) co_return;
+      continue;
+    }
+    if (stopping_) co_return;
+    if (ec) {
+      stats_.udp_receive_errors.inc();
+      continue;
+    }
+    stats_.udp_queries.inc();
+    const Client client = make_client(from.address(), from.port(), Transport::kUdp);
+    const HandleResult r = runtime_->handler->handle({in.data(), n}, client, out, now());
+    stats_.outcomes[static_cast<std::size_t>(r.outcome)].inc();
+    if (r.outcome == Outcome::kNeedsResolution) {
+      std::shared_ptr<udp::socket> shared;
+      for (const auto& u : udp_) {
+        if (u.get() == &socket) shared = u;
+      }
+      busy_.fetch_add(1, std::memory_order_relaxed);
+      asio::co_spawn(
+          io_,
+          answer_udp_later(runtime_, std::move(shared),
+                           std::vector<std::uint8_t>(in.begin(), in.begin() + static_cast<std::ptrdiff_t>(n)),
+                           from, client),
+          log_coroutine_exception);
+    } else if (r.size > 0) {
+      // Non-blocking: a full socket buffer loses this answer (counted)
+      // rather than stalling every other client of this worker.
+      socket.send_to(asio::buffer(out.data(), r.size), from, 0, ec);
+      if (ec) stats_.udp_send_errors.inc();
+    }
+    if (++burst == kUdpBurst) {
+      burst = 0;
+      co_await asio::post(io_, asio::use_awaitable);
+      if (stopping_) co_return;
+    }
+  }
+}
+
+awaitable<void> Worker::answer_udp_later(std::shared_ptr<const Runtime> rt,
+                                         std::shared_ptr<udp::socket> socket, std::vector<std::uint8_t> query,
+                                         udp::endpoint from, Client client) {
+  struct Done {
+    std::atomic<std::size_t>& busy;
+    ~Done() { busy.fetch_sub(1, std::memory_order_relaxed); }
+  } done{busy_};
+  ResolutionStatus status{dns::EdeCode::kOther, "the answer was not cached"};
+  if (auto q = question_of(query); q && shared_.resolver != nullptr) {
+    if (auto failed = co_await shared_.resolver->resolve(q->first, q->second)) status = std::move(*failed);
+  }
+  std::vector<std::uint8_t> out(65535);
+  const HandleResult r = rt->handler->handle(query, client, out, now(), &status);
+  stats_.outcomes[static_cast<std::size_t>(r.outcome)].inc();
+  if (r.size == 0 || !socket || !socket->is_open()) co_return;
+  boost::system::error_code ec;
+  socket->send_to(asio::buffer(out.data(), r.size), from, 0, ec);
+  if (ec) stats_.udp_send_errors.inc();
+}
+
+awaitable<void> Worker::accept_tcp(tcp::acceptor& acceptor) {
+  for (;;) {
+    auto [ec, socket] = co_await acceptor.async_accept(kNoThrow);
+    if (stopping_ || !acceptor.is_open()) co_return;
+    if (ec) {
+      stats_.accept_errors.inc();
+      if (ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space) {
+        // Out of file descriptors: back off instead of spinning.
+        asio::steady_timer pause(io_, std::chrono::milliseconds(100));
+        co_await pause.async_wait(kNoThrow);
+      }
+      continue;
+    }
+    boost::system::error_code rec;
+    const auto remote = socket.remote_endpoint(rec);
+    if (rec) continue;
+    const Client client = make_client(remote.address(), remote.port(), Transport::kTcp);
+    const auto& rt = *runtime_;
+    if (rt.handler->acl(client) == config::AclAction::kDeny) {
+      stats_.outcomes[static_cast<std::size_t>(Outcome::kDroppedAcl)].inc();
+      continue;  // closing the socket: a denied client gets nothing
+    }
+    const auto& sc = rt.config.server;
+    switch (shared_.connections.try_add(client, sc.tcp_max_connections, sc.tcp_max_connections_per_client)) {
+      case ConnectionTable::Admit::kOk: break;
+      case ConnectionTable::Admit::kTotalLimit: stats_.tcp_rejected_total.inc(); continue;
+      case ConnectionTable::Admit::kClientLimit: stats_.tcp_rejected_client.inc(); continue;
+    }
+    stats_.tcp_accepted.inc();
+    auto connection = std::make_shared<TcpConnection>(*this, std::move(socket), client);
+    connections_.insert(connection);
+    asio::co_spawn(
+        io_,
+        [this, connection]() -> awaitable<void> {
+          co_await connection->run();
+          connections_.erase(connection);
+        },
+        log_coroutine_exception);
+  }
+}
+
+}  // namespace vigil::server

@@ -1,0 +1,92 @@
+// One worker thread: its own io_context, and on each listen address its own
+// SO_REUSEPORT UDP socket and TCP acceptor, so the kernel spreads clients
+// over workers and no lock is shared per query. Roles are coroutines:
+//   serve_udp   one per UDP socket: receive, handle, send (non-blocking)
+//   accept_tcp  one per acceptor: admit within the connection limits
+//   TcpConnection::run (tcp_connection.h) one per connection
+//   answer_later  one per query that needs the resolver
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/udp.hpp>
+
+#include "cache/rrset_cache.h"
+#include "config/config.h"
+#include "server/connection_table.h"
+#include "server/resolver.h"
+#include "server/runtime.h"
+#include "server/server_stats.h"
+
+namespace vigil::server {
+
+class TcpConnection;
+
+// What the workers share, owned by the daemon (or a test).
+struct WorkerShared {
+  cache::RRsetCache& cache;
+  ConnectionTable& connections;
+  Resolver* resolver = nullptr;  // null: misses are answered SERVFAIL at once
+};
+
+class Worker {
+ public:
+  Worker(unsigned index, WorkerShared& shared, std::shared_ptr<const Runtime> runtime);
+  ~Worker();
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  // Binds a UDP socket and a TCP acceptor on each endpoint (SO_REUSEPORT).
+  // Port 0 picks a free port, the same for UDP and TCP. Returns the bound
+  // endpoints; throws std::system_error naming the address on failure.
+  std::vector<config::Endpoint> listen(const std::vector<config::Endpoint>& endpoints);
+
+  void start();  // spawns the coroutines and the thread
+  // Thread-safe: the next queries use `runtime`.
+  void set_runtime(std::shared_ptr<const Runtime> runtime);
+  // Thread-safe: close the sockets and acceptors, let TCP connections
+  // finish what they have in flight and close.
+  void stop_accepting();
+  // Queries in flight plus open TCP connections; 0 = drained.
+  std::size_t busy() const { return busy_.load(std::memory_order_relaxed); }
+  void join();  // stops the io_context and joins the thread
+
+  const ServerStats& stats() const { return stats_; }
+
+ private:
+  friend class TcpConnection;
+
+  boost::asio::awaitable<void> serve_udp(boost::asio::ip::udp::socket& socket);
+  boost::asio::awaitable<void> accept_tcp(boost::asio::ip::tcp::acceptor& acceptor);
+  boost::asio::awaitable<void> answer_udp_later(std::shared_ptr<const Runtime> rt,
+                                                std::shared_ptr<boost::asio::ip::udp::socket> socket,
+                                                std::vector<std::uint8_t> query,
+                                                boost::asio::ip::udp::endpoint from, Client client);
+
+  unsigned index_;
+  WorkerShared& shared_;
+  std::shared_ptr<const Runtime> runtime_;  // touched on the worker thread only
+  boost::asio::io_context io_{1};
+  std::vector<std::shared_ptr<boost::asio::ip::udp::socket>> udp_;
+  std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> tcp_;
+  std::set<std::shared_ptr<TcpConnection>> connections_;  // worker thread only
+  std::atomic<std::size_t> busy_{0};
+  bool stopping_ = false;
+  ServerStats stats_;
+  std::thread thread_;
+};
+
+// The wall clock as the cache sees it (Unix seconds).
+cache::Time now();
+
+// The listener's view of a client address.
+Client make_client(const boost::asio::ip::address& address, std::uint16_t port, Transport transport);
+
+}  // namespace vigil::server

@@ -1,0 +1,310 @@
+// The listeners over real loopback sockets, with a scripted Resolver in
+// place of the engine: UDP, TCP framing, pipelining answered out of order,
+// the connection limits and timeouts, reload and drain.
+#include "server/worker.h"
+
+#include <poll.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+
+#include <arpa/inet.h>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "protocol/message.h"
+#include "protocol/presentation.h"
+#include "tests/support/dns_client.h"
+
+namespace vigil::server {
+namespace {
+
+using namespace std::chrono_literals;
+using dns::Message;
+using dns::Name;
+using dns::RRType;
+
+// Plays the iterative engine: names starting with "slow" take 300 ms,
+// "fail" names fail; the answer (A 192.0.2.1) goes into the cache.
+class ScriptedResolver : public Resolver {
+ public:
+  explicit ScriptedResolver(cache::RRsetCache& cache) : cache_(cache) {}
+  boost::asio::awaitable<std::optional<ResolutionStatus>> resolve(Name qname, RRType qtype) override {
+    ++calls;
+    const std::string text = qname.to_text();
+    if (text.rfind("slow", 0) == 0) {
+      boost::asio::steady_timer t(co_await boost::asio::this_coro::executor, 300ms);
+      co_await t.async_wait(boost::asio::use_awaitable);
+    }
+    if (text.rfind("fail", 0) == 0) {
+      co_return ResolutionStatus{dns::EdeCode::kNoReachableAuthority, "scripted failure"};
+    }
+    dns::RRset set{qname, qtype, dns::RRClass::IN, 60, {{192, 0, 2, 1}}};
+    cache_.insert(set, cache::Rank::kAuthAnswer, now());
+    co_return std::nullopt;
+  }
+  std::atomic<int> calls{0};
+
+ private:
+  cache::RRsetCache& cache_;
+};
+
+// A blocking TCP client with a receive timeout.
+class TcpClient {
+ public:
+  explicit TcpClient(std::uint16_t port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  }
+  ~TcpClient() { ::close(fd_); }
+  bool connected() const { return connected_; }
+  void send_raw(const std::vector<std::uint8_t>& bytes) {
+    (void)::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+  }
+  static std::vector<std::uint8_t> framed(const Message& m) {
+    auto w = m.to_wire();
+    std::vector<std::uint8_t> f = {static_cast<std::uint8_t>(w.size() >> 8),
+                                   static_cast<std::uint8_t>(w.size())};
+    f.insert(f.end(), w.begin(), w.end());
+    return f;
+  }
+  // Reads one framed message; nullopt on EOF, error or timeout.
+  std::optional<Message> read(std::chrono::milliseconds timeout = 2000ms) {
+    std::uint8_t len[2];
+    if (!read_exact(len, 2, timeout)) return std::nullopt;
+    std::vector<std::uint8_t> body(static_cast<std::size_t>(len[0] << 8 | len[1]));
+    if (!read_exact(body.data(), body.size(), timeout)) return std::nullopt;
+    auto m = Message::parse(body);
+    if (!m.ok()) return std::nullopt;
+    return *m;
+  }
+  // True when the server closed the connection within `timeout`.
+  bool closed_within(std::chrono::milliseconds timeout) {
+    std::uint8_t b;
+    pollfd p{fd_, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(timeout.count())) <= 0) return false;
+    return ::recv(fd_, &b, 1, 0) <= 0;
+  }
+
+ private:
+  bool read_exact(std::uint8_t* p, std::size_t n, std::chrono::milliseconds timeout) {
+    while (n > 0) {
+      pollfd pf{fd_, POLLIN, 0};
+      if (::poll(&pf, 1, static_cast<int>(timeout.count())) <= 0) return false;
+      const ssize_t r = ::recv(fd_, p, n, 0);
+      if (r <= 0) return false;
+      p += r;
+      n -= static_cast<std::size_t>(r);
+    }
+    return true;
+  }
+  int fd_ = -1;
+  bool connected_ = false;
+};
+
+Message Query(std::uint16_t id, const char* name, RRType type = RRType::A) {
+  return dns::make_query(id, *Name::from_text(name), type);
+}
+
+class WorkerTest : public ::testing::Test {
+ protected:
+  void Start(bool with_resolver = true) {
+    config::Config c = config::Config::defaults();
+    c.server.listen = {config::Endpoint{"127.0.0.1", false, 0}};  // port 0: any free port
+    c.server.tcp_idle_timeout = 400ms;
+    c.server.tcp_message_timeout = 300ms;
+    c.server.tcp_max_connections_per_client = 3;
+    c.local_zones = {{"lan.", config::LocalZoneType::kStatic, 1}};
+    c.local_data = {{"printer.lan. 3600 IN A 192.168.1.20", 2}};
+    config_ = c;
+    shared_.resolver = with_resolver ? &resolver_ : nullptr;
+    worker_ = std::make_unique<Worker>(0, shared_, MakeRuntime(c));
+    auto bound = worker_->listen(c.server.listen);
+    port_ = bound.at(0).port;
+    worker_->start();
+  }
+  std::shared_ptr<const Runtime> MakeRuntime(const config::Config& c) {
+    return *make_runtime(c, "", cache_, shared_.resolver != nullptr);
+  }
+  std::optional<Message> Udp(const Message& q) {
+    auto r = testing::udp_exchange({"127.0.0.1", port_}, q.to_wire(), 2000ms);
+    if (!r) return std::nullopt;
+    auto m = Message::parse(*r);
+    if (!m.ok()) return std::nullopt;
+    return *m;
+  }
+  bool WaitFor(const std::function<bool()>& pred, std::chrono::milliseconds limit = 3000ms) {
+    for (auto end = std::chrono::steady_clock::now() + limit; std::chrono::steady_clock::now() < end;) {
+      if (pred()) return true;
+      std::this_thread::sleep_for(10ms);
+    }
+    return pred();
+  }
+
+  config::Config config_;
+  cache::RRsetCache cache_;
+  ConnectionTable connections_;
+  ScriptedResolver resolver_{cache_};
+  WorkerShared shared_{cache_, connections_, nullptr};
+  std::unique_ptr<Worker> worker_;
+  std::uint16_t port_ = 0;
+};
+
+TEST_F(WorkerTest, UdpAnswersLocalDataAndResolvesMisses) {
+  Start();
+  auto r = Udp(Query(1, "printer.lan."));
+  ASSERT_TRUE(r.has_value());
+  ASSERT_EQ(r->answer.size(), 1u);
+  EXPECT_EQ(resolver_.calls, 0);
+  r = Udp(Query(2, "www.example."));
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->rcode(), dns::Rcode::kNoError);
+  ASSERT_EQ(r->answer.size(), 1u);
+  EXPECT_EQ(resolver_.calls, 1);
+  r = Udp(Query(3, "www.example."));  // now cached
+  EXPECT_EQ(resolver_.calls, 1);
+  r = Udp(Query(4, "fail.example."));
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->rcode(), dns::Rcode::kServFail);
+  EXPECT_EQ(worker_->stats().udp_queries.get(), 4u);
+  EXPECT_EQ(worker_->stats().outcomes[static_cast<std::size_t>(Outcome::kServFail)].get(), 1u);
+}
+
+TEST_F(WorkerTest, WithoutAResolverAMissIsServfailWithExtendedError) {
+  Start(/*with_resolver=*/false);
+  auto r = Udp(Query(1, "www.example."));
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->rcode(), dns::Rcode::kServFail);
+  ASSERT_TRUE(r->edns.has_value());
+  ASSERT_EQ(r->edns->extended_errors().size(), 1u);
+  EXPECT_EQ(r->edns->extended_errors()[0].code, dns::EdeCode::kNotReady);
+}
+
+TEST_F(WorkerTest, TcpPipelinedQueriesAreAnsweredAsTheyComplete) {
+  Start();
+  TcpClient c(port_);
+  ASSERT_TRUE(c.connected());
+  // Three queries in one segment: the slow one is answered last.
+  auto bytes = TcpClient::framed(Query(1, "slow.example."));
+  for (auto& m : {Query(2, "printer.lan."), Query(3, "scanner.lan.")}) {
+    auto f = TcpClient::framed(m);
+    bytes.insert(bytes.end(), f.begin(), f.end());
+  }
+  c.send_raw(bytes);
+  std::vector<std::uint16_t> order;
+  for (int i = 0; i < 3; ++i) {
+    auto m = c.read();
+    ASSERT_TRUE(m.has_value()) << i;
+    order.push_back(m->header.id);
+    if (m->header.id == 1) {
+      EXPECT_EQ(m->answer.size(), 1u);
+    }
+    if (m->header.id == 3) {
+      EXPECT_EQ(m->rcode(), dns::Rcode::kNXDomain);
+    }
+  }
+  EXPECT_EQ(order, (std::vector<std::uint16_t>{2, 3, 1}));
+}
+
+TEST_F(WorkerTest, TcpFramingAcrossPartialReads) {
+  Start();
+  TcpClient c(port_);
+  auto bytes = TcpClient::framed(Query(7, "printer.lan."));
+  for (std::uint8_t b : bytes) {  // one octet at a time, within the message timeout
+    c.send_raw({b});
+    std::this_thread::sleep_for(5ms);
+  }
+  auto m = c.read();
+  ASSERT_TRUE(m.has_value());
+  EXPECT_EQ(m->header.id, 7);
+  EXPECT_EQ(m->answer.size(), 1u);
+}
+
+TEST_F(WorkerTest, IdleConnectionsAreClosed) {
+  Start();
+  TcpClient c(port_);
+  c.send_raw(TcpClient::framed(Query(1, "printer.lan.")));
+  ASSERT_TRUE(c.read().has_value());
+  EXPECT_FALSE(c.closed_within(150ms));  // not yet: 400 ms idle timeout
+  EXPECT_TRUE(c.closed_within(1000ms));
+  EXPECT_TRUE(WaitFor([&] { return worker_->stats().tcp_idle_timeouts.get() == 1; }));
+}
+
+TEST_F(WorkerTest, HalfSentMessagesTimeOut) {
+  Start();
+  TcpClient c(port_);
+  auto bytes = TcpClient::framed(Query(1, "printer.lan."));
+  bytes.resize(6);  // length and part of the header, then nothing
+  c.send_raw(bytes);
+  EXPECT_TRUE(c.closed_within(1000ms));
+  EXPECT_TRUE(WaitFor([&] { return worker_->stats().tcp_message_timeouts.get() == 1; }));
+}
+
+TEST_F(WorkerTest, ShortLengthPrefixClosesTheConnection) {
+  Start();
+  TcpClient c(port_);
+  c.send_raw({0, 3, 1, 2, 3});
+  EXPECT_TRUE(c.closed_within(1000ms));
+  EXPECT_TRUE(WaitFor([&] { return worker_->stats().tcp_bad_length.get() == 1; }));
+}
+
+TEST_F(WorkerTest, ConnectionsPerClientAreLimited) {
+  Start();
+  std::vector<std::unique_ptr<TcpClient>> open;
+  for (int i = 0; i < 3; ++i) {
+    open.push_back(std::make_unique<TcpClient>(port_));
+    open.back()->send_raw(TcpClient::framed(Query(1, "printer.lan.")));
+    ASSERT_TRUE(open.back()->read().has_value()) << i;
+  }
+  TcpClient fourth(port_);
+  EXPECT_TRUE(fourth.closed_within(1000ms));
+  EXPECT_EQ(worker_->stats().tcp_rejected_client.get(), 1u);
+  open.pop_back();  // one closes: room again
+  EXPECT_TRUE(WaitFor([&] { return connections_.total() == 2; }));
+  TcpClient again(port_);
+  again.send_raw(TcpClient::framed(Query(1, "printer.lan.")));
+  EXPECT_TRUE(again.read().has_value());
+}
+
+TEST_F(WorkerTest, ReloadKeepsOpenConnections) {
+  Start();
+  TcpClient c(port_);
+  c.send_raw(TcpClient::framed(Query(1, "printer.lan.")));
+  ASSERT_TRUE(c.read().has_value());
+  config::Config next = config_;
+  next.local_data = {{"printer.lan. 3600 IN A 192.168.1.99", 2}};
+  worker_->set_runtime(MakeRuntime(next));
+  std::this_thread::sleep_for(50ms);
+  c.send_raw(TcpClient::framed(Query(2, "printer.lan.")));
+  auto m = c.read();
+  ASSERT_TRUE(m.has_value());
+  ASSERT_EQ(m->answer.size(), 1u);
+  EXPECT_EQ(m->answer[0].rdata, (std::vector<std::uint8_t>{192, 168, 1, 99}));
+}
+
+TEST_F(WorkerTest, DrainFinishesInFlightQueriesThenCloses) {
+  Start();
+  TcpClient c(port_);
+  c.send_raw(TcpClient::framed(Query(9, "slow.drain.example.")));
+  std::this_thread::sleep_for(50ms);  // the query is in flight
+  worker_->stop_accepting();
+  auto m = c.read();
+  ASSERT_TRUE(m.has_value());  // answered although draining
+  EXPECT_EQ(m->header.id, 9);
+  EXPECT_TRUE(c.closed_within(1000ms));
+  EXPECT_TRUE(WaitFor([&] { return worker_->busy() == 0; }));
+  TcpClient late(port_);
+  EXPECT_FALSE(late.connected());
+}
+
+}  // namespace
+}  // namespace vigil::server
