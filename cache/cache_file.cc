@@ -7,7 +7,10 @@
 //
 // Owners are in presentation format (escaped, so without spaces); RDATA in
 // hex. The file is input like any other: every line is validated on load.
+#include <cerrno>
 #include <charconv>
+#include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <shared_mutex>
 #include <sstream>
@@ -42,8 +45,15 @@ bool parse_int(const std::string& s, T& out) {
 }  // namespace
 
 DumpStats RRsetCache::dump(const std::string& path, Time now) const {
+  // Written beside the target and renamed over it, so a crash or a full
+  // disk never leaves a half-written dump where a good one was.
   DumpStats stats;
-  std::ofstream out(path, std::ios::trunc);
+  const std::string tmp = path + ".tmp";
+  std::ofstream out(tmp, std::ios::trunc);
+  if (!out) {
+    stats.error = tmp + ": cannot create (" + std::strerror(errno) + ")";
+    return stats;
+  }
   out << "; vigil cache dump v1, written at " << now << "\n";
   for (std::size_t i = 0; i < options_.shards; ++i) {
     for (const auto& line : dump_shard(i)) {
@@ -51,8 +61,16 @@ DumpStats RRsetCache::dump(const std::string& path, Time now) const {
       ++stats.written;
     }
   }
-  out.flush();
-  if (!out) stats.written = 0;
+  out.close();
+  if (!out) {
+    stats.error = tmp + ": write failed";
+  } else if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    stats.error = path + ": cannot replace (" + std::strerror(errno) + ")";
+  }
+  if (!stats.error.empty()) {
+    std::remove(tmp.c_str());
+    stats.written = 0;
+  }
   return stats;
 }
 

@@ -63,6 +63,20 @@ TEST_F(CacheFileTest, RoundTripKeepsRemainingTtlsAndDropsExpired) {
   EXPECT_FALSE(b.lookup(shortlived.name, RRType::A, RRClass::IN, kT0 + 100).hit());
 }
 
+TEST_F(CacheFileTest, AFailedDumpSaysWhyAndKeepsTheOldFile) {
+  RRsetCache a;
+  auto www = *dns::parse_record("www.example. 300 IN A 127.0.0.1");
+  a.insert({www.name, www.type, www.rclass, www.ttl, {www.rdata}}, Rank::kAuthAnswer, kT0);
+  DumpStats ok = a.dump(path_, kT0);
+  EXPECT_EQ(ok.written, 1u);
+  EXPECT_TRUE(ok.error.empty());
+  DumpStats bad = a.dump("/nonexistent-dir/cache.dump", kT0);
+  EXPECT_EQ(bad.written, 0u);
+  EXPECT_NE(bad.error.find("/nonexistent-dir/cache.dump.tmp: cannot create"), std::string::npos) << bad.error;
+  RRsetCache b;
+  EXPECT_EQ(b.load(path_, kT0).loaded, 1u);
+}
+
 TEST_F(CacheFileTest, BadLinesAreRejectedWithTheirLineNumber) {
   {
     std::ofstream f(path_);

@@ -138,6 +138,7 @@ struct CacheStats {
 
 struct DumpStats {
   std::size_t written = 0;
+  std::string error;  // empty when the file was written completely
 };
 struct LoadStats {
   std::size_t loaded = 0;

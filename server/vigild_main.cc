@@ -1,7 +1,6 @@
-// vigild: the Vigil resolver daemon.
-//
-// This is the argument-parsing shell the later server issue fills in: it
-// accepts the documented command line and exits cleanly.
+// vigild: the Vigil resolver daemon. Runs in the foreground and logs to
+// stderr (what systemd and Docker expect); see server/daemon.h for its life
+// cycle and docs/configuration.md for the configuration.
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -9,6 +8,8 @@
 #include <CLI/CLI.hpp>
 
 #include "config/config.h"
+#include "server/daemon.h"
+#include "server/local_zones.h"
 #include "server/version.h"
 
 namespace {
@@ -18,7 +19,7 @@ int run(int argc, char** argv) {
   std::string config_path;
   bool check_config = false;
   bool version = false;
-  app.add_option("-c,--config", config_path, "configuration file (YAML)");
+  app.add_option("-c,--config", config_path, "configuration file (YAML); without it, the built-in defaults");
   app.add_flag("--check-config", check_config, "validate the configuration and exit");
   app.add_flag("-V,--version", version, "print the version and exit");
   CLI11_PARSE(app, argc, argv);
@@ -34,15 +35,18 @@ int run(int argc, char** argv) {
     std::fprintf(stderr, "vigild: %s\n", cfg.error().to_string().c_str());
     return 1;
   }
+  // Local data is checked as a whole too (CNAME conflicts, redirect zones).
+  if (auto local = vigil::server::LocalZones::build(*cfg, config_path.empty() ? "<defaults>" : config_path);
+      !local.ok()) {
+    std::fprintf(stderr, "vigild: %s\n", local.error().to_string().c_str());
+    return 1;
+  }
   if (check_config) {
     std::printf("%s: configuration OK\n", config_path.empty() ? "(defaults)" : config_path.c_str());
     return 0;
   }
-  std::fprintf(stderr,
-               "vigild %s: configuration loaded; the listeners are not built yet "
-               "(see the open server issue). Nothing to serve, exiting.\n",
-               vigil::kVersion);
-  return 0;
+  vigil::server::Daemon daemon(std::move(*cfg), config_path);
+  return daemon.run();
 }
 
 }  // namespace

@@ -1,0 +1,340 @@
+#include "server/daemon.h"
+
+#include <grp.h>
+#include <pwd.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstring>
+#include <sstream>
+#include <thread>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <sys/stat.h>
+
+#include "protocol/name.h"
+#include "server/log.h"
+#include "server/version.h"
+
+namespace vigil::server {
+
+namespace asio = boost::asio;
+
+namespace {
+
+bool same_cache_options(const cache::CacheOptions& a, const cache::CacheOptions& b) {
+  return a.max_bytes == b.max_bytes && a.min_ttl == b.min_ttl && a.max_ttl == b.max_ttl &&
+         a.max_negative_ttl == b.max_negative_ttl && a.serve_stale == b.serve_stale &&
+         a.prefetch == b.prefetch;
+}
+
+std::string join_endpoints(const std::vector<config::Endpoint>& eps) {
+  std::string out;
+  for (const auto& e : eps) out += (out.empty() ? "" : ", ") + e.to_string();
+  return out;
+}
+
+}  // namespace
+
+Daemon::Daemon(config::Config config, std::string config_path)
+    : initial_(std::move(config)), config_path_(std::move(config_path)) {}
+
+Daemon::~Daemon() = default;
+
+bool Daemon::start() {
+  const config::Config& cfg = initial_;
+  cache_ = std::make_unique<cache::RRsetCache>(cfg.cache.options);
+  const std::string& persist = cfg.cache.persist_path;
+  if (!persist.empty()) {
+    struct stat st {};
+    if (::stat(persist.c_str(), &st) == 0) {
+      cache::LoadStats s = cache_->load(persist, now());
+      log_info("cache: loaded " + std::to_string(s.loaded) + " entries from " + persist + " (" +
+               std::to_string(s.expired) + " expired, " + std::to_string(s.rejected) + " rejected)" +
+               (s.first_error.empty() ? "" : "; first problem: " + s.first_error));
+    } else {
+      log_info("cache: " + persist + " does not exist yet; starting empty");
+    }
+  }
+  shared_ = std::make_unique<WorkerShared>(WorkerShared{*cache_, connections_, nullptr});
+  auto rt = make_runtime(cfg, config_path_, *cache_, shared_->resolver != nullptr);
+  if (!rt.ok()) {
+    log_error(rt.error().to_string());
+    return false;
+  }
+  runtime_ = *rt;
+
+  unsigned threads = cfg.server.threads;
+  if (threads == 0) threads = std::max(1U, std::thread::hardware_concurrency());
+  try {
+    std::vector<config::Endpoint> want = cfg.server.listen;
+    for (unsigned i = 0; i < threads; ++i) {
+      workers_.push_back(std::make_unique<Worker>(i, *shared_, runtime_));
+      // The first worker resolves port 0; the others bind the same ports.
+      auto bound = workers_.back()->listen(want);
+      if (i == 0) want = bound;
+    }
+    bound_ = want;
+  } catch (const std::exception& e) {
+    log_error(e.what());
+    return false;
+  }
+
+  std::optional<uid_t> uid;
+  std::optional<gid_t> gid;
+  if (!cfg.server.user.empty()) {
+    if (const passwd* pw = ::getpwnam(cfg.server.user.c_str())) {
+      uid = pw->pw_uid;
+      gid = pw->pw_gid;
+    } else {
+      log_error("server.user: no such user \"" + cfg.server.user + "\"");
+      return false;
+    }
+  }
+  if (!cfg.control_socket.empty()) {
+    control_ = std::make_unique<ControlChannel>(
+        io_, cfg.control_socket, [this](const std::vector<std::string>& a) { return command(a); });
+    try {
+      control_->open(uid, gid);
+    } catch (const std::exception& e) {
+      // The resolver still serves; only vigilctl is unavailable.
+      log_warning(std::string(e.what()) + "; vigilctl will not reach this daemon");
+      control_.reset();
+    }
+  }
+  if (!drop_privileges()) return false;
+  for (auto& w : workers_) w->start();
+  if (control_) control_->start();
+  log_info(std::string("vigild ") + kVersion + " serving on " + join_endpoints(bound_) + " (udp, tcp) with " +
+           std::to_string(threads) + " worker thread" + (threads == 1 ? "" : "s") + "; configuration " +
+           (config_path_.empty() ? "built-in defaults" : config_path_) +
+           (control_ ? "; control socket " + control_->path() : "") +
+           "; recursion is not available yet: misses answer SERVFAIL");
+  return true;
+}
+
+bool Daemon::drop_privileges() {
+  const std::string& user = initial_.server.user;
+  if (user.empty()) return true;
+  const passwd* pw = ::getpwnam(user.c_str());
+  if (pw == nullptr) return false;
+  if (::geteuid() == pw->pw_uid) return true;  // already that user
+  if (::geteuid() != 0) {
+    log_error("server.user: cannot switch to \"" + user + "\" without root");
+    return false;
+  }
+  if (::setgroups(0, nullptr) != 0 || ::setgid(pw->pw_gid) != 0 || ::setuid(pw->pw_uid) != 0) {
+    log_error("server.user: cannot switch to \"" + user + "\": " + std::strerror(errno));
+    return false;
+  }
+  if (::setuid(0) == 0) {  // must not be able to regain root
+    log_error("server.user: root could be regained after switching; refusing to run");
+    return false;
+  }
+  log_info("running as user " + user + " (uid " + std::to_string(pw->pw_uid) + ")");
+  return true;
+}
+
+int Daemon::run() {
+  std::signal(SIGPIPE, SIG_IGN);
+  asio::signal_set signals(io_, SIGHUP, SIGTERM, SIGINT);
+  if (!start()) {
+    for (auto& w : workers_) w->join();
+    return 1;
+  }
+  asio::co_spawn(
+      io_,
+      [&]() -> asio::awaitable<void> {
+        for (;;) {
+          auto [ec, sig] = co_await signals.async_wait(asio::as_tuple(asio::use_awaitable));
+          if (ec) co_return;
+          if (sig == SIGHUP) {
+            (void)reload();
+            continue;
+          }
+          log_info(std::string("received ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT") + ": shutting down");
+          io_.stop();
+          co_return;
+        }
+      },
+      log_coroutine_exception);
+  io_.run();
+  shutdown();
+  return 0;
+}
+
+void Daemon::shutdown() {
+  if (control_) control_->close();
+  for (auto& w : workers_) w->stop_accepting();
+  const auto grace = runtime_->config.server.shutdown_grace;
+  const auto deadline = std::chrono::steady_clock::now() + grace;
+  std::size_t busy = 0;
+  for (;;) {
+    busy = 0;
+    for (const auto& w : workers_) busy += w->busy();
+    if (busy == 0 || std::chrono::steady_clock::now() >= deadline) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (busy > 0) {
+    log_warning(std::to_string(busy) + " queries or connections still open after " +
+                std::to_string(grace.count()) + "ms; closing them");
+  }
+  for (auto& w : workers_) w->join();
+  const std::string& persist = runtime_->config.cache.persist_path;
+  if (!persist.empty()) {
+    cache::DumpStats d = cache_->dump(persist, now());
+    if (d.error.empty()) {
+      log_info("cache: saved " + std::to_string(d.written) + " entries to " + persist);
+    } else {
+      log_error("cache: not saved: " + d.error);
+    }
+  }
+  const StatsSnapshot s = stats();
+  log_info("stopped after " + std::to_string(s.udp_queries + s.tcp_queries) + " queries");
+}
+
+ControlReply Daemon::reload() {
+  if (config_path_.empty()) {
+    log_warning("reload: running on built-in defaults (no -c FILE), nothing to reload");
+    return {false, "vigild runs on its built-in defaults (no -c FILE): nothing to reload"};
+  }
+  auto cfg = config::load_config_file(config_path_);
+  auto reject = [&](const std::string& why) {
+    log_error("reload rejected, the running configuration stays in force: " + why);
+    return ControlReply{false, "reload rejected, the running configuration stays in force:\n" + why};
+  };
+  if (!cfg.ok()) return reject(cfg.error().to_string());
+  auto rt = make_runtime(*cfg, config_path_, *cache_, shared_->resolver != nullptr);
+  if (!rt.ok()) return reject(rt.error().to_string());
+  const config::Config& old = runtime_->config;
+  const config::Config& next = (*rt)->config;
+  std::vector<std::string> restart;
+  if (next.server.listen != old.server.listen) restart.emplace_back("server.listen");
+  if (next.server.threads != old.server.threads) restart.emplace_back("server.threads");
+  if (next.server.user != old.server.user) restart.emplace_back("server.user");
+  if (next.control_socket != old.control_socket) restart.emplace_back("control.socket");
+  if (!same_cache_options(next.cache.options, old.cache.options))
+    restart.emplace_back("cache (size and TTL limits)");
+  runtime_ = *rt;
+  for (auto& w : workers_) w->set_runtime(runtime_);
+  ++reloads_;
+  std::string msg = "configuration reloaded from " + config_path_;
+  if (!restart.empty()) {
+    std::string keys;
+    for (const auto& k : restart) keys += (keys.empty() ? "" : ", ") + k;
+    msg += "; changes to " + keys + " take effect at the next restart";
+    log_warning(msg);
+  } else {
+    log_info(msg);
+  }
+  return {true, msg};
+}
+
+StatsSnapshot Daemon::stats() const {
+  StatsSnapshot s;
+  for (const auto& w : workers_) s.add(w->stats());
+  return s;
+}
+
+std::string Daemon::status() const {
+  const StatsSnapshot s = stats();
+  const cache::CacheStats c = cache_->stats();
+  const auto uptime =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_).count();
+  std::ostringstream out;
+  out << "version: " << kVersion << " (commit " << kGitCommit << ")\n"
+      << "uptime_seconds: " << uptime << "\n"
+      << "pid: " << ::getpid() << "\n"
+      << "threads: " << workers_.size() << "\n"
+      << "listening: " << join_endpoints(bound_) << "\n"
+      << "configuration: " << (config_path_.empty() ? "(built-in defaults)" : config_path_) << "\n"
+      << "reloads: " << reloads_ << "\n"
+      << "queries: " << s.udp_queries + s.tcp_queries << "\n"
+      << "queries_udp: " << s.udp_queries << "\n"
+      << "queries_tcp: " << s.tcp_queries << "\n";
+  for (std::size_t i = 0; i < kOutcomeCount; ++i) {
+    out << "outcome_" << outcome_name(static_cast<Outcome>(i)) << ": " << s.outcomes[i] << "\n";
+  }
+  out << "udp_receive_errors: " << s.udp_receive_errors << "\n"
+      << "udp_send_errors: " << s.udp_send_errors << "\n"
+      << "tcp_connections_open: " << connections_.total() << "\n"
+      << "tcp_accepted: " << s.tcp_accepted << "\n"
+      << "tcp_rejected_total_limit: " << s.tcp_rejected_total << "\n"
+      << "tcp_rejected_client_limit: " << s.tcp_rejected_client << "\n"
+      << "tcp_idle_timeouts: " << s.tcp_idle_timeouts << "\n"
+      << "tcp_message_timeouts: " << s.tcp_message_timeouts << "\n"
+      << "tcp_write_timeouts: " << s.tcp_write_timeouts << "\n"
+      << "tcp_bad_length: " << s.tcp_bad_length << "\n"
+      << "cache_entries: " << c.entries << "\n"
+      << "cache_bytes: " << c.bytes << "\n"
+      << "cache_hits: " << c.hits << "\n"
+      << "cache_misses: " << c.misses << "\n"
+      << "cache_evictions: " << c.evictions << "\n"
+      << "local_zones: " << runtime_->local.zone_count() << "\n"
+      << "local_rrsets: " << runtime_->local.rrset_count() << "\n";
+  return out.str();
+}
+
+ControlReply Daemon::command(const std::vector<std::string>& args) {
+  const std::string& cmd = args[0];
+  auto need = [&](std::size_t n, const char* usage) -> std::optional<ControlReply> {
+    if (args.size() != n + 1) return ControlReply{false, std::string("usage: ") + usage};
+    return std::nullopt;
+  };
+  auto name_arg = [&](const std::string& text) -> std::optional<dns::Name> {
+    auto n = dns::Name::from_text(text.empty() || text.back() != '.' ? text + "." : text);
+    if (!n.ok()) return std::nullopt;
+    return *n;
+  };
+  if (cmd == "status") return {true, status()};
+  if (cmd == "reload") return reload();
+  if (cmd == "flush" || cmd == "flush-subtree" || cmd == "cache-list") {
+    if (auto u = need(1, (cmd + " NAME").c_str())) return *u;
+    auto name = name_arg(args[1]);
+    if (!name) return {false, "\"" + args[1] + "\" is not a domain name"};
+    if (cmd == "flush") return {true, "flushed " + std::to_string(cache_->flush(*name)) + " entries"};
+    if (cmd == "flush-subtree") {
+      return {true, "flushed " + std::to_string(cache_->flush_subtree(*name)) + " entries"};
+    }
+    std::ostringstream out;
+    for (const auto& e : cache_->list(*name, now())) {
+      out << e.owner.to_text() << " " << e.ttl << " IN " << dns::type_to_string(e.type) << " ";
+      if (e.kind != "positive") {
+        out << "; " << e.kind;
+      } else {
+        for (std::size_t i = 0; i < e.data.size(); ++i) out << (i ? " | " : "") << e.data[i];
+      }
+      out << " ; rank " << cache::rank_name(e.rank) << (e.ttl < 0 ? " (stale)" : "") << "\n";
+    }
+    return {true, out.str()};
+  }
+  if (cmd == "flush-all") {
+    if (auto u = need(0, "flush-all")) return *u;
+    cache_->flush_all();
+    return {true, "cache flushed"};
+  }
+  if (cmd == "cache-dump") {
+    if (auto u = need(1, "cache-dump FILE")) return *u;
+    cache::DumpStats d = cache_->dump(args[1], now());
+    if (!d.error.empty()) return {false, d.error};
+    return {true, "wrote " + std::to_string(d.written) + " entries to " + args[1]};
+  }
+  if (cmd == "cache-load") {
+    if (auto u = need(1, "cache-load FILE")) return *u;
+    cache::LoadStats l = cache_->load(args[1], now());
+    if (l.loaded == 0 && !l.first_error.empty() && l.rejected == 0) return {false, l.first_error};
+    std::string msg = "loaded " + std::to_string(l.loaded) + " entries (" + std::to_string(l.expired) +
+                      " expired, " + std::to_string(l.rejected) + " rejected)";
+    if (!l.first_error.empty()) msg += "; first problem: " + l.first_error;
+    return {true, msg};
+  }
+  return {false,
+          "unknown command \"" + cmd +
+              "\" (commands: status, reload, flush NAME, flush-subtree NAME, flush-all, cache-dump FILE, "
+              "cache-load FILE, cache-list NAME)"};
+}
+
+}  // namespace vigil::server

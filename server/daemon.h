@@ -1,0 +1,67 @@
+// vigild as a whole: owns the cache, the workers, the control channel and
+// the signal handling, and runs the daemon's life cycle:
+//
+//   start    load the persisted cache; build the runtime (config, local
+//            zones, handler); bind every listen address on every worker;
+//            open the control socket; drop root (server.user); start workers
+//   SIGHUP   reload: a new runtime replaces the old one on every worker;
+//   / reload a bad file is rejected and the old one stays (logged)
+//   SIGTERM  stop accepting, let in-flight queries finish (server.shutdown_grace),
+//   SIGINT   persist the cache (cache.persist_path), exit 0
+//
+// The main thread runs the control io_context (signals, control socket);
+// queries are only ever handled on the workers.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+
+#include "cache/rrset_cache.h"
+#include "config/config.h"
+#include "server/connection_table.h"
+#include "server/control_channel.h"
+#include "server/runtime.h"
+#include "server/server_stats.h"
+#include "server/worker.h"
+
+namespace vigil::server {
+
+class Daemon {
+ public:
+  // `config_path` is "" when running on the built-in defaults.
+  Daemon(config::Config config, std::string config_path);
+  ~Daemon();
+
+  // Runs until SIGTERM/SIGINT; returns the process exit code.
+  int run();
+
+  // The control commands (also what vigilctl sends).
+  ControlReply command(const std::vector<std::string>& args);
+
+ private:
+  bool start();
+  bool drop_privileges();
+  ControlReply reload();
+  void shutdown();
+  std::string status() const;
+  StatsSnapshot stats() const;
+
+  config::Config initial_;
+  std::string config_path_;
+  boost::asio::io_context io_{1};
+  std::unique_ptr<cache::RRsetCache> cache_;
+  ConnectionTable connections_;
+  std::unique_ptr<WorkerShared> shared_;
+  std::shared_ptr<const Runtime> runtime_;  // the one in force (main thread)
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::vector<config::Endpoint> bound_;
+  std::unique_ptr<ControlChannel> control_;
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  unsigned reloads_ = 0;
+};
+
+}  // namespace vigil::server
