@@ -95,7 +95,10 @@ std::vector<config::Endpoint> Worker::listen(const std::vector<config::Endpoint>
       t->listen(asio::socket_base::max_listen_connections);
       udp_.push_back(std::move(u));
       tcp_.push_back(std::move(t));
-    } catch (const std::system_error& x) {
+    } catch (const boost::system::system_error& x) {  // from Asio
+      throw std::runtime_error("cannot listen on " + e.to_string() + " (" + what +
+                               "): " + x.code().message());
+    } catch (const std::system_error& x) {  // from set_reuse_port
       throw std::runtime_error("cannot listen on " + e.to_string() + " (" + what +
                                "): " + x.code().message());
     }
