@@ -4,6 +4,7 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <csignal>
 #include <cstring>
 #include <sstream>
@@ -69,13 +70,28 @@ bool Daemon::start() {
 
   unsigned threads = cfg.server.threads;
   if (threads == 0) threads = std::max(1U, std::thread::hardware_concurrency());
+  // The default listen addresses are skipped (with a warning) where the
+  // machine lacks them, e.g. ::1 in a container without IPv6; configured
+  // ones must all be bound.
+  const bool defaulted = cfg.server.listen == config::Config::defaults().server.listen;
   try {
-    std::vector<config::Endpoint> want = cfg.server.listen;
-    for (unsigned i = 0; i < threads; ++i) {
+    std::vector<config::Endpoint> want;
+    workers_.push_back(std::make_unique<Worker>(0, *shared_, runtime_));
+    for (const auto& e : cfg.server.listen) {
+      try {
+        auto bound = workers_.back()->listen({e});
+        want.push_back(bound.at(0));
+      } catch (const ListenError& x) {
+        const int code = x.code.value();
+        if (!defaulted || (code != EADDRNOTAVAIL && code != EAFNOSUPPORT)) throw;
+        log_warning(std::string(x.what()) + "; skipping this default address");
+      }
+    }
+    if (want.empty()) throw std::runtime_error("no listen address could be bound");
+    // The others bind the same addresses, with the ports the first one got.
+    for (unsigned i = 1; i < threads; ++i) {
       workers_.push_back(std::make_unique<Worker>(i, *shared_, runtime_));
-      // The first worker resolves port 0; the others bind the same ports.
-      auto bound = workers_.back()->listen(want);
-      if (i == 0) want = bound;
+      workers_.back()->listen(want);
     }
     bound_ = want;
   } catch (const std::exception& e) {

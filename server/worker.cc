@@ -96,11 +96,11 @@ std::vector<config::Endpoint> Worker::listen(const std::vector<config::Endpoint>
       udp_.push_back(std::move(u));
       tcp_.push_back(std::move(t));
     } catch (const boost::system::system_error& x) {  // from Asio
-      throw std::runtime_error("cannot listen on " + e.to_string() + " (" + what +
-                               "): " + x.code().message());
+      throw ListenError("cannot listen on " + e.to_string() + " (" + what + "): " + x.code().message(),
+                        std::error_code(x.code().value(), std::generic_category()));
     } catch (const std::system_error& x) {  // from set_reuse_port
-      throw std::runtime_error("cannot listen on " + e.to_string() + " (" + what +
-                               "): " + x.code().message());
+      throw ListenError("cannot listen on " + e.to_string() + " (" + what + "): " + x.code().message(),
+                        x.code());
     }
     bound.push_back(result);
   }

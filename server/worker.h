@@ -10,6 +10,8 @@
 #include <atomic>
 #include <memory>
 #include <set>
+#include <stdexcept>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -29,6 +31,12 @@ namespace vigil::server {
 
 class TcpConnection;
 
+// A listen address that could not be bound.
+struct ListenError : std::runtime_error {
+  ListenError(const std::string& what, std::error_code c) : std::runtime_error(what), code(c) {}
+  std::error_code code;
+};
+
 // What the workers share, owned by the daemon (or a test).
 struct WorkerShared {
   cache::RRsetCache& cache;
@@ -45,7 +53,7 @@ class Worker {
 
   // Binds a UDP socket and a TCP acceptor on each endpoint (SO_REUSEPORT).
   // Port 0 picks a free port, the same for UDP and TCP. Returns the bound
-  // endpoints; throws std::system_error naming the address on failure.
+  // endpoints; throws ListenError naming the address on failure.
   std::vector<config::Endpoint> listen(const std::vector<config::Endpoint>& endpoints);
 
   void start();  // spawns the coroutines and the thread

@@ -471,6 +471,28 @@ class LifecycleTest(unittest.TestCase):
         self.assertIn("cannot listen on 127.0.0.1:5354 (udp): Address already in use", r.stderr)
 
 
+class DefaultsTest(unittest.TestCase):
+    def test_defaults_skip_a_missing_ipv6_loopback(self):
+        # A namespace without ::1 (as in a container without IPv6): vigild on
+        # its defaults still serves 127.0.0.1:53 and says what it skipped.
+        work = tempfile.mkdtemp(prefix="vigild-defaults-")
+        atexit.register(shutil.rmtree, work, True)
+        cfg = os.path.join(work, "vigil.yaml")
+        with open(cfg, "w") as f:
+            f.write("control:\n  socket: %s/control.sock\n" % work)
+        script = ("ip link set lo up && sysctl -qw net.ipv6.conf.lo.disable_ipv6=1 && "
+                  "({vigild} -c {cfg} 2> {work}/log & echo $! > {work}/pid) && sleep 0.5 && "
+                  "dig +time=2 +tries=1 +short @127.0.0.1 localhost; kill $(cat {work}/pid); wait"
+                  ).format(vigild=os.path.join(ARGS.bin, "vigild"), cfg=cfg, work=work)
+        r = subprocess.run(["unshare", "--net", "sh", "-c", script], capture_output=True, text=True, timeout=30)
+        with open(os.path.join(work, "log")) as f:
+            log = f.read()
+        self.assertEqual(r.stdout.split(), ["127.0.0.1"], r.stderr + log)
+        self.assertIn("cannot listen on [::1]:53 (udp)", log)
+        self.assertIn("skipping this default address", log)
+        self.assertIn("serving on 127.0.0.1:53 (udp, tcp)", log)
+
+
 def wait_for(pred, timeout=5.0):
     deadline = time.time() + timeout
     while time.time() < deadline:
