@@ -481,8 +481,9 @@ class DefaultsTest(unittest.TestCase):
         with open(cfg, "w") as f:
             f.write("control:\n  socket: %s/control.sock\n" % work)
         script = ("ip link set lo up && sysctl -qw net.ipv6.conf.lo.disable_ipv6=1 && "
-                  "({vigild} -c {cfg} 2> {work}/log & echo $! > {work}/pid) && sleep 0.5 && "
-                  "dig +time=2 +tries=1 +short @127.0.0.1 localhost; kill $(cat {work}/pid); wait"
+                  "({vigild} -c {cfg} 2> {work}/log & echo $! > {work}/pid) && "
+                  "for i in $(seq 100); do out=$(dig +time=1 +tries=1 +short @127.0.0.1 localhost) && break; "
+                  "sleep 0.1; done; echo \"$out\"; kill $(cat {work}/pid); wait"
                   ).format(vigild=os.path.join(ARGS.bin, "vigild"), cfg=cfg, work=work)
         r = subprocess.run(["unshare", "--net", "sh", "-c", script], capture_output=True, text=True, timeout=30)
         with open(os.path.join(work, "log")) as f:
