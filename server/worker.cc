@@ -73,34 +73,40 @@ std::vector<config::Endpoint> Worker::listen(const std::vector<config::Endpoint>
   for (const auto& e : endpoints) {
     const auto address = asio::ip::make_address(e.address);
     config::Endpoint result = e;
-    std::string what = "udp";
-    try {
-      auto u = std::make_shared<udp::socket>(io_);
-      const udp::endpoint uep(address, e.port);
-      u->open(uep.protocol());
-      if (address.is_v6()) u->set_option(asio::ip::v6_only(true));
-      u->set_option(asio::socket_base::reuse_address(true));
-      set_reuse_port(u->native_handle());
-      u->bind(uep);
-      u->non_blocking(true);
-      result.port = u->local_endpoint().port();
-      what = "tcp";
-      auto t = std::make_unique<tcp::acceptor>(io_);
-      const tcp::endpoint tep(address, result.port);
-      t->open(tep.protocol());
-      if (address.is_v6()) t->set_option(asio::ip::v6_only(true));
-      t->set_option(asio::socket_base::reuse_address(true));
-      set_reuse_port(t->native_handle());
-      t->bind(tep);
-      t->listen(asio::socket_base::max_listen_connections);
-      udp_.push_back(std::move(u));
-      tcp_.push_back(std::move(t));
-    } catch (const boost::system::system_error& x) {  // from Asio
-      throw ListenError("cannot listen on " + e.to_string() + " (" + what + "): " + x.code().message(),
-                        std::error_code(x.code().value(), std::generic_category()));
-    } catch (const std::system_error& x) {  // from set_reuse_port
-      throw ListenError("cannot listen on " + e.to_string() + " (" + what + "): " + x.code().message(),
-                        x.code());
+    // Port 0 asks for any free port, the same for UDP and TCP: the UDP
+    // port the kernel picks may be taken for TCP, so that is retried.
+    for (int attempt = 0;; ++attempt) {
+      std::string what = "udp";
+      try {
+        auto u = std::make_shared<udp::socket>(io_);
+        const udp::endpoint uep(address, e.port);
+        u->open(uep.protocol());
+        if (address.is_v6()) u->set_option(asio::ip::v6_only(true));
+        u->set_option(asio::socket_base::reuse_address(true));
+        set_reuse_port(u->native_handle());
+        u->bind(uep);
+        u->non_blocking(true);
+        result.port = u->local_endpoint().port();
+        what = "tcp";
+        auto t = std::make_unique<tcp::acceptor>(io_);
+        const tcp::endpoint tep(address, result.port);
+        t->open(tep.protocol());
+        if (address.is_v6()) t->set_option(asio::ip::v6_only(true));
+        t->set_option(asio::socket_base::reuse_address(true));
+        set_reuse_port(t->native_handle());
+        t->bind(tep);
+        t->listen(asio::socket_base::max_listen_connections);
+        udp_.push_back(std::move(u));
+        tcp_.push_back(std::move(t));
+        break;
+      } catch (const boost::system::system_error& x) {  // from Asio
+        if (e.port == 0 && what == "tcp" && x.code() == asio::error::address_in_use && attempt < 20) continue;
+        throw ListenError("cannot listen on " + e.to_string() + " (" + what + "): " + x.code().message(),
+                          std::error_code(x.code().value(), std::generic_category()));
+      } catch (const std::system_error& x) {  // from set_reuse_port
+        throw ListenError("cannot listen on " + e.to_string() + " (" + what + "): " + x.code().message(),
+                          x.code());
+      }
     }
     bound.push_back(result);
   }
