@@ -28,10 +28,12 @@ PACKAGES=(
   # the test lab and real clients
   nsd bind9-dnsutils python3 iproute2 procps bc
 )
-# Packages whose Debian service must not start on its own: the lab runs its
-# own instances inside a network namespace, and a system NSD on port 53
-# would collide with vigild.
-LAB_DAEMONS=(nsd)
+# Only for ./dev.sh bench: the load generator and the resolver we compare with.
+BENCH_PACKAGES=(dnsperf unbound)
+# Packages whose Debian service must not start on its own: the lab and the
+# benchmarks run their own instances inside a network namespace, and a
+# system NSD or Unbound on port 53 would collide with vigild.
+LAB_DAEMONS=(nsd unbound)
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
@@ -41,11 +43,11 @@ as_root() {
 
 deps() {
   local missing=()
-  for p in "${PACKAGES[@]}"; do
+  for p in "${PACKAGES[@]}" "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   if [ ${#missing[@]} -eq 0 ]; then
-    log "all ${#PACKAGES[@]} packages present"
+    log "all packages present"
     return
   fi
   log "installing: ${missing[*]}"
@@ -129,8 +131,10 @@ case "$cmd" in
     log "all test stages passed"
     ;;
   bench)
-    deps; build release
+    deps "${BENCH_PACKAGES[@]}"; build release
     for b in build/release/bench/*_bench; do [ -x "$b" ] && "$b" "$@"; done
+    log "server path: dnsperf against vigild and unbound (bench/server_dnsperf.sh)"
+    bench/server_dnsperf.sh build/release
     ;;
   format)
     sources '*.cc' '*.h' | xargs -0 -r clang-format -i

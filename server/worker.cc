@@ -1,5 +1,8 @@
 #include "server/worker.h"
 
+#include <array>
+#include <cerrno>
+#include <cstring>
 #include <ctime>
 #include <stdexcept>
 
@@ -10,6 +13,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include "server/log.h"
 #include "server/tcp_connection.h"
@@ -24,9 +28,15 @@ using asio::ip::udp;
 namespace {
 
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
-// UDP packets handled back to back before the worker lets its other
+// recvmmsg batches handled back to back before the worker lets its other
 // coroutines (TCP connections, timers) run.
-constexpr unsigned kUdpBurst = 64;
+constexpr unsigned kUdpBurst = 4;
+// Queries received per recvmmsg(2), and the buffer room per query and per
+// answer (a query larger than kUdpQuerySlot is dropped and counted; answers
+// never exceed server.max_udp_payload, at most 4096).
+constexpr std::size_t kUdpBatch = 32;
+constexpr std::size_t kUdpQuerySlot = 4096;
+constexpr std::size_t kUdpAnswerSlot = 4096;
 
 void set_reuse_port(int fd) {
   int one = 1;
@@ -148,46 +158,89 @@ void Worker::join() {
   thread_.join();
 }
 
+// Receives up to kUdpBatch queries with one recvmmsg(2) and sends their
+// answers with one sendmmsg(2): under load, two system calls per batch
+// instead of two per query.
 awaitable<void> Worker::serve_udp(udp::socket& socket) {
-  std::vector<std::uint8_t> in(65535);
-  std::vector<std::uint8_t> out(65535);
-  udp::endpoint from;
+  const int fd = socket.native_handle();
+  std::vector<std::uint8_t> in(kUdpBatch * kUdpQuerySlot);
+  std::vector<std::uint8_t> out(kUdpBatch * kUdpAnswerSlot);
+  std::array<sockaddr_storage, kUdpBatch> from{};
+  std::array<iovec, kUdpBatch> in_iov{};
+  std::array<iovec, kUdpBatch> out_iov{};
+  std::array<mmsghdr, kUdpBatch> in_msgs{};
+  std::array<mmsghdr, kUdpBatch> out_msgs{};
   unsigned burst = 0;
   for (;;) {
-    boost::system::error_code ec;
-    const std::size_t n = socket.receive_from(asio::buffer(in), from, 0, ec);
-    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+    for (std::size_t i = 0; i < kUdpBatch; ++i) {
+      in_iov[i] = {in.data() + i * kUdpQuerySlot, kUdpQuerySlot};
+      in_msgs[i].msg_hdr = {};
+      in_msgs[i].msg_hdr.msg_name = &from[i];
+      in_msgs[i].msg_hdr.msg_namelen = sizeof from[i];
+      in_msgs[i].msg_hdr.msg_iov = &in_iov[i];
+      in_msgs[i].msg_hdr.msg_iovlen = 1;
+    }
+    const int n = ::recvmmsg(fd, in_msgs.data(), kUdpBatch, MSG_DONTWAIT, nullptr);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) {  // EWOULDBLOCK == EAGAIN on Linux
       burst = 0;
       (void)co_await socket.async_wait(udp::socket::wait_read, kNoThrow);
       if (stopping_ || !socket.is_open()) co_return;
       continue;
     }
     if (stopping_) co_return;
-    if (ec) {
+    if (n < 0) {
       stats_.udp_receive_errors.inc();
       continue;
     }
-    stats_.udp_queries.inc();
-    const Client client = make_client(from.address(), from.port(), Transport::kUdp);
-    const HandleResult r = runtime_->handler->handle({in.data(), n}, client, out, now());
-    stats_.outcomes[static_cast<std::size_t>(r.outcome)].inc();
-    if (r.outcome == Outcome::kNeedsResolution) {
-      std::shared_ptr<udp::socket> shared;
-      for (const auto& u : udp_) {
-        if (u.get() == &socket) shared = u;
+    const cache::Time t = now();
+    unsigned answers = 0;
+    for (std::size_t i = 0; i < static_cast<std::size_t>(n); ++i) {
+      const msghdr& h = in_msgs[i].msg_hdr;
+      if ((h.msg_flags & MSG_TRUNC) != 0) {  // larger than any query we accept
+        stats_.udp_receive_errors.inc();
+        continue;
       }
-      busy_.fetch_add(1, std::memory_order_relaxed);
-      asio::co_spawn(
-          io_,
-          answer_udp_later(runtime_, std::move(shared),
-                           std::vector<std::uint8_t>(in.begin(), in.begin() + static_cast<std::ptrdiff_t>(n)),
-                           from, client),
-          log_coroutine_exception);
-    } else if (r.size > 0) {
-      // Non-blocking: a full socket buffer loses this answer (counted)
-      // rather than stalling every other client of this worker.
-      socket.send_to(asio::buffer(out.data(), r.size), from, 0, ec);
-      if (ec) stats_.udp_send_errors.inc();
+      stats_.udp_queries.inc();
+      udp::endpoint peer;
+      std::memcpy(peer.data(), &from[i], h.msg_namelen);
+      peer.resize(h.msg_namelen);
+      const Client client = make_client(peer.address(), peer.port(), Transport::kUdp);
+      const std::span<const std::uint8_t> query(in.data() + i * kUdpQuerySlot, in_msgs[i].msg_len);
+      std::uint8_t* answer = out.data() + answers * kUdpAnswerSlot;
+      const HandleResult r = runtime_->handler->handle(query, client, {answer, kUdpAnswerSlot}, t);
+      stats_.outcomes[static_cast<std::size_t>(r.outcome)].inc();
+      if (r.outcome == Outcome::kNeedsResolution) {
+        std::shared_ptr<udp::socket> shared;
+        for (const auto& u : udp_) {
+          if (u.get() == &socket) shared = u;
+        }
+        busy_.fetch_add(1, std::memory_order_relaxed);
+        asio::co_spawn(io_,
+                       answer_udp_later(runtime_, std::move(shared),
+                                        std::vector<std::uint8_t>(query.begin(), query.end()), peer, client),
+                       log_coroutine_exception);
+      } else if (r.size > 0) {
+        out_iov[answers] = {answer, r.size};
+        out_msgs[answers].msg_hdr = {};
+        out_msgs[answers].msg_hdr.msg_name = &from[i];
+        out_msgs[answers].msg_hdr.msg_namelen = h.msg_namelen;
+        out_msgs[answers].msg_hdr.msg_iov = &out_iov[answers];
+        out_msgs[answers].msg_hdr.msg_iovlen = 1;
+        ++answers;
+      }
+    }
+    // Non-blocking: a full socket buffer loses answers (counted) rather
+    // than stalling every other client of this worker.
+    for (unsigned sent = 0; sent < answers;) {
+      const int k = ::sendmmsg(fd, out_msgs.data() + sent, answers - sent, MSG_DONTWAIT);
+      if (k <= 0) {
+        // The first unsent answer failed (bad address, buffer full): count
+        // it and go on with the rest.
+        stats_.udp_send_errors.inc();
+        ++sent;
+        continue;
+      }
+      sent += static_cast<unsigned>(k);
     }
     if (++burst == kUdpBurst) {
       burst = 0;

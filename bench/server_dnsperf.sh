@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Queries per second of the whole server path (socket → handler → socket),
+# measured with dnsperf against vigild with one worker thread, and against
+# Unbound with one thread serving the same local data, in a private network
+# namespace (nothing leaves loopback).
+#
+#   bench/server_dnsperf.sh BUILD_DIR [SECONDS]
+#
+# Three query mixes, each for SECONDS (default 10):
+#   local     A queries for 1000 names of a static local zone
+#   negative  names of the same zone that do not exist (NXDOMAIN + SOA)
+#   cache     A queries for 1000 names loaded into vigild's cache (vigild only)
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+BUILD=$(cd "${1:?usage: server_dnsperf.sh BUILD_DIR [SECONDS]}" && pwd)
+SECONDS_PER_RUN=${2:-10}
+
+if [ "${IN_NETNS:-}" != 1 ]; then
+  IN_NETNS=1 exec "$HERE/../tests/lab/lab.sh" netns "$0" "$BUILD" "$SECONDS_PER_RUN"
+fi
+
+WORK=$(mktemp -d /tmp/vigil-dnsperf.XXXXXX)
+trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$WORK"' EXIT
+
+N=1000
+{
+  echo "server:"
+  echo "  listen: [\"127.0.0.1:53\"]"
+  echo "  threads: 1"
+  echo "control:"
+  echo "  socket: $WORK/control.sock"
+  echo "local_zones:"
+  echo "  - {name: lan., type: static}"
+  echo "local_data:"
+  for i in $(seq 1 $N); do echo "  - \"host-$i.lan. 3600 IN A 10.0.$((i / 256)).$((i % 256))\""; done
+} >"$WORK/vigil.yaml"
+expires=$(($(date +%s) + 86400))
+for i in $(seq 1 $N); do printf 'P 5 %d 1 1 host-%d.cached.example. 0a01%04x\n' "$expires" "$i" "$i"; done >"$WORK/seed.dump"
+for i in $(seq 1 $N); do echo "host-$i.lan A"; done >"$WORK/q-local"
+for i in $(seq 1 $N); do echo "missing-$i.lan A"; done >"$WORK/q-negative"
+for i in $(seq 1 $N); do echo "host-$i.cached.example A"; done >"$WORK/q-cache"
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # user + system, in clock ticks
+
+run_dnsperf() {  # label file server pid
+  local out before after
+  before=$(cpu_ticks "$4")
+  out=$(dnsperf -s "$3" -d "$2" -l "$SECONDS_PER_RUN" -c 8 -T 1 -q 200 2>&1)
+  after=$(cpu_ticks "$4")
+  local qps lost lat done
+  qps=$(echo "$out" | awk '/Queries per second/ {printf "%.0f", $4}')
+  lost=$(echo "$out" | awk '/Queries lost/ {print $3}')
+  lat=$(echo "$out" | awk '/Average Latency/ {printf "%.0f", $4 * 1000000}')
+  done=$(echo "$out" | awk '/Queries completed/ {print $3}')
+  # Server CPU per answered query: the per-core cost, whatever dnsperf manages.
+  local us
+  us=$(echo "scale=2; ($after - $before) * 1000000 / $(getconf CLK_TCK) / $done" | bc)
+  printf '%-26s %8s qps  %6s us CPU/query  avg latency %5s us  lost %s\n' "$1" "$qps" "$us" "$lat" "$lost"
+}
+
+echo "== vigild $("$BUILD/server/vigild" --version | cut -d' ' -f2-) (1 worker thread)"
+"$BUILD/server/vigild" -c "$WORK/vigil.yaml" 2>"$WORK/vigild.log" &
+VPID=$!
+for _ in $(seq 100); do dig +short +time=1 +tries=1 @127.0.0.1 host-1.lan >/dev/null 2>&1 && break; sleep 0.1; done
+"$BUILD/server/vigilctl" -s "$WORK/control.sock" cache-load "$WORK/seed.dump" >/dev/null
+run_dnsperf "vigild local data" "$WORK/q-local" 127.0.0.1 $VPID
+run_dnsperf "vigild local NXDOMAIN" "$WORK/q-negative" 127.0.0.1 $VPID
+run_dnsperf "vigild cache hits" "$WORK/q-cache" 127.0.0.1 $VPID
+kill -TERM $VPID
+wait $VPID || true
+
+if command -v unbound >/dev/null; then
+  {
+    echo "server:"
+    echo "  interface: 127.0.0.1"
+    echo "  port: 53"
+    echo "  num-threads: 1"
+    echo "  username: \"\""
+    echo "  chroot: \"\""
+    echo "  directory: \"$WORK\""
+    echo "  pidfile: \"$WORK/unbound.pid\""
+    echo "  do-daemonize: no"
+    echo "  use-syslog: no"
+    echo "  verbosity: 0"
+    echo "  access-control: 127.0.0.0/8 allow"
+    echo "  local-zone: \"lan.\" static"
+    for i in $(seq 1 $N); do echo "  local-data: \"host-$i.lan. 3600 IN A 10.0.$((i / 256)).$((i % 256))\""; done
+    echo "remote-control:"
+    echo "  control-enable: no"
+  } >"$WORK/unbound.conf"
+  echo "== $(unbound -V | head -1) (1 thread)"
+  unbound -c "$WORK/unbound.conf" 2>"$WORK/unbound.log" &
+  UPID=$!
+  for _ in $(seq 100); do dig +short +time=1 +tries=1 @127.0.0.1 host-1.lan >/dev/null 2>&1 && break; sleep 0.1; done
+  run_dnsperf "unbound local data" "$WORK/q-local" 127.0.0.1 $UPID
+  run_dnsperf "unbound local NXDOMAIN" "$WORK/q-negative" 127.0.0.1 $UPID
+  kill -TERM $UPID
+  wait $UPID || true
+else
+  echo "(unbound not installed: no comparison)"
+fi
