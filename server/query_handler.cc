@@ -287,6 +287,24 @@ HandleResult QueryHandler::handle(std::span<const std::uint8_t> query, const Cli
     return resp.finish(Rcode::kNoError, Outcome::kAnyMinimal);
   }
 
+  // The hot path: a positive answer is written straight from the cache
+  // entry under its shard's read lock, without copying the RRset out.
+  HandleResult hit;
+  if (cache_.visit(qname, qtype, RRClass::IN, now, {}, [&](const cache::RRsetView& set) {
+        start();
+        auto mark = resp.builder().mark();
+        bool fits = true;
+        set.for_each_rdata([&](std::span<const std::uint8_t> rd) {
+          if (fits && resp.builder().add_record(Section::kAnswer, qname, set.type(), set.rclass(), set.ttl(),
+                                                rd) != Error::kOk) {
+            resp.builder().rollback(mark);  // never a partial RRset; TC is set
+            fits = false;
+          }
+        });
+        hit = resp.finish(Rcode::kNoError, Outcome::kAnswered);
+      })) {
+    return hit;
+  }
   cache::CacheAnswer cached = cache_.lookup(qname, qtype, RRClass::IN, now);
   if (cached.positive) return answer_rrset(cached.positive->rrset);
   if (cached.negative) return answer_negative(*cached.negative);
