@@ -103,6 +103,23 @@ class Response {
   }
   MessageBuilder& builder() { return builder_; }
 
+  // Adds one RRset to the answer, all or nothing: one that does not fit is
+  // left out whole and TC is set. The owner is the question's name, so it
+  // compresses to the question and keeps the client's letter case (0x20).
+  // `for_each_rdata(add)` calls add(std::span<const uint8_t>) per RDATA.
+  template <class ForEachRdata>
+  void answer(const Name& owner, RRType type, RRClass rclass, std::uint32_t ttl,
+              ForEachRdata&& for_each_rdata) {
+    auto mark = builder_.mark();
+    bool fits = true;
+    for_each_rdata([&](std::span<const std::uint8_t> rd) {
+      if (fits && builder_.add_record(Section::kAnswer, owner, type, rclass, ttl, rd) != Error::kOk) {
+        builder_.rollback(mark);
+        fits = false;
+      }
+    });
+  }
+
   HandleResult finish(Rcode rcode, Outcome outcome) {
     builder_.set_rcode(rcode);
     HandleResult r;
@@ -218,25 +235,21 @@ HandleResult QueryHandler::handle(std::span<const std::uint8_t> query, const Cli
     return resp.finish(Rcode::kRefused, Outcome::kRefusedClass);
   }
 
+  auto answer_rrset = [&](const dns::RRset& set, Outcome outcome) {
+    start();
+    resp.answer(qname, set.type, set.rclass, set.ttl, [&](auto add) {
+      for (const auto& rd : set.rdatas) add(rd);
+    });
+    return resp.finish(Rcode::kNoError, outcome);
+  };
+
   // Local zones and data come before the cache: they are policy.
   const LocalAnswer local = local_.lookup(qname, qtype);
   switch (local.kind) {
     case LocalKind::kNone: break;
     case LocalKind::kDeny: return {Outcome::kDroppedLocal, 0, false};
     case LocalKind::kRefuse: start(); return resp.finish(Rcode::kRefused, Outcome::kRefusedLocal);
-    case LocalKind::kAnswer: {
-      start();
-      const auto& set = *local.rrset;
-      auto mark = resp.builder().mark();
-      for (const auto& rd : set.rdatas) {
-        if (resp.builder().add_record(Section::kAnswer, qname, set.type, set.rclass, set.ttl, rd) !=
-            Error::kOk) {
-          resp.builder().rollback(mark);
-          break;
-        }
-      }
-      return resp.finish(Rcode::kNoError, Outcome::kLocal);
-    }
+    case LocalKind::kAnswer: return answer_rrset(*local.rrset, Outcome::kLocal);
     case LocalKind::kNxDomain:
     case LocalKind::kNoData:
       start();
@@ -248,20 +261,6 @@ HandleResult QueryHandler::handle(std::span<const std::uint8_t> query, const Cli
                          Outcome::kLocal);
   }
 
-  auto answer_rrset = [&](const dns::RRset& set) {
-    start();
-    // The owner is the question's name, so it compresses to the question and
-    // keeps the client's letter case (0x20).
-    auto mark = resp.builder().mark();
-    for (const auto& rd : set.rdatas) {
-      if (resp.builder().add_record(Section::kAnswer, qname, set.type, set.rclass, set.ttl, rd) !=
-          Error::kOk) {
-        resp.builder().rollback(mark);  // never a partial RRset; TC is set
-        break;
-      }
-    }
-    return resp.finish(Rcode::kNoError, Outcome::kAnswered);
-  };
   auto answer_negative = [&](const cache::CachedNegative& neg) {
     start();
     (void)resp.builder().add_record(Section::kAuthority, neg.soa.name, RRType::SOA, neg.soa.rclass,
@@ -273,7 +272,7 @@ HandleResult QueryHandler::handle(std::span<const std::uint8_t> query, const Cli
   if (qtype == RRType::ANY) {
     for (RRType t : kAnyOrder) {
       cache::CacheAnswer cached = cache_.lookup(qname, t, RRClass::IN, now);
-      if (cached.positive) return answer_rrset(cached.positive->rrset);
+      if (cached.positive) return answer_rrset(cached.positive->rrset, Outcome::kAnswered);
       if (cached.negative && cached.negative->kind == cache::NegativeKind::kNxDomain) {
         return answer_negative(*cached.negative);
       }
@@ -292,21 +291,13 @@ HandleResult QueryHandler::handle(std::span<const std::uint8_t> query, const Cli
   HandleResult hit;
   if (cache_.visit(qname, qtype, RRClass::IN, now, {}, [&](const cache::RRsetView& set) {
         start();
-        auto mark = resp.builder().mark();
-        bool fits = true;
-        set.for_each_rdata([&](std::span<const std::uint8_t> rd) {
-          if (fits && resp.builder().add_record(Section::kAnswer, qname, set.type(), set.rclass(), set.ttl(),
-                                                rd) != Error::kOk) {
-            resp.builder().rollback(mark);  // never a partial RRset; TC is set
-            fits = false;
-          }
-        });
+        resp.answer(qname, set.type(), set.rclass(), set.ttl(), [&](auto add) { set.for_each_rdata(add); });
         hit = resp.finish(Rcode::kNoError, Outcome::kAnswered);
       })) {
     return hit;
   }
   cache::CacheAnswer cached = cache_.lookup(qname, qtype, RRClass::IN, now);
-  if (cached.positive) return answer_rrset(cached.positive->rrset);
+  if (cached.positive) return answer_rrset(cached.positive->rrset, Outcome::kAnswered);
   if (cached.negative) return answer_negative(*cached.negative);
   if (resolver_attached_ && after == nullptr) return {Outcome::kNeedsResolution, 0, false};
   dns::Edns e;

@@ -134,14 +134,8 @@ awaitable<void> TcpConnection::run() {
 awaitable<void> TcpConnection::answer_later(std::shared_ptr<const Runtime> rt,
                                             std::vector<std::uint8_t> query) {
   auto self = shared_from_this();
-  ResolutionStatus status{dns::EdeCode::kOther, "the answer was not cached"};
-  if (auto q = question_of(query); q && worker_.shared_.resolver != nullptr) {
-    if (auto failed = co_await worker_.shared_.resolver->resolve(q->first, q->second))
-      status = std::move(*failed);
-  }
   std::vector<std::uint8_t> out(65535);
-  const HandleResult h = rt->handler->handle(query, client_, out, now(), &status);
-  worker_.stats_.outcomes[static_cast<std::size_t>(h.outcome)].inc();
+  const HandleResult h = co_await worker_.resolve_and_handle(*rt, query, client_, out);
   --in_flight_;
   if (h.size > 0 && !broken_) send(frame({out.data(), h.size}));
   wake();

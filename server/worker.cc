@@ -257,17 +257,23 @@ awaitable<void> Worker::answer_udp_later(std::shared_ptr<const Runtime> rt,
     std::atomic<std::size_t>& busy;
     ~Done() { busy.fetch_sub(1, std::memory_order_relaxed); }
   } done{busy_};
-  ResolutionStatus status{dns::EdeCode::kOther, "the answer was not cached"};
-  if (auto q = question_of(query); q && shared_.resolver != nullptr) {
-    if (auto failed = co_await shared_.resolver->resolve(q->first, q->second)) status = std::move(*failed);
-  }
   std::vector<std::uint8_t> out(65535);
-  const HandleResult r = rt->handler->handle(query, client, out, now(), &status);
-  stats_.outcomes[static_cast<std::size_t>(r.outcome)].inc();
+  const HandleResult r = co_await resolve_and_handle(*rt, query, client, out);
   if (r.size == 0 || !socket || !socket->is_open()) co_return;
   boost::system::error_code ec;
   socket->send_to(asio::buffer(out.data(), r.size), from, 0, ec);
   if (ec) stats_.udp_send_errors.inc();
+}
+
+awaitable<HandleResult> Worker::resolve_and_handle(const Runtime& rt, std::span<const std::uint8_t> query,
+                                                   const Client& client, std::span<std::uint8_t> out) {
+  ResolutionStatus status{dns::EdeCode::kOther, "the answer was not cached"};
+  if (auto q = question_of(query); q && shared_.resolver != nullptr) {
+    if (auto failed = co_await shared_.resolver->resolve(q->first, q->second)) status = std::move(*failed);
+  }
+  const HandleResult r = rt.handler->handle(query, client, out, now(), &status);
+  stats_.outcomes[static_cast<std::size_t>(r.outcome)].inc();
+  co_return r;
 }
 
 awaitable<void> Worker::accept_tcp(tcp::acceptor& acceptor) {

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <memory>
 #include <set>
+#include <span>
 #include <stdexcept>
 #include <system_error>
 #include <thread>
@@ -73,6 +74,11 @@ class Worker {
 
   boost::asio::awaitable<void> serve_udp(boost::asio::ip::udp::socket& socket);
   boost::asio::awaitable<void> accept_tcp(boost::asio::ip::tcp::acceptor& acceptor);
+  // A query the handler could not answer from what it has: the resolver,
+  // then the handler's second pass, counted; the answer is in `out`.
+  boost::asio::awaitable<HandleResult> resolve_and_handle(const Runtime& rt,
+                                                          std::span<const std::uint8_t> query,
+                                                          const Client& client, std::span<std::uint8_t> out);
   boost::asio::awaitable<void> answer_udp_later(std::shared_ptr<const Runtime> rt,
                                                 std::shared_ptr<boost::asio::ip::udp::socket> socket,
                                                 std::vector<std::uint8_t> query,
