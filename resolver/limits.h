@@ -1,0 +1,47 @@
+// Every limit of the iterative engine, in one place, with where its value
+// comes from. The engine reads these; tests and the configuration override
+// them through ResolverLimits.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+
+namespace vigil::resolver {
+
+struct ResolverLimits {
+  // CNAME/DNAME links followed for one client query (issue: "e.g. 12";
+  // Unbound's max CNAME chain is 11, BIND's 16).
+  unsigned max_cname_chain = 12;
+  // Referrals followed for one name before giving up (a deeper tree than
+  // any real one; PowerDNS stops at 40 levels, Unbound at 30 restarts).
+  unsigned max_referrals = 30;
+  // Name-server names without addresses the engine may resolve for one
+  // client query: the NXNSAttack bound (PowerDNS: 10 NS address queries per
+  // query; Unbound: a budget of target fetches).
+  unsigned max_ns_name_resolutions = 10;
+  // Upstream queries one client query may cause in total (BIND's
+  // max-recursion-queries is 100).
+  unsigned max_upstream_queries = 100;
+  // Wall time one resolution may take before SERVFAIL (what stub resolvers
+  // wait for in total is about 10 s: glibc 5 s × 2 attempts).
+  std::chrono::milliseconds resolution_budget{10000};
+  // Sub-resolutions nested inside one another (resolving an NS name that
+  // needs resolving an NS name ...), also the cycle guard.
+  unsigned max_nesting = 6;
+  // EDNS(0) UDP payload advertised upstream (DNS Flag Day 2020).
+  std::uint16_t edns_payload = 1232;
+  // A SERVFAIL is remembered this long so a dead zone is not hammered
+  // (RFC 2308 §7.1 allows up to 5 minutes; Unbound keeps 5 s per server).
+  std::chrono::seconds servfail_ttl{5};
+  // Per-attempt upstream timeouts are the infrastructure cache's RTO
+  // (cache/infra_cache.h), clamped to these.
+  std::chrono::milliseconds min_attempt_timeout{50};
+  std::chrono::milliseconds max_attempt_timeout{3000};
+  // One in this many server choices goes to a server that is not the
+  // fastest, so its RTT estimate stays current (Unbound explores within a
+  // 400 ms band; PowerDNS decays speeds instead).
+  unsigned explore_one_in = 20;
+};
+
+}  // namespace vigil::resolver
