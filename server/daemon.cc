@@ -128,7 +128,8 @@ bool Daemon::start() {
            std::to_string(threads) + " worker thread" + (threads == 1 ? "" : "s") + "; configuration " +
            (config_path_.empty() ? "built-in defaults" : config_path_) +
            (control_ ? "; control socket " + control_->path() : "") +
-           "; recursion is not available yet: misses answer SERVFAIL");
+           "; root hints: " + std::to_string(runtime_->root_hints.servers.size()) + " servers (" +
+           cfg.resolver.root_hints + ")" + "; recursion is not available yet: misses answer SERVFAIL");
   return true;
 }
 

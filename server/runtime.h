@@ -1,6 +1,6 @@
 // Everything a reload replaces, built and validated before it is swapped
 // in: the configuration, the local zones built from it, and the handler
-// over both. Workers hold it by shared_ptr, so queries in flight finish
+// over both, and the root hints. Workers hold it by shared_ptr, so queries in flight finish
 // with the runtime they started with.
 #pragma once
 
@@ -10,6 +10,7 @@
 #include "cache/rrset_cache.h"
 #include "config/config.h"
 #include "protocol/result.h"
+#include "resolver/root_hints.h"
 #include "server/local_zones.h"
 #include "server/query_handler.h"
 
@@ -19,6 +20,7 @@ struct Runtime {
   config::Config config;
   std::string config_file;  // "" = built-in defaults
   LocalZones local;
+  resolver::RootHints root_hints;  // resolver.root_hints, loaded and checked
   std::unique_ptr<QueryHandler> handler;
 };
 

@@ -9,7 +9,7 @@
 
 #include "config/config.h"
 #include "server/daemon.h"
-#include "server/local_zones.h"
+#include "server/runtime.h"
 #include "server/version.h"
 
 namespace {
@@ -35,10 +35,11 @@ int run(int argc, char** argv) {
     std::fprintf(stderr, "vigild: %s\n", cfg.error().to_string().c_str());
     return 1;
   }
-  // Local data is checked as a whole too (CNAME conflicts, redirect zones).
-  if (auto local = vigil::server::LocalZones::build(*cfg, config_path.empty() ? "<defaults>" : config_path);
-      !local.ok()) {
-    std::fprintf(stderr, "vigild: %s\n", local.error().to_string().c_str());
+  // Local data (CNAME conflicts, redirect zones) and the root hints file are
+  // checked too, exactly as start-up and reloads check them.
+  vigil::cache::RRsetCache scratch(vigil::cache::CacheOptions{.max_bytes = 1 << 20, .shards = 1});
+  if (auto rt = vigil::server::make_runtime(*cfg, config_path, scratch, false); !rt.ok()) {
+    std::fprintf(stderr, "vigild: %s\n", rt.error().to_string().c_str());
     return 1;
   }
   if (check_config) {
