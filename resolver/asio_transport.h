@@ -1,0 +1,43 @@
+// UpstreamTransport over real sockets, on the calling coroutine's executor.
+// UDP: a fresh socket per query on a random source port (the kernel's
+// ephemeral-port randomisation), connected to the server so the kernel
+// drops datagrams from any other address or port; within the timeout,
+// datagrams that do not match the query (ID, question) are counted and
+// ignored, not taken. TCP: connect, send with the 2-octet length, read one
+// reply, all within the timeout.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "resolver/upstream.h"
+
+namespace vigil::resolver {
+
+struct TransportPolicy {
+  std::vector<config::Cidr> do_not_query;  // never sent to (resolver.do_not_query)
+  bool ipv4 = true;
+  bool ipv6 = true;
+  std::vector<std::string> source_addresses;  // bind to these (per family); empty = any
+};
+
+class AsioTransport final : public UpstreamTransport {
+ public:
+  explicit AsioTransport(TransportPolicy policy);
+  boost::asio::awaitable<UpstreamReply> exchange(UpstreamRequest request) override;
+
+  bool allowed(const ServerAddress& server) const;
+  std::uint64_t mismatched_total() const { return mismatched_.load(std::memory_order_relaxed); }
+
+ private:
+  boost::asio::awaitable<UpstreamReply> exchange_udp(const UpstreamRequest& r);
+  boost::asio::awaitable<UpstreamReply> exchange_tcp(const UpstreamRequest& r);
+
+  TransportPolicy policy_;
+  std::atomic<std::uint64_t> mismatched_{0};
+};
+
+}  // namespace vigil::resolver
