@@ -101,7 +101,43 @@ cache::ZoneCut Engine::start_cut(const Name& name) const {
   return cut;
 }
 
+std::optional<ResolveOutcome> Engine::recent_failure(const Name& qname, RRType qtype) {
+  std::lock_guard lock(failures_mu_);
+  auto it = failures_.find({qname.lowercased().to_text(), static_cast<std::uint16_t>(qtype)});
+  if (it == failures_.end() || clock_.monotonic() >= it->second.until) return std::nullopt;
+  ResolveOutcome r = it->second.outcome;
+  r.upstream_queries = 0;
+  r.why = "cached failure: " + r.why;
+  return r;
+}
+
+void Engine::remember_failure(const Name& qname, RRType qtype, const ResolveOutcome& r) {
+  if (limits_.servfail_ttl.count() == 0 || limits_.servfail_cache_entries == 0) return;
+  std::lock_guard lock(failures_mu_);
+  auto key = std::make_pair(qname.lowercased().to_text(), static_cast<std::uint16_t>(qtype));
+  if (failures_.count(key) == 0) failure_order_.push_back(key);
+  failures_[key] = Failure{r, clock_.monotonic() + limits_.servfail_ttl};
+  while (failures_.size() > limits_.servfail_cache_entries && !failure_order_.empty()) {
+    failures_.erase(failure_order_.front());
+    failure_order_.pop_front();
+  }
+  if (failure_order_.size() > 2 * limits_.servfail_cache_entries) {  // drop keys already erased
+    std::deque<std::pair<std::string, std::uint16_t>> live;
+    for (const auto& k : failure_order_) {
+      if (failures_.count(k) != 0) live.push_back(k);
+    }
+    failure_order_.swap(live);
+  }
+}
+
 awaitable<ResolveOutcome> Engine::resolve(Name qname, RRType qtype) {
+  if (auto failed = recent_failure(qname, qtype)) co_return *failed;
+  ResolveOutcome r = co_await resolve_chain(qname, qtype);
+  if (!r.ok) remember_failure(qname, qtype, r);
+  co_return r;
+}
+
+awaitable<ResolveOutcome> Engine::resolve_chain(Name qname, RRType qtype) {
   Budget b;
   b.deadline = clock_.monotonic() + limits_.resolution_budget;
   b.queries_left = limits_.max_upstream_queries;

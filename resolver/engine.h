@@ -12,9 +12,14 @@
 // glueless delegations, CNAME chains with a limit and loop detection,
 // negative caching, per-server fallback (timeout → next server, TC → TCP,
 // FORMERR → without EDNS), random IDs and 0x20. Not yet: priming, QNAME
-// minimisation, DNAME, coalescing, SERVFAIL caching, trace.
+// minimisation, DNAME, coalescing, trace. A failed resolution is
+// remembered for limits.servfail_ttl (RFC 2308 §7.1), so clients retrying a
+// dead zone cost no upstream queries.
 #pragma once
 
+#include <deque>
+#include <map>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -66,6 +71,7 @@ class Engine {
     std::string why;  // when no reply
   };
 
+  boost::asio::awaitable<ResolveOutcome> resolve_chain(dns::Name qname, dns::RRType qtype);
   boost::asio::awaitable<ResolveOutcome> resolve_name(dns::Name name, dns::RRType type, Budget& b,
                                                       unsigned depth);
   boost::asio::awaitable<Asked> ask(const cache::ZoneCut& cut, const dns::Name& name, dns::RRType type,
@@ -78,12 +84,23 @@ class Engine {
   void store(const dns::Message& m, ReplyKind kind, const dns::Name& zone, const dns::Name& name,
              dns::RRType type);
 
+  std::optional<ResolveOutcome> recent_failure(const dns::Name& qname, dns::RRType qtype);
+  void remember_failure(const dns::Name& qname, dns::RRType qtype, const ResolveOutcome& r);
+
   cache::RRsetCache& cache_;
   cache::InfraCache& infra_;
   UpstreamTransport& transport_;
   const Clock& clock_;
   RootHints hints_;
   ResolverLimits limits_;
+
+  struct Failure {
+    ResolveOutcome outcome;
+    std::chrono::steady_clock::time_point until;
+  };
+  std::mutex failures_mu_;
+  std::map<std::pair<std::string, std::uint16_t>, Failure> failures_;
+  std::deque<std::pair<std::string, std::uint16_t>> failure_order_;  // oldest first, for the bound
 };
 
 }  // namespace vigil::resolver

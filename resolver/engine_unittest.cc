@@ -177,11 +177,23 @@ TEST_F(EngineTest, OutOfBailiwickGlueIsNeverUsed) {
   EXPECT_EQ(glue.positive->rrset.rdatas[0], (std::vector<std::uint8_t>{127, 5, 0, 1}));
 }
 
-TEST_F(EngineTest, NoReachableAuthority) {
+TEST_F(EngineTest, NoReachableAuthorityIsRememberedBriefly) {
   transport_.serve(kRoot, [](const dns::Message&, bool) { return std::optional<dns::Message>(); });
   ResolveOutcome r = Resolve("www.example.");
   EXPECT_FALSE(r.ok);
   EXPECT_EQ(r.ede, dns::EdeCode::kNoReachableAuthority);
+  EXPECT_GT(r.upstream_queries, 0u);
+  // Clients retrying a dead zone cost nothing upstream for servfail_ttl (5 s).
+  const std::size_t sent = transport_.log().size();
+  ResolveOutcome again = Resolve("WWW.example.");
+  EXPECT_FALSE(again.ok);
+  EXPECT_EQ(again.ede, dns::EdeCode::kNoReachableAuthority);
+  EXPECT_EQ(transport_.log().size(), sent);
+  EXPECT_NE(again.why.find("cached failure"), std::string::npos);
+  // Afterwards the engine tries again.
+  clock_.advance(std::chrono::seconds(6));
+  EXPECT_FALSE(Resolve("www.example.").ok);
+  EXPECT_GT(transport_.log().size(), sent);
 }
 
 }  // namespace
