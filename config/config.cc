@@ -185,9 +185,76 @@ void load_acl(const YAML::Node& n, std::vector<AclRule>& out) {
   }
 }
 
+// forward_zones / stub_zones: [{name: NAME, servers: [ADDR, ADDR:PORT, ...]}]
+std::vector<ZoneServers> get_zone_servers(const YAML::Node& n, const std::string& key) {
+  std::vector<ZoneServers> out;
+  for (const auto& z : get_list(n, key)) {
+    expect_map(z, key + "[]", {"name", "servers"});
+    if (!z.IsMap() || !z["name"] || !z["servers"]) fail(z, key + ": each zone needs name: and servers:");
+    std::string name = scalar(z["name"], key + ".name");
+    auto parsed = dns::Name::from_text(name);
+    if (!parsed.ok()) {
+      fail(z["name"], key + ".name: \"" + name + "\" is not a domain name (" +
+                          std::string(dns::error_message(parsed.error())) + ")");
+    }
+    ZoneServers zs{parsed->lowercased().to_text(), {}, z.Mark().line + 1};
+    for (const auto& a : get_list(z["servers"], key + ".servers")) {
+      const std::string text = scalar(a, key + ".servers");
+      auto e = parse_endpoint(text);
+      if (!e) {
+        // A bare address means port 53.
+        auto c = parse_cidr(text);
+        if (!c || c->prefix != c->length * 8) {
+          fail(a, key + ".servers: expected an address or ADDRESS:PORT, got \"" + text + "\"");
+        }
+        e = Endpoint{text, c->length == 16, 53};
+      }
+      zs.servers.push_back(*e);
+    }
+    if (zs.servers.empty()) fail(z, key + ": zone " + zs.name + " has no servers");
+    for (const auto& other : out) {
+      if (other.name == zs.name) fail(z, key + ": zone " + zs.name + " is listed twice");
+    }
+    out.push_back(std::move(zs));
+  }
+  return out;
+}
+
 void load_resolver(const YAML::Node& n, ResolverConfig& r) {
-  expect_map(n, "resolver", {"root_hints", "do_not_query", "source_addresses", "ipv4", "ipv6"});
+  using std::chrono::milliseconds;
+  expect_map(n, "resolver",
+             {"root_hints", "do_not_query", "source_addresses", "ipv4", "ipv6", "qname_minimisation",
+              "forward_zones", "stub_zones", "resolution_timeout", "max_attempt_timeout",
+              "max_upstream_queries", "max_cname_chain", "servfail_ttl"});
   if (absent(n)) return;
+  if (n["qname_minimisation"]) {
+    r.qname_minimisation = get_enum<QnameMinimisation>(n["qname_minimisation"], "resolver.qname_minimisation",
+                                                       {{"off", QnameMinimisation::kOff},
+                                                        {"relaxed", QnameMinimisation::kRelaxed},
+                                                        {"strict", QnameMinimisation::kStrict}});
+  }
+  r.forward_zones = get_zone_servers(n["forward_zones"], "resolver.forward_zones");
+  r.stub_zones = get_zone_servers(n["stub_zones"], "resolver.stub_zones");
+  if (n["resolution_timeout"]) {
+    r.resolution_timeout = get_duration(n["resolution_timeout"], "resolver.resolution_timeout",
+                                        milliseconds(100), milliseconds(60000));
+  }
+  if (n["max_attempt_timeout"]) {
+    r.max_attempt_timeout = get_duration(n["max_attempt_timeout"], "resolver.max_attempt_timeout",
+                                         milliseconds(50), milliseconds(30000));
+  }
+  if (n["max_upstream_queries"]) {
+    r.max_upstream_queries =
+        static_cast<unsigned>(get_uint(n["max_upstream_queries"], "resolver.max_upstream_queries", 1, 1000));
+  }
+  if (n["max_cname_chain"]) {
+    r.max_cname_chain =
+        static_cast<unsigned>(get_uint(n["max_cname_chain"], "resolver.max_cname_chain", 1, 64));
+  }
+  if (n["servfail_ttl"]) {
+    r.servfail_ttl =
+        get_duration(n["servfail_ttl"], "resolver.servfail_ttl", milliseconds(0), milliseconds(300000));
+  }
   if (n["root_hints"]) r.root_hints = scalar(n["root_hints"], "resolver.root_hints");
   if (n["do_not_query"]) {
     r.do_not_query.clear();

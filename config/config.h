@@ -77,12 +77,32 @@ struct ServerConfig {
   std::string version;         // "" = "vigil <version>"
 };
 
+enum class QnameMinimisation : std::uint8_t { kOff, kRelaxed, kStrict };
+
+// A zone whose queries go to given servers instead of down from the root:
+// forward zones ask recursive servers (RD=1), stub zones authoritative
+// ones (RD=0), as Unbound's forward-zone and stub-zone do.
+struct ZoneServers {
+  std::string name;  // canonical text, "example.com."
+  std::vector<Endpoint> servers;
+  int line = 0;
+};
+
 struct ResolverConfig {
   std::string root_hints = "builtin";
   std::vector<Cidr> do_not_query;
   std::vector<std::string> source_addresses;
   bool ipv4 = true;
   bool ipv6 = true;
+  QnameMinimisation qname_minimisation = QnameMinimisation::kRelaxed;
+  std::vector<ZoneServers> forward_zones;
+  std::vector<ZoneServers> stub_zones;
+  // Limits of one client query's resolution (resolver/limits.h).
+  std::chrono::milliseconds resolution_timeout{10000};
+  std::chrono::milliseconds max_attempt_timeout{3000};
+  unsigned max_upstream_queries = 100;
+  unsigned max_cname_chain = 12;
+  std::chrono::milliseconds servfail_ttl{5000};
 };
 
 struct CacheConfig {

@@ -128,6 +128,41 @@ local_data_ptr: false
   EXPECT_FALSE(c.local_data_ptr);
 }
 
+TEST(ConfigTest, ResolverKeys) {
+  Config d = Config::defaults();
+  EXPECT_EQ(d.resolver.qname_minimisation, QnameMinimisation::kRelaxed);
+  EXPECT_TRUE(d.resolver.forward_zones.empty());
+  Config c = Load(R"(
+resolver:
+  qname_minimisation: strict
+  resolution_timeout: 4s
+  max_attempt_timeout: 800ms
+  max_upstream_queries: 50
+  max_cname_chain: 8
+  servfail_ttl: 0s
+  forward_zones:
+    - name: corp.example
+      servers: ["10.0.0.53", "10.0.0.54:5353", "[2001:db8::1]:53"]
+  stub_zones:
+    - {name: lab., servers: [127.2.0.1]}
+)");
+  EXPECT_EQ(c.resolver.qname_minimisation, QnameMinimisation::kStrict);
+  EXPECT_EQ(c.resolver.resolution_timeout, std::chrono::milliseconds(4000));
+  EXPECT_EQ(c.resolver.max_attempt_timeout, std::chrono::milliseconds(800));
+  EXPECT_EQ(c.resolver.max_upstream_queries, 50u);
+  EXPECT_EQ(c.resolver.max_cname_chain, 8u);
+  EXPECT_EQ(c.resolver.servfail_ttl, std::chrono::milliseconds(0));
+  ASSERT_EQ(c.resolver.forward_zones.size(), 1u);
+  EXPECT_EQ(c.resolver.forward_zones[0].name, "corp.example.");
+  ASSERT_EQ(c.resolver.forward_zones[0].servers.size(), 3u);
+  EXPECT_EQ(c.resolver.forward_zones[0].servers[0].port, 53);
+  EXPECT_EQ(c.resolver.forward_zones[0].servers[1].port, 5353);
+  EXPECT_TRUE(c.resolver.forward_zones[0].servers[2].ipv6);
+  ASSERT_EQ(c.resolver.stub_zones.size(), 1u);
+  EXPECT_EQ(c.resolver.stub_zones[0].servers[0].address, "127.2.0.1");
+  EXPECT_EQ(c.resolver.stub_zones[0].line, 13);
+}
+
 TEST(ConfigTest, ParsesDurations) {
   EXPECT_EQ(parse_duration("10"), std::chrono::milliseconds(10000));
   EXPECT_EQ(parse_duration("10s"), std::chrono::milliseconds(10000));
@@ -164,6 +199,15 @@ TEST(ConfigTest, ErrorsNameFileLineAndWhatIsExpected) {
       {"cache:\n  serve_stale: perhaps\n", 2, "expected true or false"},
       {"cache:\n  min_ttl: 100\n  max_ttl: 10\n", 2, "min_ttl (100) is above max_ttl"},
       {"resolver:\n  ipv4: false\n  ipv6: false\n", 2, "cannot both be false"},
+      {"resolver:\n  qname_minimisation: maybe\n", 2, "expected one of off, relaxed, strict"},
+      {"resolver:\n  forward_zones:\n    - {name: a., servers: [dns.google]}\n", 3,
+       "expected an address or ADDRESS:PORT"},
+      {"resolver:\n  forward_zones:\n    - {name: a.}\n", 3, "each zone needs name: and servers:"},
+      {"resolver:\n  stub_zones:\n    - {name: a., servers: []}\n", 3, "has no servers"},
+      {"resolver:\n  stub_zones:\n    - {name: a., servers: [1.1.1.1]}\n    - {name: A., servers: "
+       "[1.1.1.1]}\n",
+       4, "listed twice"},
+      {"resolver:\n  max_upstream_queries: 0\n", 2, "out of range"},
       {"local_zones:\n  - {name: \"a..b\", type: static}\n", 2, "is not a domain name"},
       {"local_data:\n  - \"x. 1 IN A 999.1.1.1\"\n", 2, "local_data:"},
       {"local_data:\n  - \"x. 1 CH TXT hi\"\n", 2, "only class IN"},

@@ -3,6 +3,12 @@
 #include <algorithm>
 #include <random>
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
 #include "protocol/rdata.h"
 #include "protocol/rrset.h"
 
@@ -46,19 +52,58 @@ const dns::ResourceRecord* soa_of(const Message& m) {
   return nullptr;
 }
 
+// A DNAME in the answer that covers `qname` (owner strictly above it, in
+// bailiwick of `zone`).
+const dns::ResourceRecord* dname_for(const Message& m, const Name& zone, const Name& qname) {
+  for (const auto& rr : m.answer) {
+    if (rr.type == RRType::DNAME && qname.is_strict_subdomain_of(rr.name) && rr.name.is_subdomain_of(zone))
+      return &rr;
+  }
+  return nullptr;
+}
+
+std::string ms_text(std::chrono::microseconds us) {
+  return std::to_string(us.count() / 1000) + "." + std::to_string((us.count() % 1000) / 100) + " ms";
+}
+
+// RFC 9156 §2.3: the first MINIMISE_ONE_LAB steps add one label each, the
+// rest of the labels are spread over at most MAX_MINIMISE_COUNT steps.
+constexpr unsigned kMaxMinimiseCount = 10;
+constexpr unsigned kMinimiseOneLab = 4;
+
+std::string type_text(RRType t) {
+  return dns::type_to_string(t);
+}
+
 }  // namespace
+
+std::string_view reply_kind_name(ReplyKind k) {
+  switch (k) {
+    case ReplyKind::kAnswer: return "answer";
+    case ReplyKind::kCname: return "alias (CNAME/DNAME)";
+    case ReplyKind::kReferral: return "referral";
+    case ReplyKind::kNxDomain: return "NXDOMAIN";
+    case ReplyKind::kNoData: return "NODATA";
+    case ReplyKind::kLame: return "lame (not an answer for this zone)";
+  }
+  return "?";
+}
 
 ReplyKind classify(const Message& m, const Name& zone, const Name& qname, RRType qtype, Name* referral_zone) {
   const Rcode rcode = m.rcode();
   if (rcode == Rcode::kNXDomain) return ReplyKind::kNxDomain;
   if (rcode != Rcode::kNoError) return ReplyKind::kLame;
-  bool cname = false;
+  bool alias = false;
   for (const auto& rr : m.answer) {
+    if (rr.type == RRType::DNAME && qname.is_strict_subdomain_of(rr.name) && rr.name.is_subdomain_of(zone)) {
+      alias = true;  // RFC 6672: the name is below a DNAME
+      continue;
+    }
     if (rr.name != qname || !rr.name.is_subdomain_of(zone)) continue;  // out of bailiwick: ignored
     if (rr.type == qtype) return ReplyKind::kAnswer;
-    if (rr.type == RRType::CNAME) cname = true;
+    if (rr.type == RRType::CNAME) alias = true;
   }
-  if (cname) return ReplyKind::kCname;
+  if (alias) return ReplyKind::kCname;
   // A referral: NS for a zone strictly below the one asked, at or above the name.
   if (!m.header.aa && m.answer.empty()) {
     for (const auto& rr : m.authority) {
@@ -69,36 +114,159 @@ ReplyKind classify(const Message& m, const Name& zone, const Name& qname, RRType
       }
     }
   }
+  // NODATA: authoritative, or with the zone's SOA (RFC 2308 §2.2 type 1/2);
+  // a "referral" to the zone itself with AA set is NODATA too (§2.2 type 3).
   if (m.answer.empty() && (m.header.aa || soa_of(m) != nullptr)) return ReplyKind::kNoData;
   return ReplyKind::kLame;  // e.g. a referral upwards, or not authoritative for the zone
 }
 
+struct Engine::Inflight {
+  struct Waiter {
+    std::shared_ptr<boost::asio::steady_timer> timer;
+    std::optional<ResolveOutcome> result;
+  };
+  std::vector<std::shared_ptr<Waiter>> waiters;
+};
+
 Engine::Engine(cache::RRsetCache& cache, cache::InfraCache& infra, UpstreamTransport& transport,
-               const Clock& clock, RootHints hints, ResolverLimits limits)
+               const Clock& clock, RootHints hints, ResolverLimits limits, EngineOptions options)
     : cache_(cache),
       infra_(infra),
       transport_(transport),
       clock_(clock),
       hints_(std::move(hints)),
-      limits_(limits) {}
+      limits_(limits),
+      options_(std::move(options)) {}
 
-bool Engine::cached(const Name& name, RRType type) const {
-  auto& c = cache_;
-  if (c.lookup(name, type, RRClass::IN, clock_.wall()).hit()) return true;
-  return type != RRType::CNAME &&
-         c.lookup(name, RRType::CNAME, RRClass::IN, clock_.wall()).positive.has_value();
+Engine::~Engine() = default;
+
+std::uint64_t Engine::coalesced_total() const {
+  std::lock_guard lock(inflight_mu_);
+  return coalesced_;
 }
 
-cache::ZoneCut Engine::start_cut(const Name& name) const {
-  if (auto cut = cache_.find_zone_cut(name, RRClass::IN, clock_.wall())) return *cut;
-  cache::ZoneCut cut;
+void Engine::note(Budget& b, unsigned depth, std::string text) const {
+  if (b.trace != nullptr) b.trace->push_back(std::string(2 * depth, ' ') + std::move(text));
+}
+
+Engine::Budget Engine::new_budget() const {
+  Budget b;
+  b.deadline = clock_.monotonic() + limits_.resolution_budget;
+  b.queries_left = limits_.max_upstream_queries;
+  b.ns_resolutions_left = limits_.max_ns_name_resolutions;
+  return b;
+}
+
+bool Engine::cached(const Name& name, RRType type) const {
+  const auto now = clock_.wall();
+  if (cache_.lookup(name, type, RRClass::IN, now).hit()) return true;
+  return type != RRType::CNAME && cache_.lookup(name, RRType::CNAME, RRClass::IN, now).positive.has_value();
+}
+
+Engine::Cut Engine::hints_cut() const {
+  Cut cut;
+  cut.source = "root hints";
   for (const auto& s : hints_.servers) {
     cache::ZoneCut::Server server{s.name, {}, {}};
     for (const auto& a : s.ipv4) server.ipv4.emplace_back(a.begin(), a.end());
     for (const auto& a : s.ipv6) server.ipv6.emplace_back(a.begin(), a.end());
-    cut.servers.push_back(std::move(server));
+    cut.ns.servers.push_back(std::move(server));
   }
   return cut;
+}
+
+namespace {
+
+const ConfiguredZone* deepest(const std::vector<ConfiguredZone>& zones, const Name& name) {
+  const ConfiguredZone* best = nullptr;
+  for (const auto& z : zones) {
+    if (name.is_subdomain_of(z.zone) && (best == nullptr || z.zone.label_count() > best->zone.label_count()))
+      best = &z;
+  }
+  return best;
+}
+
+bool has_addresses(const cache::ZoneCut& cut) {
+  return std::any_of(cut.servers.begin(), cut.servers.end(),
+                     [](const auto& s) { return !s.ipv4.empty() || !s.ipv6.empty(); });
+}
+
+}  // namespace
+
+awaitable<Engine::Cut> Engine::start_cut(const Name& name, Budget& b, unsigned depth) {
+  const ConfiguredZone* fwd = deepest(options_.forward_zones, name);
+  const ConfiguredZone* stub = deepest(options_.stub_zones, name);
+  if (fwd != nullptr && (stub == nullptr || fwd->zone.label_count() >= stub->zone.label_count())) {
+    Cut c;
+    c.ns.zone = fwd->zone;
+    c.fixed = fwd->servers;
+    c.recursive = true;
+    c.source = "forward zone";
+    note(b, depth, "forward zone " + fwd->zone.to_text() + ": asking its configured servers (RD=1)");
+    co_return c;
+  }
+  auto cached_cut = cache_.find_zone_cut(name, RRClass::IN, clock_.wall());
+  if (stub != nullptr && (!cached_cut || !cached_cut->zone.is_strict_subdomain_of(stub->zone))) {
+    Cut c;
+    c.ns.zone = stub->zone;
+    c.fixed = stub->servers;
+    c.source = "stub zone";
+    note(b, depth, "stub zone " + stub->zone.to_text() + ": asking its configured servers");
+    co_return c;
+  }
+  if (!cached_cut) {
+    // No root NS set in the cache (start-up, or it expired): prime (RFC 8109).
+    if (co_await prime_with(b, depth)) cached_cut = cache_.find_zone_cut(name, RRClass::IN, clock_.wall());
+    if (!cached_cut) {
+      note(b, depth, "starting at the root hints");
+      co_return hints_cut();
+    }
+  }
+  if (cached_cut->zone.is_root()) {
+    // Root servers whose addresses expired before the NS set: the hints have them.
+    for (auto& s : cached_cut->servers) {
+      if (!s.ipv4.empty() || !s.ipv6.empty()) continue;
+      for (const auto& h : hints_.servers) {
+        if (h.name != s.name) continue;
+        for (const auto& a : h.ipv4) s.ipv4.emplace_back(a.begin(), a.end());
+        for (const auto& a : h.ipv6) s.ipv6.emplace_back(a.begin(), a.end());
+      }
+    }
+    if (!has_addresses(*cached_cut)) co_return hints_cut();
+  }
+  note(b, depth,
+       "cache: zone cut " + cached_cut->zone.to_text() + " with " +
+           std::to_string(cached_cut->servers.size()) + " name server" +
+           (cached_cut->servers.size() == 1 ? "" : "s"));
+  Cut c;
+  c.ns = std::move(*cached_cut);
+  c.source = "cache";
+  co_return c;
+}
+
+awaitable<bool> Engine::prime() {
+  Budget b = new_budget();
+  co_return co_await prime_with(b, 0);
+}
+
+awaitable<bool> Engine::prime_with(Budget& b, unsigned depth) {
+  bool expected = false;
+  if (!priming_.compare_exchange_strong(expected, true)) co_return false;  // another one is priming
+  struct Done {
+    std::atomic<bool>& flag;
+    ~Done() { flag.store(false); }
+  } done{priming_};
+  note(b, depth, "priming: asking the root hints' servers for . NS (RFC 8109)");
+  Asked asked = co_await ask(hints_cut(), Name(), RRType::NS, b, depth + 1);
+  if (!asked.reply || classify(*asked.reply, Name(), Name(), RRType::NS, nullptr) != ReplyKind::kAnswer) {
+    note(b, depth,
+         "priming failed (" + (asked.why.empty() ? std::string("no root NS set") : asked.why) +
+             "); using the root hints");
+    co_return false;
+  }
+  store(*asked.reply, ReplyKind::kAnswer, Name(), Name(), RRType::NS);
+  note(b, depth, "priming: root NS set cached");
+  co_return true;
 }
 
 std::optional<ResolveOutcome> Engine::recent_failure(const Name& qname, RRType qtype) {
@@ -107,6 +275,7 @@ std::optional<ResolveOutcome> Engine::recent_failure(const Name& qname, RRType q
   if (it == failures_.end() || clock_.monotonic() >= it->second.until) return std::nullopt;
   ResolveOutcome r = it->second.outcome;
   r.upstream_queries = 0;
+  r.ede = dns::EdeCode::kCachedError;
   r.why = "cached failure: " + r.why;
   return r;
 }
@@ -130,18 +299,76 @@ void Engine::remember_failure(const Name& qname, RRType qtype, const ResolveOutc
   }
 }
 
-awaitable<ResolveOutcome> Engine::resolve(Name qname, RRType qtype) {
-  if (auto failed = recent_failure(qname, qtype)) co_return *failed;
-  ResolveOutcome r = co_await resolve_chain(qname, qtype);
+awaitable<ResolveOutcome> Engine::resolve(Name qname, RRType qtype, bool refresh) {
+  if (!refresh) {
+    if (auto failed = recent_failure(qname, qtype)) co_return *failed;
+  }
+  const auto key = std::make_pair(qname.lowercased().to_text(), static_cast<std::uint16_t>(qtype));
+  std::shared_ptr<Inflight::Waiter> waiter;
+  std::shared_ptr<Inflight> mine;
+  {
+    auto executor = co_await boost::asio::this_coro::executor;
+    std::lock_guard lock(inflight_mu_);
+    auto it = inflight_.find(key);
+    if (it != inflight_.end()) {
+      // Someone is resolving this already: wait for their result, bounded by
+      // the resolution budget (and a second for scheduling).
+      waiter = std::make_shared<Inflight::Waiter>();
+      waiter->timer = std::make_shared<boost::asio::steady_timer>(executor);
+      waiter->timer->expires_after(limits_.resolution_budget + std::chrono::seconds(1));
+      it->second->waiters.push_back(waiter);
+      ++coalesced_;
+    } else {
+      mine = std::make_shared<Inflight>();
+      inflight_.emplace(key, mine);
+    }
+  }
+  if (waiter) {
+    // The resolver posts the result to this executor and cancels the timer.
+    (void)co_await waiter->timer->async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+    if (waiter->result) {
+      ResolveOutcome r = *waiter->result;
+      r.upstream_queries = 0;
+      r.coalesced = true;
+      co_return r;
+    }
+    co_return ResolveOutcome{false, dns::EdeCode::kNoReachableAuthority,
+                             "an identical resolution in flight did not finish in time", 0, true};
+  }
+  ResolveOutcome r;
+  try {
+    Budget b = new_budget();
+    b.bypass_cache = refresh;
+    r = co_await resolve_chain(qname, qtype, b);
+  } catch (const std::exception& e) {
+    r = ResolveOutcome{false, dns::EdeCode::kOther, std::string("internal error: ") + e.what(), 0};
+  }
   if (!r.ok) remember_failure(qname, qtype, r);
+  std::vector<std::shared_ptr<Inflight::Waiter>> waiters;
+  {
+    std::lock_guard lock(inflight_mu_);
+    waiters.swap(mine->waiters);
+    inflight_.erase(key);
+  }
+  for (auto& w : waiters) {
+    boost::asio::post(w->timer->get_executor(), [w, r] {
+      w->result = r;
+      w->timer->cancel();
+    });
+  }
   co_return r;
 }
 
-awaitable<ResolveOutcome> Engine::resolve_chain(Name qname, RRType qtype) {
-  Budget b;
-  b.deadline = clock_.monotonic() + limits_.resolution_budget;
-  b.queries_left = limits_.max_upstream_queries;
-  b.ns_resolutions_left = limits_.max_ns_name_resolutions;
+awaitable<Trace> Engine::trace(Name qname, RRType qtype) {
+  Trace t;
+  Budget b = new_budget();
+  b.bypass_cache = true;
+  b.trace = &t.steps;
+  t.outcome = co_await resolve_chain(qname, qtype, b);
+  co_return t;
+}
+
+awaitable<ResolveOutcome> Engine::resolve_chain(Name qname, RRType qtype, Budget& b) {
   std::set<Name> seen;
   Name current = qname;
   for (unsigned links = 0;; ++links) {
@@ -164,28 +391,77 @@ awaitable<ResolveOutcome> Engine::resolve_chain(Name qname, RRType qtype) {
                                "too many CNAMEs (over " + std::to_string(limits_.max_cname_chain) + ")",
                                b.used};
     }
+    note(b, 0, current.to_text() + " is an alias for " + target->to_text());
     current = *target;
   }
 }
 
 awaitable<ResolveOutcome> Engine::resolve_name(Name name, RRType type, Budget& b, unsigned depth) {
-  if (cached(name, type)) co_return ResolveOutcome{true, {}, {}, 0};
-  cache::ZoneCut cut = start_cut(name);
-  for (unsigned referrals = 0; referrals <= limits_.max_referrals; ++referrals) {
-    Asked asked = co_await ask(cut, name, type, b, depth);
+  const bool bypass = b.bypass_cache && depth == 0;
+  if (!bypass && cached(name, type)) {
+    note(b, depth, "cache: " + name.to_text() + " " + type_text(type) + " is cached");
+    co_return ResolveOutcome{true, {}, {}, 0};
+  }
+  Cut cut = co_await start_cut(name, b, depth);
+  const auto mode = options_.qname_minimisation;
+  bool minimise = mode != config::QnameMinimisation::kOff && !cut.recursive;
+  Name known = cut.ns.zone;  // the deepest name known to be inside the current zone
+  unsigned minimise_steps = 0;
+  for (unsigned steps = 0; steps <= limits_.max_referrals + kMaxMinimiseCount; ++steps) {
+    // What to ask: the name, or under QNAME minimisation (RFC 9156) the
+    // name cut one or more labels below what is known, with QTYPE A.
+    Name qn = name;
+    RRType qt = type;
+    if (minimise && name.label_count() > known.label_count() + 1 && minimise_steps < kMaxMinimiseCount) {
+      const std::size_t remaining = name.label_count() - known.label_count();
+      std::size_t add = 1;
+      if (minimise_steps >= kMinimiseOneLab) {
+        add = std::max<std::size_t>(1, remaining / (kMaxMinimiseCount - minimise_steps));
+      }
+      ++minimise_steps;
+      if (known.label_count() + add < name.label_count()) {
+        qn = name.suffix(known.label_count() + add);
+        qt = RRType::A;
+      }
+    }
+    const bool minimised = qn != name;
+    Asked asked = co_await ask(cut, qn, qt, b, depth);
     if (!asked.reply) co_return ResolveOutcome{false, dns::EdeCode::kNoReachableAuthority, asked.why, 0};
     const Message& m = *asked.reply;
+    const Name bailiwick = cut.recursive ? Name() : cut.ns.zone;
     Name child;
-    const ReplyKind kind = classify(m, cut.zone, name, type, &child);
+    ReplyKind kind = classify(m, bailiwick, qn, qt, &child);
+    if (cut.recursive && kind == ReplyKind::kReferral) kind = ReplyKind::kLame;  // a forwarder must recurse
+    note(b, depth + 1,
+         "← " + std::string(reply_kind_name(kind)) +
+             (kind == ReplyKind::kReferral ? " to " + child.to_text() : ""));
+    if (minimised && kind != ReplyKind::kReferral) {
+      if (kind == ReplyKind::kAnswer || kind == ReplyKind::kNoData) {
+        store(m, kind, bailiwick, qn, qt);
+        known = qn;  // no zone cut there: one label further down
+        continue;
+      }
+      if (kind == ReplyKind::kNxDomain && mode == config::QnameMinimisation::kStrict) {
+        store(m, kind, bailiwick, name, type);  // RFC 8020: nothing exists below
+        co_return ResolveOutcome{true, {}, {}, 0};
+      }
+      // Relaxed: a server that answers minimised queries oddly (NXDOMAIN for
+      // an empty non-terminal, errors, aliases) gets the full name instead.
+      note(b, depth + 1, "the minimised query was not answered usefully: asking the full name");
+      minimise = false;
+      continue;
+    }
     if (kind == ReplyKind::kLame) {
-      infra_.mark_lame(asked.server, cut.zone, clock_.wall());
+      infra_.mark_lame(asked.server, cut.ns.zone, clock_.wall());
+      note(b, depth + 1, asked.server.to_string() + " marked lame for " + cut.ns.zone.to_text());
       continue;  // ask() skips lame servers now
     }
-    store(m, kind, cut.zone, name, type);
+    store(m, kind, bailiwick, name, type);
     if (kind != ReplyKind::kReferral) co_return ResolveOutcome{true, {}, {}, 0};
     // Down one level: the servers the referral named, with the glue it carried.
-    cache::ZoneCut next;
-    next.zone = child;
+    Cut next;
+    next.ns.zone = child;
+    next.source = "referral";
     for (const auto& rr : m.authority) {
       if (rr.type != RRType::NS || rr.name != child) continue;
       auto target = dns::rdata_target_name(RRType::NS, rr.rdata);
@@ -198,9 +474,10 @@ awaitable<ResolveOutcome> Engine::resolve_name(Name name, RRType type, Budget& b
           if (g.type == RRType::AAAA) s.ipv6.push_back(g.rdata);
         }
       }  // out-of-bailiwick server names are resolved by ask() when no glue is usable
-      next.servers.push_back(std::move(s));
+      next.ns.servers.push_back(std::move(s));
     }
     cut = std::move(next);
+    if (known.label_count() < child.label_count()) known = child;
   }
   co_return ResolveOutcome{false, dns::EdeCode::kNoReachableAuthority, "too many referrals", 0};
 }
@@ -211,8 +488,29 @@ void Engine::store(const Message& m, ReplyKind kind, const Name& zone, const Nam
     case ReplyKind::kAnswer:
     case ReplyKind::kCname: {
       const cache::Rank rank = m.header.aa ? cache::Rank::kAuthAnswer : cache::Rank::kNonAuthAnswer;
+      const dns::ResourceRecord* dname = dname_for(m, zone, name);
       for (const auto& set : dns::group_rrsets(m.answer)) {
-        if (set.name.is_subdomain_of(zone)) cache_.insert(set, rank, now);  // in bailiwick only
+        if (!set.name.is_subdomain_of(zone)) continue;  // in bailiwick only
+        // Under a DNAME the CNAME is synthesised here, not taken from the server.
+        if (dname != nullptr && set.type == RRType::CNAME && set.name == name) continue;
+        cache_.insert(set, rank, now);
+      }
+      if (dname != nullptr) {
+        auto dtarget = dns::rdata_target_name(RRType::DNAME, dname->rdata);
+        auto target = dtarget ? name.replace_suffix(dname->name, *dtarget)
+                              : dns::Expected<Name>(dns::Error::kNameTooLong);
+        if (target.ok()) {
+          dns::RRset cname{name, RRType::CNAME, RRClass::IN, dname->ttl, {dns::make_name_rdata(*target)}};
+          cache_.insert(cname, rank, now);
+        }
+      }
+      if (kind == ReplyKind::kAnswer && type == RRType::NS) {
+        // The NS names' addresses (priming, RFC 8109 §3.3), in bailiwick.
+        for (const auto& set : dns::group_rrsets(m.additional)) {
+          if ((set.type == RRType::A || set.type == RRType::AAAA) && set.name.is_subdomain_of(zone)) {
+            cache_.insert(set, cache::Rank::kAdditional, now);
+          }
+        }
       }
       break;
     }
@@ -236,7 +534,8 @@ void Engine::store(const Message& m, ReplyKind kind, const Name& zone, const Nam
         // Glue only for names inside the delegated zone (in bailiwick).
         bool glue = false;
         for (const auto& ns : m.authority) {
-          if (ns.type == RRType::NS && set.name.is_subdomain_of(ns.name) && ns.name.is_subdomain_of(zone))
+          if (ns.type == RRType::NS && ns.name != zone && set.name.is_subdomain_of(ns.name) &&
+              ns.name.is_subdomain_of(zone))
             glue = true;
         }
         if (glue && (set.type == RRType::A || set.type == RRType::AAAA)) {
@@ -249,81 +548,108 @@ void Engine::store(const Message& m, ReplyKind kind, const Name& zone, const Nam
   }
 }
 
-awaitable<Engine::Asked> Engine::ask(const cache::ZoneCut& cut, const Name& name, RRType type, Budget& b,
+namespace {
+
+std::vector<ServerAddress> addresses_of(const cache::ZoneCut::Server& s) {
+  std::vector<ServerAddress> out;
+  for (const auto& a : s.ipv4) {
+    if (a.size() != 4) continue;
+    ServerAddress sa;
+    std::copy(a.begin(), a.end(), sa.bytes.begin());
+    sa.length = 4;
+    out.push_back(sa);
+  }
+  for (const auto& a : s.ipv6) {
+    if (a.size() != 16) continue;
+    ServerAddress sa;
+    std::copy(a.begin(), a.end(), sa.bytes.begin());
+    sa.length = 16;
+    out.push_back(sa);
+  }
+  return out;
+}
+
+}  // namespace
+
+awaitable<Engine::Asked> Engine::ask(const Cut& cut, const Name& name, RRType type, Budget& b,
                                      unsigned depth) {
   const auto now = clock_.wall();
-  auto addresses = [&](const cache::ZoneCut::Server& s) {
-    std::vector<ServerAddress> out;
-    for (const auto& a : s.ipv4) {
-      if (a.size() != 4) continue;
-      ServerAddress sa;
-      std::copy(a.begin(), a.end(), sa.bytes.begin());
-      sa.length = 4;
-      out.push_back(sa);
-    }
-    for (const auto& a : s.ipv6) {
-      if (a.size() != 16) continue;
-      ServerAddress sa;
-      std::copy(a.begin(), a.end(), sa.bytes.begin());
-      sa.length = 16;
-      out.push_back(sa);
-    }
-    return out;
-  };
-  std::vector<ServerAddress> candidates;
-  for (const auto& s : cut.servers) {
-    for (const auto& a : addresses(s)) candidates.push_back(a);
+  std::vector<ServerAddress> candidates = cut.fixed;
+  for (const auto& s : cut.ns.servers) {
+    for (const auto& a : addresses_of(s)) candidates.push_back(a);
   }
   // No glue: resolve name-server names (NXNSAttack bound, cycle guard).
   if (candidates.empty()) {
-    for (const auto& s : cut.servers) {
+    const RRType want = options_.ipv4 ? RRType::A : RRType::AAAA;
+    for (const auto& s : cut.ns.servers) {
       if (b.ns_resolutions_left == 0 || depth + 1 > limits_.max_nesting) break;
       const std::string key = s.name.lowercased().to_text();
-      if (b.resolving.count(key) != 0) continue;  // a dependency cycle
+      if (b.resolving.count(key) != 0) {
+        note(b, depth + 1, "skipping " + s.name.to_text() + ": a dependency cycle");
+        continue;
+      }
       --b.ns_resolutions_left;
       b.resolving.insert(key);
-      ResolveOutcome r = co_await resolve_name(s.name, RRType::A, b, depth + 1);
+      note(b, depth + 1, "resolving the name server " + s.name.to_text() + " (no glue)");
+      ResolveOutcome r = co_await resolve_name(s.name, want, b, depth + 2);
       b.resolving.erase(key);
       if (!r.ok) continue;
-      auto a = cache_.lookup(s.name, RRType::A, RRClass::IN, clock_.wall());
+      auto a = cache_.lookup(s.name, want, RRClass::IN, clock_.wall());
       if (a.positive) {
-        cache::ZoneCut::Server resolved{s.name, a.positive->rrset.rdatas, {}};
-        for (const auto& addr : addresses(resolved)) candidates.push_back(addr);
+        cache::ZoneCut::Server resolved{s.name, {}, {}};
+        (want == RRType::A ? resolved.ipv4 : resolved.ipv6) = a.positive->rrset.rdatas;
+        for (const auto& addr : addresses_of(resolved)) candidates.push_back(addr);
       }
       if (!candidates.empty()) break;
     }
   }
   // Fastest first: unknown servers get the initial RTO and come in between.
+  // Now and then (explore_one_in) another server goes first, so its RTT
+  // estimate stays current.
   std::vector<std::pair<std::uint32_t, ServerAddress>> ranked;
   for (const auto& c : candidates) {
-    if (infra_.is_lame(c, cut.zone, now)) continue;
+    if (infra_.is_lame(c, cut.ns.zone, now)) continue;
     const auto info = infra_.get(c, now);
     ranked.emplace_back(info.known ? info.srtt_ms : 376U, c);
   }
   std::stable_sort(ranked.begin(), ranked.end(),
                    [](const auto& x, const auto& y) { return x.first < y.first; });
+  if (ranked.size() > 1 && limits_.explore_one_in > 0 && rng()() % limits_.explore_one_in == 0) {
+    std::swap(ranked[0], ranked[1 + rng()() % (ranked.size() - 1)]);
+  }
   if (ranked.empty()) {
     co_return Asked{std::nullopt,
                     {},
-                    "no usable server for " + cut.zone.to_text() +
+                    "no usable server for " + cut.ns.zone.to_text() +
                         (candidates.empty() ? " (no addresses for its name servers)" : " (all lame)")};
   }
-  std::string why = "no server for " + cut.zone.to_text() + " answered";
+  std::string why = "no server for " + cut.ns.zone.to_text() + " answered";
   for (const auto& [rtt, server] : ranked) {
     if (b.queries_left == 0) co_return Asked{std::nullopt, server, "upstream query budget spent"};
     if (clock_.monotonic() >= b.deadline)
       co_return Asked{std::nullopt, server, "resolution time budget spent"};
-    auto reply = co_await exchange(server, name, type, b);
+    note(b, depth,
+         "ask " + server.to_string() + " (zone " + cut.ns.zone.to_text() + ", " + cut.source +
+             "): " + name.to_text() + " " + type_text(type));
+    auto reply = co_await exchange(server, name, type, cut.recursive, b, depth);
     if (!reply) continue;
     auto m = Message::parse(reply->message);
-    if (!m.ok()) continue;
+    if (!m.ok()) {
+      note(b, depth + 1, "← unparsable reply");
+      continue;
+    }
+    // The servers echo the query's random letter case (0x20) into owner
+    // names that compress to the question: store owners in lower case.
+    for (auto* section : {&m->answer, &m->authority, &m->additional}) {
+      for (auto& rr : *section) rr.name = rr.name.lowercased();
+    }
     co_return Asked{std::move(*m), server, {}};
   }
   co_return Asked{std::nullopt, {}, why};
 }
 
 awaitable<std::optional<UpstreamReply>> Engine::exchange(const ServerAddress& server, const Name& name,
-                                                         RRType type, Budget& b) {
+                                                         RRType type, bool rd, Budget& b, unsigned depth) {
   const auto now = clock_.wall();
   const auto info = infra_.get(server, now);
   bool edns = info.edns != cache::EdnsSupport::kUnsupported;
@@ -332,31 +658,52 @@ awaitable<std::optional<UpstreamReply>> Engine::exchange(const ServerAddress& se
                                   limits_.min_attempt_timeout, limits_.max_attempt_timeout);
   // The fallback ladder for one server: TC → TCP; FORMERR/NOTIMP to EDNS →
   // without EDNS. Each step is one more query within the budget.
-  for (int step = 0; step < 3 && b.queries_left > 0; ++step) {
-    auto wire = dns::make_query(static_cast<std::uint16_t>(rng()()), name, type, false,
+  // 0x20: a reply must echo the letter case; one that does not is asked
+  // again without mixed case (some servers lowercase names) and taken then.
+  bool mixed_case = true;
+  for (int step = 0; step < 4 && b.queries_left > 0; ++step) {
+    auto wire = dns::make_query(static_cast<std::uint16_t>(rng()()), name.lowercased(), type, rd,
                                 edns ? limits_.edns_payload : std::uint16_t{0})
                     .to_wire();
-    randomise_case(wire);
+    if (mixed_case) randomise_case(wire);
     --b.queries_left;
     ++b.used;
     UpstreamReply r = co_await transport_.exchange(UpstreamRequest{server, wire, tcp, timeout});
+    if (r.mismatched > 0) {
+      note(b, depth + 1, std::to_string(r.mismatched) + " mismatched datagram(s) ignored");
+    }
     if (r.status == UpstreamStatus::kTimeout) {
       infra_.record_timeout(server, clock_.wall());
+      note(b, depth + 1,
+           "← timeout after " + std::to_string(timeout.count()) + " ms" + (tcp ? " (TCP)" : ""));
       co_return std::nullopt;
     }
-    if (r.status != UpstreamStatus::kOk) co_return std::nullopt;
+    if (r.status != UpstreamStatus::kOk) {
+      note(b, depth + 1, "← " + std::string(upstream_status_name(r.status)));
+      co_return std::nullopt;
+    }
     infra_.record_rtt(server, static_cast<std::uint32_t>(std::max<std::int64_t>(1, r.rtt.count() / 1000)),
                       clock_.wall());
     if (r.message.size() >= dns::kHeaderSize && (r.message[2] & 0x02) != 0 && !tcp) {  // TC=1
+      note(b, depth + 1, "← truncated (TC=1) in " + ms_text(r.rtt) + ": again over TCP");
       tcp = true;
+      continue;
+    }
+    if (!r.case_matched && mixed_case) {
+      ++case_mismatches_;
+      note(b, depth + 1, "← reply without the query's letter case (0x20): again in lower case");
+      mixed_case = false;
       continue;
     }
     const auto rcode = static_cast<unsigned>(r.message.size() >= 4 ? r.message[3] & 0x0F : 0);
     if (edns && (rcode == 1 || rcode == 4)) {  // FORMERR / NOTIMP: try without EDNS
       infra_.set_edns(server, cache::EdnsSupport::kUnsupported, clock_.wall());
+      note(b, depth + 1,
+           std::string("← ") + (rcode == 1 ? "FORMERR" : "NOTIMP") + " to EDNS: again without it");
       edns = false;
       continue;
     }
+    note(b, depth + 1, "← reply in " + ms_text(r.rtt) + (tcp ? " over TCP" : ""));
     co_return r;
   }
   co_return std::nullopt;

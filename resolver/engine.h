@@ -1,33 +1,43 @@
 // The iterative engine's driver: for one question it decides *when* to ask
-// whom. It starts at the deepest zone cut the cache knows (or the root
-// hints), asks that zone's servers (fastest first by the infrastructure
-// cache's RTT), follows referrals down, resolves name-server names that
-// came without glue (within the NXNS bound), follows CNAMEs, and stores
+// whom. It starts at the deepest zone cut the cache knows (or, after
+// priming, the root; the hints when priming fails), asks that zone's
+// servers (fastest first by the infrastructure cache's RTT), follows
+// referrals down, resolves name-server names that came without glue (within
+// the NXNS bound and a cycle guard), follows CNAMEs and DNAMEs, and stores
 // what it learns in the cache; the listeners then answer from the cache.
 //
 // What a reply *means* is decided by classify() (one function, one
-// concept): answer, referral, NXDOMAIN, NODATA or lame.
+// concept): answer, alias, referral, NXDOMAIN, NODATA or lame.
 //
-// Status (issue 6, in progress): referrals with in-bailiwick glue only,
-// glueless delegations, CNAME chains with a limit and loop detection,
-// negative caching, per-server fallback (timeout → next server, TC → TCP,
-// FORMERR → without EDNS), random IDs and 0x20. Not yet: priming, QNAME
-// minimisation, DNAME, coalescing, trace. A failed resolution is
-// remembered for limits.servfail_ttl (RFC 2308 §7.1), so clients retrying a
-// dead zone cost no upstream queries.
+// Around one resolution:
+//   - identical questions in flight are resolved once; every caller waits
+//     for the same result (coalescing), on its own executor;
+//   - a failed resolution is remembered for limits.servfail_ttl (RFC 2308
+//     §7.1), so clients retrying a dead zone cost no upstream queries;
+//   - QNAME minimisation (RFC 9156): the servers of a zone are asked for one
+//     label more than the zone cut (QTYPE A), relaxed (on a misbehaving
+//     server, ask the full name) or strict;
+//   - forward zones (recursive servers, RD=1) and stub zones (authoritative
+//     servers) from the configuration replace the walk for their subtrees;
+//   - trace(): the same walk with the cache's answers bypassed, every step
+//     written down for `vigilctl trace`.
 #pragma once
 
+#include <atomic>
 #include <deque>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include <boost/asio/awaitable.hpp>
 
 #include "cache/infra_cache.h"
 #include "cache/rrset_cache.h"
+#include "config/config.h"
 #include "protocol/message.h"
 #include "protocol/types.h"
 #include "resolver/clock.h"
@@ -42,20 +52,60 @@ struct ResolveOutcome {
   dns::EdeCode ede = dns::EdeCode::kNoReachableAuthority;
   std::string why;
   unsigned upstream_queries = 0;
+  bool coalesced = false;  // answered by another caller's resolution
 };
 
 // What one reply says about the question asked (pure: no I/O, no cache).
+// kCname covers DNAME too (an alias either way).
 enum class ReplyKind : std::uint8_t { kAnswer, kCname, kReferral, kNxDomain, kNoData, kLame };
 ReplyKind classify(const dns::Message& reply, const dns::Name& zone, const dns::Name& qname,
                    dns::RRType qtype, dns::Name* referral_zone);
+std::string_view reply_kind_name(ReplyKind k);
+
+// A forward or stub zone: its queries go to these servers.
+struct ConfiguredZone {
+  dns::Name zone;
+  std::vector<ServerAddress> servers;
+};
+
+struct EngineOptions {
+  config::QnameMinimisation qname_minimisation = config::QnameMinimisation::kRelaxed;
+  std::vector<ConfiguredZone> forward_zones;  // recursive servers: RD=1, their answers taken whole
+  std::vector<ConfiguredZone> stub_zones;     // authoritative servers for the zone
+  // Which address of a name server without glue is looked up: A when IPv4
+  // may be used, else AAAA (never both: no speculative queries).
+  bool ipv4 = true;
+};
+
+// The walk of one resolution, step by step, for `vigilctl trace`.
+struct Trace {
+  ResolveOutcome outcome;
+  std::vector<std::string> steps;
+};
 
 class Engine {
  public:
   Engine(cache::RRsetCache& cache, cache::InfraCache& infra, UpstreamTransport& transport, const Clock& clock,
-         RootHints hints, ResolverLimits limits = {});
+         RootHints hints, ResolverLimits limits = {}, EngineOptions options = {});
+  ~Engine();
 
-  // Resolves the question into the cache, following CNAMEs.
-  boost::asio::awaitable<ResolveOutcome> resolve(dns::Name qname, dns::RRType qtype);
+  // Resolves the question into the cache, following CNAMEs; coalesced with
+  // identical questions in flight. `refresh` re-resolves even though the
+  // answer is cached (prefetch).
+  boost::asio::awaitable<ResolveOutcome> resolve(dns::Name qname, dns::RRType qtype, bool refresh = false);
+
+  // Asks the root hints' servers for the root's NS set and stores it with
+  // the servers' addresses (RFC 8109). resolve() primes by itself when the
+  // cache has no root NS set; vigild also primes at start-up.
+  boost::asio::awaitable<bool> prime();
+
+  // Resolves with the cache's answers bypassed (zone cuts and name-server
+  // addresses from the cache are used, and said so), recording every step.
+  boost::asio::awaitable<Trace> trace(dns::Name qname, dns::RRType qtype);
+
+  std::uint64_t coalesced_total() const;
+  // Replies that did not echo the query's 0x20 letter case.
+  std::uint64_t case_mismatches() const { return case_mismatches_.load(std::memory_order_relaxed); }
 
  private:
   struct Budget {
@@ -64,25 +114,39 @@ class Engine {
     unsigned ns_resolutions_left = 0;
     unsigned used = 0;
     std::set<std::string> resolving;  // names being resolved (cycle guard)
+    bool bypass_cache = false;        // trace / refresh: do not take the top name's answer from the cache
+    std::vector<std::string>* trace = nullptr;
+  };
+  // Where to ask: a zone cut's servers, or a configured zone's.
+  struct Cut {
+    cache::ZoneCut ns;
+    std::vector<ServerAddress> fixed;  // configured servers (forward or stub zone)
+    bool recursive = false;            // a forward zone: RD=1, answers taken whole
+    std::string source;                // for the trace: "cache", "root hints", "priming", "forward zone"
   };
   struct Asked {
     std::optional<dns::Message> reply;
     ServerAddress server;
     std::string why;  // when no reply
   };
+  struct Inflight;
 
-  boost::asio::awaitable<ResolveOutcome> resolve_chain(dns::Name qname, dns::RRType qtype);
+  Budget new_budget() const;
+  boost::asio::awaitable<ResolveOutcome> resolve_chain(dns::Name qname, dns::RRType qtype, Budget& b);
   boost::asio::awaitable<ResolveOutcome> resolve_name(dns::Name name, dns::RRType type, Budget& b,
                                                       unsigned depth);
-  boost::asio::awaitable<Asked> ask(const cache::ZoneCut& cut, const dns::Name& name, dns::RRType type,
-                                    Budget& b, unsigned depth);
+  boost::asio::awaitable<Asked> ask(const Cut& cut, const dns::Name& name, dns::RRType type, Budget& b,
+                                    unsigned depth);
   boost::asio::awaitable<std::optional<UpstreamReply>> exchange(const ServerAddress& server,
                                                                 const dns::Name& name, dns::RRType type,
-                                                                Budget& b);
+                                                                bool rd, Budget& b, unsigned depth);
+  boost::asio::awaitable<Cut> start_cut(const dns::Name& name, Budget& b, unsigned depth);
+  boost::asio::awaitable<bool> prime_with(Budget& b, unsigned depth);
+  Cut hints_cut() const;
   bool cached(const dns::Name& name, dns::RRType type) const;
-  cache::ZoneCut start_cut(const dns::Name& name) const;
   void store(const dns::Message& m, ReplyKind kind, const dns::Name& zone, const dns::Name& name,
              dns::RRType type);
+  void note(Budget& b, unsigned depth, std::string text) const;
 
   std::optional<ResolveOutcome> recent_failure(const dns::Name& qname, dns::RRType qtype);
   void remember_failure(const dns::Name& qname, dns::RRType qtype, const ResolveOutcome& r);
@@ -93,6 +157,7 @@ class Engine {
   const Clock& clock_;
   RootHints hints_;
   ResolverLimits limits_;
+  EngineOptions options_;
 
   struct Failure {
     ResolveOutcome outcome;
@@ -101,6 +166,12 @@ class Engine {
   std::mutex failures_mu_;
   std::map<std::pair<std::string, std::uint16_t>, Failure> failures_;
   std::deque<std::pair<std::string, std::uint16_t>> failure_order_;  // oldest first, for the bound
+
+  mutable std::mutex inflight_mu_;
+  std::map<std::pair<std::string, std::uint16_t>, std::shared_ptr<Inflight>> inflight_;
+  std::uint64_t coalesced_ = 0;  // under inflight_mu_
+  std::atomic<bool> priming_{false};
+  std::atomic<std::uint64_t> case_mismatches_{0};
 };
 
 }  // namespace vigil::resolver

@@ -2,12 +2,19 @@
 // a miniature tree with a root, TLD-like zones and a glueless delegation.
 #include "resolver/engine.h"
 
+#include <future>
+#include <thread>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
 #include <gtest/gtest.h>
 
 #include "protocol/presentation.h"
+#include "protocol/rdata.h"
 #include "resolver/scripted_transport.h"
 
 namespace vigil::resolver {
@@ -27,10 +34,7 @@ Name N(const char* s) {
   return *Name::from_text(s);
 }
 
-class EngineTest : public ::testing::Test {
- protected:
-  EngineTest()
-      : root_(".", R"(
+const std::string kRootText = R"(
 . 86400 IN SOA a.root.lab. admin.lab. 1 1800 900 604800 86400
 . 518400 IN NS a.root.lab.
 example. 172800 IN NS ns0.example.
@@ -40,7 +44,12 @@ ns1.example. 172800 IN A 127.2.0.1
 lab. 172800 IN NS ns1.lab.
 ns1.lab. 172800 IN A 127.4.0.1
 other. 172800 IN NS ns.hosting.lab.
-)"),
+)";
+
+class EngineTest : public ::testing::Test {
+ protected:
+  EngineTest()
+      : root_(".", kRootText),
         example_("example.", R"(
 example. 3600 IN SOA ns1.example. admin.example. 1 3600 900 604800 300
 example. 3600 IN NS ns1.example.
@@ -49,6 +58,8 @@ www.example. 300 IN A 127.0.0.80
 alias.example. 300 IN CNAME www.other.
 loop1.example. 300 IN CNAME loop2.example.
 loop2.example. 300 IN CNAME loop1.example.
+x.y.example. 300 IN A 127.0.0.82
+legacy.example. 3600 IN DNAME other.
 )"),
         lab_("lab.", R"(
 lab. 3600 IN SOA ns1.lab. admin.lab. 1 3600 900 604800 300
@@ -66,8 +77,29 @@ www.other. 300 IN A 127.0.0.81
     transport_.serve(kLab, lab_.handler());
     transport_.serve(kOther, other_.handler());
     // kExampleDead and kEvil never answer.
+    limits_.explore_one_in = 0;  // deterministic server order
+    MakeEngine();
+  }
+
+  void MakeEngine(EngineOptions options = {}, UpstreamTransport* transport = nullptr) {
     RootHints hints = *parse_root_hints(". 1 NS a.root.lab.\na.root.lab. 1 A 127.1.0.1\n");
-    engine_ = std::make_unique<Engine>(cache_, infra_, transport_, clock_, hints);
+    engine_ = std::make_unique<Engine>(cache_, infra_, transport != nullptr ? *transport : transport_, clock_,
+                                       hints, limits_, std::move(options));
+  }
+  Trace TraceOf(const char* name, RRType type = RRType::A) {
+    boost::asio::io_context io;
+    auto f = boost::asio::co_spawn(io, engine_->trace(N(name), type), boost::asio::use_future);
+    io.run();
+    return f.get();
+  }
+  bool Cached(const char* name, RRType type = RRType::A) {
+    return cache_.lookup(N(name), type, dns::RRClass::IN, clock_.wall()).positive.has_value();
+  }
+  std::size_t Sent() const { return transport_.log().size(); }
+  std::size_t CountTo(const ServerAddress& s, const char* name, RRType type = RRType::A) const {
+    return static_cast<std::size_t>(std::count_if(
+        transport_.log().begin(), transport_.log().end(),
+        [&](const ScriptedExchange& e) { return e.server == s && e.qname == N(name) && e.qtype == type; }));
   }
 
   ResolveOutcome Resolve(const char* name, RRType type = RRType::A) {
@@ -82,6 +114,7 @@ www.other. 300 IN A 127.0.0.81
   }
 
   ManualClock clock_;
+  ResolverLimits limits_;
   cache::RRsetCache cache_;
   cache::InfraCache infra_;
   ScriptedTransport transport_{&clock_};
@@ -96,14 +129,15 @@ TEST_F(EngineTest, WalksFromTheRootAndCaches) {
   ASSERT_TRUE(a.positive.has_value());
   EXPECT_EQ(a.positive->rrset.rdatas[0], (std::vector<std::uint8_t>{127, 0, 0, 80}));
   EXPECT_EQ(a.positive->rank, cache::Rank::kAuthAnswer);
-  EXPECT_EQ(QueriesTo(kRoot), 1u);
+  EXPECT_EQ(QueriesTo(kRoot), 2u);  // priming (. NS), then the referral to example.
+  EXPECT_EQ(transport_.count(N("."), RRType::NS), 1u);
   // Again: from the cache, no query at all.
   const std::size_t before = transport_.log().size();
   EXPECT_TRUE(Resolve("www.example.").ok);
   EXPECT_EQ(transport_.log().size(), before);
   // A sibling starts at the cached zone cut, not at the root.
   EXPECT_TRUE(Resolve("nope.example.").ok);
-  EXPECT_EQ(QueriesTo(kRoot), 1u);
+  EXPECT_EQ(QueriesTo(kRoot), 2u);
 }
 
 TEST_F(EngineTest, QueriesCarryRandomIdsAndCase) {
@@ -187,13 +221,326 @@ TEST_F(EngineTest, NoReachableAuthorityIsRememberedBriefly) {
   const std::size_t sent = transport_.log().size();
   ResolveOutcome again = Resolve("WWW.example.");
   EXPECT_FALSE(again.ok);
-  EXPECT_EQ(again.ede, dns::EdeCode::kNoReachableAuthority);
+  EXPECT_EQ(again.ede, dns::EdeCode::kCachedError);
   EXPECT_EQ(transport_.log().size(), sent);
   EXPECT_NE(again.why.find("cached failure"), std::string::npos);
   // Afterwards the engine tries again.
   clock_.advance(std::chrono::seconds(6));
   EXPECT_FALSE(Resolve("www.example.").ok);
   EXPECT_GT(transport_.log().size(), sent);
+}
+
+TEST_F(EngineTest, PrimingCachesTheRootNsSetWithAddresses) {
+  root_ = AuthoritativeZone(".", R"(
+. 86400 IN SOA a.root.lab. admin.lab. 1 1800 900 604800 86400
+. 518400 IN NS a.root.lab.
+. 518400 IN NS b.root.lab.
+a.root.lab. 518400 IN A 127.1.0.1
+b.root.lab. 518400 IN A 127.1.0.2
+example. 172800 IN NS ns1.example.
+ns1.example. 172800 IN A 127.2.0.1
+)");
+  boost::asio::io_context io;
+  auto f = boost::asio::co_spawn(io, engine_->prime(), boost::asio::use_future);
+  io.run();
+  ASSERT_TRUE(f.get());
+  auto ns = cache_.lookup(N("."), RRType::NS, dns::RRClass::IN, clock_.wall());
+  ASSERT_TRUE(ns.positive.has_value());
+  EXPECT_EQ(ns.positive->rrset.rdatas.size(), 2u);  // b.root.lab. was not in the hints
+  auto cut = cache_.find_zone_cut(N("www.example."), dns::RRClass::IN, clock_.wall());
+  ASSERT_TRUE(cut.has_value());
+  EXPECT_TRUE(cut->zone.is_root());
+  ASSERT_TRUE(Resolve("www.example.").ok);
+  EXPECT_EQ(transport_.count(N("."), RRType::NS), 1u);  // primed once
+}
+
+TEST_F(EngineTest, FailedPrimingFallsBackToTheHints) {
+  transport_.serve(kRoot, [this](const dns::Message& q, bool tcp) -> std::optional<dns::Message> {
+    if (q.questions[0].type == RRType::NS && q.questions[0].name.is_root())
+      return reply_to(q, dns::Rcode::kServFail);
+    return root_.answer(q, tcp);
+  });
+  ResolveOutcome r = Resolve("www.example.");
+  ASSERT_TRUE(r.ok) << r.why;
+  EXPECT_GE(transport_.count(N("."), RRType::NS), 1u);
+}
+
+// A transport that takes a few milliseconds per query, so that resolutions
+// really run side by side on the io_context.
+class SlowTransport final : public UpstreamTransport {
+ public:
+  explicit SlowTransport(UpstreamTransport& inner) : inner_(inner) {}
+  boost::asio::awaitable<UpstreamReply> exchange(UpstreamRequest request) override {
+    std::vector<std::uint8_t> query(request.query.begin(), request.query.end());
+    request.query = query;
+    boost::asio::steady_timer t(co_await boost::asio::this_coro::executor, std::chrono::milliseconds(3));
+    co_await t.async_wait(boost::asio::use_awaitable);
+    co_return co_await inner_.exchange(request);
+  }
+
+ private:
+  UpstreamTransport& inner_;
+};
+
+TEST_F(EngineTest, IdenticalQuestionsInFlightAreResolvedOnce) {
+  SlowTransport slow(transport_);
+  MakeEngine({}, &slow);
+  boost::asio::io_context io;
+  std::vector<std::future<ResolveOutcome>> results;
+  for (int i = 0; i < 5; ++i) {
+    results.push_back(
+        boost::asio::co_spawn(io, engine_->resolve(N("www.example."), RRType::A), boost::asio::use_future));
+  }
+  io.run();
+  unsigned coalesced = 0;
+  for (auto& f : results) {
+    ResolveOutcome r = f.get();
+    EXPECT_TRUE(r.ok) << r.why;
+    coalesced += r.coalesced ? 1U : 0U;
+  }
+  EXPECT_EQ(coalesced, 4u);
+  EXPECT_EQ(engine_->coalesced_total(), 4u);
+  // One resolution's queries: ns0.example. (silent), then ns1.example.
+  EXPECT_EQ(CountTo(kExampleDead, "www.example."), 1u);
+  EXPECT_EQ(CountTo(kExample, "www.example."), 1u);
+}
+
+TEST_F(EngineTest, CoalescedWaitersOnOtherThreadsGetTheResult) {
+  SlowTransport slow(transport_);
+  MakeEngine({}, &slow);
+  boost::asio::io_context io1;
+  boost::asio::io_context io2;
+  auto a =
+      boost::asio::co_spawn(io1, engine_->resolve(N("www.example."), RRType::A), boost::asio::use_future);
+  io1.run_one();  // the first resolution is now waiting on its first query
+  auto b =
+      boost::asio::co_spawn(io2, engine_->resolve(N("www.example."), RRType::A), boost::asio::use_future);
+  std::thread t([&] { io2.run(); });
+  io1.run();
+  t.join();
+  EXPECT_TRUE(a.get().ok);
+  ResolveOutcome rb = b.get();
+  EXPECT_TRUE(rb.ok) << rb.why;
+  EXPECT_TRUE(rb.coalesced);
+}
+
+TEST_F(EngineTest, DnameSynthesisesTheCname) {
+  ResolveOutcome r = Resolve("www.legacy.example.");
+  ASSERT_TRUE(r.ok) << r.why;
+  auto cname = cache_.lookup(N("www.legacy.example."), RRType::CNAME, dns::RRClass::IN, clock_.wall());
+  ASSERT_TRUE(cname.positive.has_value());
+  EXPECT_EQ(dns::rdata_target_name(RRType::CNAME, cname.positive->rrset.rdatas[0]), N("www.other."));
+  EXPECT_TRUE(Cached("www.other."));
+  EXPECT_TRUE(Cached("legacy.example.", RRType::DNAME));
+}
+
+TEST_F(EngineTest, ADnameServersWrongCnameIsReplacedByTheSynthesisedOne) {
+  transport_.serve(kExample, [this](const dns::Message& q, bool tcp) -> std::optional<dns::Message> {
+    auto m = example_.answer(q, tcp);
+    for (auto& rr : m->answer) {
+      if (rr.type == RRType::CNAME) rr.rdata = dns::make_name_rdata(N("evil.lab."));
+    }
+    return m;
+  });
+  ASSERT_TRUE(Resolve("www.legacy.example.").ok);
+  auto cname = cache_.lookup(N("www.legacy.example."), RRType::CNAME, dns::RRClass::IN, clock_.wall());
+  ASSERT_TRUE(cname.positive.has_value());
+  EXPECT_EQ(dns::rdata_target_name(RRType::CNAME, cname.positive->rrset.rdatas[0]), N("www.other."));
+  EXPECT_FALSE(Cached("evil.lab."));
+}
+
+TEST_F(EngineTest, QnameMinimisationShowsEachServerOnlyTheNextLabel) {
+  ASSERT_TRUE(Resolve("x.y.example.").ok);
+  for (const auto& e : transport_.log()) {
+    if (e.server == kRoot) {
+      EXPECT_TRUE(e.qname == N("example.") || e.qname.is_root()) << e.qname.to_text();
+    }
+  }
+  // y.example. is an empty non-terminal: NODATA, then the full name.
+  EXPECT_EQ(CountTo(kExample, "y.example."), 1u);
+  EXPECT_EQ(CountTo(kExample, "x.y.example."), 1u);
+  EXPECT_TRUE(Cached("x.y.example."));
+}
+
+TEST_F(EngineTest, QnameMinimisationOffSendsTheFullName) {
+  EngineOptions o;
+  o.qname_minimisation = config::QnameMinimisation::kOff;
+  MakeEngine(o);
+  ASSERT_TRUE(Resolve("x.y.example.").ok);
+  EXPECT_EQ(CountTo(kRoot, "x.y.example."), 1u);
+  EXPECT_EQ(CountTo(kExample, "x.y.example."), 1u);
+  EXPECT_EQ(transport_.count(N("y.example."), RRType::A), 0u);
+}
+
+// A server that says NXDOMAIN for empty non-terminals (a known breakage).
+class BrokenEntTest : public EngineTest {
+ protected:
+  BrokenEntTest() {
+    transport_.serve(kExample, [this](const dns::Message& q, bool tcp) -> std::optional<dns::Message> {
+      auto m = example_.answer(q, tcp);
+      if (q.questions[0].name == N("y.example.")) m->set_rcode(dns::Rcode::kNXDomain);
+      return m;
+    });
+  }
+};
+
+TEST_F(BrokenEntTest, RelaxedMinimisationFallsBackToTheFullName) {
+  ResolveOutcome r = Resolve("x.y.example.");
+  ASSERT_TRUE(r.ok) << r.why;
+  EXPECT_TRUE(Cached("x.y.example."));
+}
+
+TEST_F(BrokenEntTest, StrictMinimisationBelievesTheNxDomain) {
+  EngineOptions o;
+  o.qname_minimisation = config::QnameMinimisation::kStrict;
+  MakeEngine(o);
+  ASSERT_TRUE(Resolve("x.y.example.").ok);
+  auto nx = cache_.lookup(N("x.y.example."), RRType::A, dns::RRClass::IN, clock_.wall());
+  ASSERT_TRUE(nx.negative.has_value());
+  EXPECT_EQ(nx.negative->kind, cache::NegativeKind::kNxDomain);
+  EXPECT_EQ(transport_.count(N("x.y.example."), RRType::A), 0u);
+}
+
+TEST_F(EngineTest, ForwardZonesAskTheirServersWithRecursionDesired) {
+  const ServerAddress fwd = ServerAddress::v4({127, 7, 0, 1}, 5353);
+  transport_.serve(fwd, [](const dns::Message& q, bool) -> std::optional<dns::Message> {
+    dns::Message m = reply_to(q);
+    m.header.ra = true;
+    m.answer.push_back(*dns::parse_record("www.corp. 60 IN CNAME web.elsewhere."));
+    m.answer.push_back(*dns::parse_record("web.elsewhere. 60 IN A 127.0.7.7"));
+    return m;
+  });
+  EngineOptions o;
+  o.forward_zones = {{N("corp."), {fwd}}};
+  MakeEngine(o);
+  ResolveOutcome r = Resolve("www.corp.");
+  ASSERT_TRUE(r.ok) << r.why;
+  EXPECT_TRUE(Cached("web.elsewhere."));  // a forwarder's answer is taken whole
+  EXPECT_EQ(QueriesTo(kRoot), 0u);
+  ASSERT_EQ(QueriesTo(fwd), 1u);
+  EXPECT_TRUE(transport_.log()[0].rd);
+}
+
+TEST_F(EngineTest, StubZonesAskTheirServersDirectly) {
+  EngineOptions o;
+  o.stub_zones = {{N("other."), {kOther}}};
+  MakeEngine(o);
+  ResolveOutcome r = Resolve("www.other.");
+  ASSERT_TRUE(r.ok) << r.why;
+  EXPECT_EQ(QueriesTo(kRoot), 0u);
+  EXPECT_EQ(QueriesTo(kLab), 0u);
+  EXPECT_FALSE(transport_.log()[0].rd);
+}
+
+TEST_F(EngineTest, TruncatedRepliesAreRetriedOverTcp) {
+  transport_.serve(kExample, [this](const dns::Message& q, bool tcp) -> std::optional<dns::Message> {
+    if (tcp) return example_.answer(q, tcp);
+    dns::Message m = reply_to(q);
+    m.header.tc = true;
+    m.header.aa = true;
+    return m;
+  });
+  ASSERT_TRUE(Resolve("www.example.").ok);
+  EXPECT_TRUE(Cached("www.example."));
+  ASSERT_FALSE(transport_.log().empty());
+  EXPECT_TRUE(transport_.log().back().tcp);
+  EXPECT_FALSE(transport_.log()[transport_.log().size() - 2].tcp);
+}
+
+TEST_F(EngineTest, FormErrToEdnsIsRetriedWithoutEdnsAndRemembered) {
+  transport_.serve(kExample, [this](const dns::Message& q, bool tcp) -> std::optional<dns::Message> {
+    if (q.edns) return reply_to(q, dns::Rcode::kFormErr);
+    return example_.answer(q, tcp);
+  });
+  ASSERT_TRUE(Resolve("www.example.").ok);
+  EXPECT_TRUE(Cached("www.example."));
+  EXPECT_EQ(infra_.get(kExample, clock_.wall()).edns, cache::EdnsSupport::kUnsupported);
+  const std::size_t before = Sent();
+  ASSERT_TRUE(Resolve("nope.example.").ok);
+  EXPECT_EQ(Sent(), before + 1);  // straight without EDNS now
+  EXPECT_FALSE(transport_.log().back().edns);
+}
+
+TEST_F(EngineTest, RepliesThatLoseTheLetterCaseAreAskedAgainInLowerCase) {
+  transport_.serve(kExample, [this](const dns::Message& q, bool tcp) -> std::optional<dns::Message> {
+    auto m = example_.answer(q, tcp);
+    m->questions[0].name = q.questions[0].name.lowercased();
+    for (auto& rr : m->answer) rr.name = rr.name.lowercased();
+    return m;
+  });
+  ASSERT_TRUE(Resolve("www.example.").ok);
+  EXPECT_TRUE(Cached("www.example."));
+  EXPECT_GE(engine_->case_mismatches(), 1u);
+  EXPECT_EQ(transport_.log().back().qname.to_text(), "www.example.");  // the retry, all lower case
+}
+
+TEST_F(EngineTest, ALameServerIsSkippedForItsZone) {
+  // ns0.example. (first in the referral) answers REFUSED instead of being silent.
+  transport_.serve(kExampleDead, [](const dns::Message& q, bool) {
+    return std::optional(reply_to(q, dns::Rcode::kRefused));
+  });
+  ASSERT_TRUE(Resolve("www.example.").ok);
+  EXPECT_TRUE(infra_.is_lame(kExampleDead, N("example."), clock_.wall()));
+  const std::size_t lame_queries = QueriesTo(kExampleDead);
+  ASSERT_TRUE(Resolve("nope.example.").ok);
+  EXPECT_EQ(QueriesTo(kExampleDead), lame_queries);
+}
+
+TEST_F(EngineTest, GluelessNameServerResolutionsAreBounded) {
+  // A referral to 40 glueless name servers that all lead nowhere (NXNSAttack).
+  std::string zone = kRootText + "attack. 172800 IN NS ns1.victim.lab.\n";
+  for (int i = 2; i <= 40; ++i) zone += "attack. 172800 IN NS ns" + std::to_string(i) + ".victim.lab.\n";
+  root_ = AuthoritativeZone(".", zone);
+  ResolveOutcome r = Resolve("www.attack.");
+  EXPECT_FALSE(r.ok);
+  // Each name-server name costs at most two queries to lab. (the minimised
+  // one, NXDOMAIN, then the full name under relaxed minimisation).
+  EXPECT_LE(QueriesTo(kLab), 2 * limits_.max_ns_name_resolutions);
+  EXPECT_GE(QueriesTo(kLab), limits_.max_ns_name_resolutions);
+  EXPECT_LE(r.upstream_queries, limits_.max_upstream_queries);
+}
+
+TEST_F(EngineTest, NameServerDependencyCyclesFailWithoutLooping) {
+  root_ = AuthoritativeZone(".", kRootText + R"(
+cycle-a. 172800 IN NS ns.cycle-b.
+cycle-b. 172800 IN NS ns.cycle-a.
+)");
+  ResolveOutcome r = Resolve("www.cycle-a.");
+  EXPECT_FALSE(r.ok);
+  EXPECT_LT(r.upstream_queries, 20u);
+}
+
+TEST_F(EngineTest, TheUpstreamQueryBudgetEndsAResolution) {
+  limits_.max_upstream_queries = 2;
+  MakeEngine();
+  ResolveOutcome r = Resolve("www.example.");
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.why.find("budget"), std::string::npos) << r.why;
+  EXPECT_EQ(Sent(), 2u);
+}
+
+TEST_F(EngineTest, TraceBypassesTheCacheAndRecordsEveryStep) {
+  ASSERT_TRUE(Resolve("www.example.").ok);
+  const std::size_t before = Sent();
+  Trace t = TraceOf("www.example.");
+  ASSERT_TRUE(t.outcome.ok) << t.outcome.why;
+  EXPECT_GT(Sent(), before);  // asked again, not answered from the cache
+  std::string all;
+  for (const auto& s : t.steps) all += s + "\n";
+  EXPECT_NE(all.find("cache: zone cut example."), std::string::npos) << all;
+  EXPECT_NE(all.find("ask 127.2.0.1"), std::string::npos) << all;
+  EXPECT_NE(all.find("answer"), std::string::npos) << all;
+}
+
+TEST_F(EngineTest, TraceShowsReferralsFromTheRoot) {
+  Trace t = TraceOf("alias.example.");
+  ASSERT_TRUE(t.outcome.ok) << t.outcome.why;
+  std::string all;
+  for (const auto& s : t.steps) all += s + "\n";
+  EXPECT_NE(all.find("priming"), std::string::npos) << all;
+  EXPECT_NE(all.find("referral to example."), std::string::npos) << all;
+  EXPECT_NE(all.find("is an alias for www.other."), std::string::npos) << all;
+  EXPECT_NE(all.find("resolving the name server ns.hosting.lab."), std::string::npos) << all;
 }
 
 }  // namespace

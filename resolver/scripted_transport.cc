@@ -31,7 +31,7 @@ boost::asio::awaitable<UpstreamReply> ScriptedTransport::exchange(UpstreamReques
   if (!query.ok() || query->questions.size() != 1)
     throw std::logic_error("the engine sent a malformed query");
   log_.push_back({request.server, query->questions[0].name, query->questions[0].type, request.tcp,
-                  query->edns.has_value()});
+                  query->edns.has_value(), query->header.rd});
   auto it = handlers_.find(key(request.server));
   std::optional<Message> answer;
   if (it != handlers_.end()) answer = it->second(*query, request.tcp);
@@ -88,6 +88,19 @@ std::optional<Message> AuthoritativeZone::answer(const Message& query, bool /*tc
   }
   Message m = reply_to(query);
   m.header.aa = true;
+  // A DNAME above the name (RFC 6672): the DNAME and the synthesised CNAME.
+  for (Name owner = q.name.parent(); owner != apex_ && owner.is_subdomain_of(apex_); owner = owner.parent()) {
+    for (const auto& rr : records_) {
+      if (rr.name != owner || rr.type != RRType::DNAME) continue;
+      auto target = dns::rdata_target_name(RRType::DNAME, rr.rdata);
+      auto synthesised = q.name.replace_suffix(owner, *target);
+      if (!synthesised.ok()) return reply_to(query, dns::Rcode::kYXDomain);
+      m.answer.push_back(rr);
+      m.answer.push_back(
+          {q.name, RRType::CNAME, dns::RRClass::IN, rr.ttl, dns::make_name_rdata(*synthesised)});
+      return m;
+    }
+  }
   bool name_exists = false;
   for (const auto& rr : records_) {
     if (rr.name != q.name) {
@@ -97,7 +110,15 @@ std::optional<Message> AuthoritativeZone::answer(const Message& query, bool /*tc
     name_exists = true;
     if (rr.type == q.type || rr.type == RRType::CNAME || q.type == RRType::ANY) m.answer.push_back(rr);
   }
-  if (!m.answer.empty()) return m;
+  if (!m.answer.empty()) {
+    if (q.type == RRType::NS) {
+      for (const auto& rr : m.answer) {
+        auto target = dns::rdata_target_name(rr.type, rr.rdata);
+        if (rr.type == RRType::NS && target && target->is_subdomain_of(apex_)) add_glue(m, *target);
+      }
+    }
+    return m;
+  }
   for (const auto& rr : records_) {
     if (rr.name == apex_ && rr.type == RRType::SOA) m.authority.push_back(rr);
   }

@@ -6,7 +6,9 @@
 //
 // AuthoritativeZone is a ready-made handler: a zone in presentation format,
 // answered as a real authoritative server would (answers with AA, CNAMEs,
-// referrals with glue for delegated children, NXDOMAIN/NODATA with the SOA).
+// referrals with glue for delegated children, DNAME with the synthesised
+// CNAME, the addresses of in-zone NS names with NS answers, NXDOMAIN/NODATA
+// with the SOA).
 #pragma once
 
 #include <functional>
@@ -27,6 +29,7 @@ struct ScriptedExchange {
   dns::RRType qtype{};
   bool tcp = false;
   bool edns = false;
+  bool rd = false;
 };
 
 class ScriptedTransport final : public UpstreamTransport {
