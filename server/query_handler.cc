@@ -296,15 +296,71 @@ HandleResult QueryHandler::handle(std::span<const std::uint8_t> query, const Cli
       })) {
     return hit;
   }
-  cache::CacheAnswer cached = cache_.lookup(qname, qtype, RRClass::IN, now);
-  if (cached.positive) return answer_rrset(cached.positive->rrset, Outcome::kAnswered);
-  if (cached.negative) return answer_negative(*cached.negative);
+  // Otherwise: follow cached CNAMEs (the client gets the whole chain), then
+  // the answer or the negative answer at the chain's end. After a failed
+  // resolution, expired data within the stale window may be used (RFC 8767).
+  const bool use_stale = after != nullptr && cache_.options().serve_stale;
+  const cache::LookupOptions lo{.for_resolution = false, .allow_stale = use_stale};
+  std::vector<cache::CachedRRset> chain;
+  std::optional<cache::CachedRRset> positive;
+  std::optional<cache::CachedNegative> negative;
+  Name current = qname;
+  for (unsigned links = 0; links <= config_.resolver.max_cname_chain; ++links) {
+    cache::CacheAnswer c = cache_.lookup(current, qtype, RRClass::IN, now, lo);
+    if (c.positive) {
+      positive = std::move(c.positive);
+      break;
+    }
+    if (c.negative) {
+      negative = std::move(c.negative);
+      break;
+    }
+    if (qtype == RRType::CNAME) break;
+    cache::CacheAnswer alias = cache_.lookup(current, RRType::CNAME, RRClass::IN, now, lo);
+    if (!alias.positive || alias.positive->rrset.rdatas.empty()) break;
+    auto target = dns::rdata_target_name(RRType::CNAME, alias.positive->rrset.rdatas[0]);
+    if (!target) break;
+    chain.push_back(std::move(*alias.positive));
+    const bool loop = *target == qname || std::any_of(chain.begin(), chain.end(),
+                                                      [&](const auto& l) { return l.rrset.name == *target; });
+    if (loop) break;
+    current = *target;
+  }
+  if (positive || negative) {
+    bool stale = (positive && positive->stale) || (negative && negative->stale);
+    for (const auto& link : chain) stale = stale || link.stale;
+    if (stale) {
+      dns::Edns e;
+      e.add_extended_error(dns::EdeCode::kStaleAnswer, "");
+      options = e.options_wire();
+    }
+    start(options);
+    // The chain's first owner is the question (the client's letter case).
+    for (std::size_t i = 0; i < chain.size(); ++i) {
+      const auto& set = chain[i].rrset;
+      resp.answer(i == 0 ? qname : set.name, set.type, set.rclass, set.ttl, [&](auto add) {
+        for (const auto& rd : set.rdatas) add(rd);
+      });
+    }
+    if (positive) {
+      const auto& set = positive->rrset;
+      resp.answer(chain.empty() ? qname : set.name, set.type, set.rclass, set.ttl, [&](auto add) {
+        for (const auto& rd : set.rdatas) add(rd);
+      });
+      return resp.finish(Rcode::kNoError, Outcome::kAnswered);
+    }
+    (void)resp.builder().add_record(Section::kAuthority, negative->soa.name, RRType::SOA,
+                                    negative->soa.rclass, negative->soa.ttl, negative->soa.rdata);
+    // RFC 6604: the rcode is that of the last name in the chain.
+    return resp.finish(negative->kind == cache::NegativeKind::kNxDomain ? Rcode::kNXDomain : Rcode::kNoError,
+                       Outcome::kNegative);
+  }
   if (resolver_attached_ && after == nullptr) return {Outcome::kNeedsResolution, 0, false};
   dns::Edns e;
   if (after != nullptr) {
     e.add_extended_error(after->ede, after->text);
   } else {
-    e.add_extended_error(dns::EdeCode::kNotReady, "recursive resolution is not available yet");
+    e.add_extended_error(dns::EdeCode::kNotReady, "recursive resolution is not available");
   }
   options = e.options_wire();
   start(options);

@@ -323,5 +323,78 @@ TEST_F(QueryHandlerTest, WithAResolverAMissAsksForResolutionThenAnswers) {
   EXPECT_EQ(h.handle(wire, Loopback(), out, kT0, &failed).outcome, Outcome::kAnswered);
 }
 
+TEST_F(QueryHandlerTest, CnameChainsAreAnsweredWhole) {
+  CacheRecords("www.shop.example. 300 IN CNAME shop.cdn.example.");
+  CacheRecords("shop.cdn.example. 60 IN CNAME edge.cdn.example.");
+  CacheRecords("edge.cdn.example. 20 IN A 192.0.2.9");
+  auto r = Ask(Query("WWW.shop.example.", RRType::A));
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(last_.outcome, Outcome::kAnswered);
+  EXPECT_EQ(r->rcode(), Rcode::kNoError);
+  ASSERT_EQ(r->answer.size(), 3u);
+  EXPECT_EQ(r->answer[0].name.to_text(), "WWW.shop.example.");  // the client's case
+  EXPECT_EQ(r->answer[0].type, RRType::CNAME);
+  EXPECT_EQ(r->answer[1].name.to_text(), "shop.cdn.example.");
+  EXPECT_EQ(r->answer[2].name.to_text(), "edge.cdn.example.");
+  EXPECT_EQ(r->answer[2].type, RRType::A);
+  EXPECT_FALSE(r->header.aa);
+  EXPECT_TRUE(r->header.ra);
+  // Asked for the CNAME itself: just the CNAME.
+  auto c = Ask(Query("www.shop.example.", RRType::CNAME));
+  ASSERT_EQ(c->answer.size(), 1u);
+}
+
+TEST_F(QueryHandlerTest, AChainEndingInNxDomainIsNxDomainWithTheChain) {
+  CacheRecords("old.example. 300 IN CNAME gone.example.");
+  auto soa = *dns::parse_record("example. 3600 IN SOA ns.example. h.example. 1 2 3 4 300");
+  cache_.insert_negative(*Name::from_text("gone.example."), RRType::A, RRClass::IN,
+                         cache::NegativeKind::kNxDomain, soa, cache::Rank::kAuthAuthority, kT0);
+  auto r = Ask(Query("old.example.", RRType::A));
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->rcode(), Rcode::kNXDomain);  // RFC 6604
+  ASSERT_EQ(r->answer.size(), 1u);
+  EXPECT_EQ(r->answer[0].type, RRType::CNAME);
+  ASSERT_EQ(r->authority.size(), 1u);
+}
+
+TEST_F(QueryHandlerTest, AnIncompleteChainNeedsResolutionAndALoopIsServfail) {
+  QueryHandler h(config_, local_, cache_, /*resolver_attached=*/true);
+  CacheRecords("half.example. 300 IN CNAME elsewhere.example.");
+  std::vector<std::uint8_t> out(1232);
+  auto wire = Query("half.example.", RRType::A).to_wire();
+  EXPECT_EQ(h.handle(wire, Loopback(), out, kT0).outcome, Outcome::kNeedsResolution);
+  CacheRecords("l1.example. 300 IN CNAME l2.example.");
+  CacheRecords("l2.example. 300 IN CNAME l1.example.");
+  ResolutionStatus failed{dns::EdeCode::kOther, "CNAME loop at l1.example."};
+  EXPECT_EQ(h.handle(Query("l1.example.", RRType::A).to_wire(), Loopback(), out, kT0, &failed).outcome,
+            Outcome::kServFail);
+}
+
+TEST_F(QueryHandlerTest, ServeStaleAfterAFailedResolution) {
+  config::Config cfg = WithLocalData();
+  cfg.cache.options.serve_stale = true;
+  cache::RRsetCache cache(cfg.cache.options);
+  QueryHandler h(cfg, local_, cache, /*resolver_attached=*/true);
+  auto rr = *dns::parse_record("www.example. 60 IN A 192.0.2.7");
+  cache.insert({rr.name, rr.type, rr.rclass, rr.ttl, {rr.rdata}}, cache::Rank::kAuthAnswer, kT0);
+  std::vector<std::uint8_t> out(1232);
+  auto wire = Query("www.example.", RRType::A).to_wire();
+  const cache::Time later = kT0 + 600;  // expired, inside the stale window
+  EXPECT_EQ(h.handle(wire, Loopback(), out, later).outcome, Outcome::kNeedsResolution);
+  ResolutionStatus failed{dns::EdeCode::kNoReachableAuthority, "all servers timed out"};
+  HandleResult r = h.handle(wire, Loopback(), out, later, &failed);
+  EXPECT_EQ(r.outcome, Outcome::kAnswered);
+  auto m = Message::parse({out.data(), r.size});
+  ASSERT_TRUE(m.ok());
+  ASSERT_EQ(m->answer.size(), 1u);
+  EXPECT_EQ(m->answer[0].ttl, cfg.cache.options.stale_answer_ttl);
+  auto edes = m->edns->extended_errors();
+  ASSERT_EQ(edes.size(), 1u);
+  EXPECT_EQ(edes[0].code, dns::EdeCode::kStaleAnswer);
+  // Past the stale window: nothing to serve.
+  EXPECT_EQ(h.handle(wire, Loopback(), out, kT0 + 60 + cfg.cache.options.stale_window + 1, &failed).outcome,
+            Outcome::kServFail);
+}
+
 }  // namespace
 }  // namespace vigil::server
