@@ -86,6 +86,7 @@ struct ZoneServers {
   std::string name;  // canonical text, "example.com."
   std::vector<Endpoint> servers;
   int line = 0;
+  bool operator==(const ZoneServers& o) const { return name == o.name && servers == o.servers; }
 };
 
 struct ResolverConfig {
@@ -103,6 +104,7 @@ struct ResolverConfig {
   unsigned max_upstream_queries = 100;
   unsigned max_cname_chain = 12;
   std::chrono::milliseconds servfail_ttl{5000};
+  bool operator==(const ResolverConfig&) const = default;
 };
 
 struct CacheConfig {

@@ -145,7 +145,11 @@ awaitable<void> ControlChannel::serve(stream_protocol::socket socket) {
       reply = {false, "empty request"};
     } else {
       try {
-        reply = handler_(args);
+        if (auto it = async_.find(args[0]); it != async_.end()) {
+          reply = co_await it->second(args);
+        } else {
+          reply = handler_(args);
+        }
       } catch (const std::exception& e) {
         reply = {false, std::string("internal error: ") + e.what()};
       }

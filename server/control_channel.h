@@ -2,10 +2,12 @@
 // control thread. One command per connection:
 //   request:  the command and its arguments, one per line, then an empty line
 //   reply:    "ok" or "error" on the first line, then text, then EOF
-// Requests are bounded (4 KiB, 5 s); the daemon decides what a command does.
+// Requests are bounded (4 KiB, 5 s to arrive); the daemon decides what a
+// command does.
 #pragma once
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,6 +27,9 @@ struct ControlReply {
 class ControlChannel {
  public:
   using Handler = std::function<ControlReply(const std::vector<std::string>& args)>;
+  // A command that takes time (vigilctl trace): runs as a coroutine on the
+  // control thread, so nothing blocks while it waits on the network.
+  using AsyncHandler = std::function<boost::asio::awaitable<ControlReply>(std::vector<std::string> args)>;
 
   ControlChannel(boost::asio::io_context& io, std::string path, Handler handler);
   ~ControlChannel();
@@ -32,6 +37,9 @@ class ControlChannel {
   // Creates the socket; a stale socket file is replaced, a live one (another
   // vigild) is an error. Throws std::runtime_error saying what is wrong.
   void open(std::optional<uid_t> owner = std::nullopt, std::optional<gid_t> group = std::nullopt);
+  void set_async(std::string command, AsyncHandler handler) {
+    async_[std::move(command)] = std::move(handler);
+  }
   void start();
   void close();  // stops accepting and removes the socket file
   const std::string& path() const { return path_; }
@@ -43,6 +51,7 @@ class ControlChannel {
   boost::asio::io_context& io_;
   std::string path_;
   Handler handler_;
+  std::map<std::string, AsyncHandler> async_;
   boost::asio::local::stream_protocol::acceptor acceptor_;
   bool open_ = false;
 };

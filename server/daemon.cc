@@ -12,10 +12,12 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <sys/stat.h>
 
+#include "protocol/message.h"
 #include "protocol/name.h"
 #include "server/log.h"
 #include "server/version.h"
@@ -25,6 +27,15 @@ namespace vigil::server {
 namespace asio = boost::asio;
 
 namespace {
+
+const char* qmin_name(config::QnameMinimisation m) {
+  switch (m) {
+    case config::QnameMinimisation::kOff: return "off";
+    case config::QnameMinimisation::kRelaxed: return "relaxed";
+    case config::QnameMinimisation::kStrict: return "strict";
+  }
+  return "?";
+}
 
 bool same_cache_options(const cache::CacheOptions& a, const cache::CacheOptions& b) {
   return a.max_bytes == b.max_bytes && a.min_ttl == b.min_ttl && a.max_ttl == b.max_ttl &&
@@ -60,13 +71,21 @@ bool Daemon::start() {
       log_info("cache: " + persist + " does not exist yet; starting empty");
     }
   }
-  shared_ = std::make_unique<WorkerShared>(WorkerShared{*cache_, connections_, nullptr});
-  auto rt = make_runtime(cfg, config_path_, *cache_, shared_->resolver != nullptr);
+  auto rt = make_runtime(cfg, config_path_, *cache_, /*resolver_attached=*/true);
   if (!rt.ok()) {
     log_error(rt.error().to_string());
     return false;
   }
   runtime_ = *rt;
+  recursion_ = std::make_unique<Recursion>(runtime_->config, runtime_->root_hints, *cache_);
+  shared_ = std::make_unique<WorkerShared>(WorkerShared{*cache_, connections_, recursion_.get()});
+  if (cfg.cache.options.prefetch) {
+    // A popular entry close to expiry is resolved again in the background,
+    // on the control thread's io_context (never on a worker's hot path).
+    cache_->set_prefetch_hook([this](const dns::Name& name, dns::RRType type, dns::RRClass) {
+      asio::co_spawn(io_, recursion_->engine().resolve(name, type, /*refresh=*/true), asio::detached);
+    });
+  }
 
   unsigned threads = cfg.server.threads;
   if (threads == 0) threads = std::max(1U, std::thread::hardware_concurrency());
@@ -113,6 +132,7 @@ bool Daemon::start() {
   if (!cfg.control_socket.empty()) {
     control_ = std::make_unique<ControlChannel>(
         io_, cfg.control_socket, [this](const std::vector<std::string>& a) { return command(a); });
+    control_->set_async("trace", [this](std::vector<std::string> a) { return trace(std::move(a)); });
     try {
       control_->open(uid, gid);
     } catch (const std::exception& e) {
@@ -124,12 +144,26 @@ bool Daemon::start() {
   if (!drop_privileges()) return false;
   for (auto& w : workers_) w->start();
   if (control_) control_->start();
+  // Priming (RFC 8109): the root NS set, fetched once now so the first
+  // client query does not wait for it; the engine primes again whenever the
+  // cached set has expired.
+  asio::co_spawn(
+      io_,
+      [this]() -> asio::awaitable<void> {
+        const bool ok = co_await recursion_->engine().prime();
+        if (ok) {
+          log_info("priming: root NS set fetched from the root hints' servers");
+        } else {
+          log_warning("priming failed: resolving from the root hints until a root server answers");
+        }
+      },
+      log_coroutine_exception);
   log_info(std::string("vigild ") + kVersion + " serving on " + join_endpoints(bound_) + " (udp, tcp) with " +
            std::to_string(threads) + " worker thread" + (threads == 1 ? "" : "s") + "; configuration " +
            (config_path_.empty() ? "built-in defaults" : config_path_) +
            (control_ ? "; control socket " + control_->path() : "") +
            "; root hints: " + std::to_string(runtime_->root_hints.servers.size()) + " servers (" +
-           cfg.resolver.root_hints + ")" + "; recursion is not available yet: misses answer SERVFAIL");
+           cfg.resolver.root_hints + "); QNAME minimisation " + qmin_name(cfg.resolver.qname_minimisation));
   return true;
 }
 
@@ -233,6 +267,7 @@ ControlReply Daemon::reload() {
   if (next.server.threads != old.server.threads) restart.emplace_back("server.threads");
   if (next.server.user != old.server.user) restart.emplace_back("server.user");
   if (next.control_socket != old.control_socket) restart.emplace_back("control.socket");
+  if (!(next.resolver == old.resolver)) restart.emplace_back("resolver");
   if (!same_cache_options(next.cache.options, old.cache.options))
     restart.emplace_back("cache (size and TTL limits)");
   runtime_ = *rt;
@@ -293,6 +328,47 @@ std::string Daemon::status() const {
       << "local_zones: " << runtime_->local.zone_count() << "\n"
       << "local_rrsets: " << runtime_->local.rrset_count() << "\n";
   return out.str();
+}
+
+asio::awaitable<ControlReply> Daemon::trace(std::vector<std::string> args) {
+  if (args.size() < 2 || args.size() > 3) co_return ControlReply{false, "usage: trace NAME [TYPE]"};
+  const std::string& text = args[1];
+  auto name = dns::Name::from_text(text.empty() || text.back() != '.' ? text + "." : text);
+  if (!name.ok()) co_return ControlReply{false, "\"" + text + "\" is not a domain name"};
+  dns::RRType type = dns::RRType::A;
+  if (args.size() == 3) {
+    auto t = dns::type_from_string(args[2]);
+    if (!t) co_return ControlReply{false, "\"" + args[2] + "\" is not a record type"};
+    type = *t;
+  }
+  resolver::Trace t = co_await recursion_->engine().trace(*name, type);
+  std::ostringstream out;
+  out << "trace " << name->to_text() << " " << dns::type_to_string(type) << " (cache answers bypassed)\n";
+  for (const auto& step : t.steps) out << step << "\n";
+  out << (t.outcome.ok ? std::string("resolved") : "failed: " + t.outcome.why) << " with "
+      << t.outcome.upstream_queries << " upstream quer" << (t.outcome.upstream_queries == 1 ? "y" : "ies")
+      << "\n";
+  // What a client gets now, as the handler answers it.
+  const auto query = dns::make_query(0, *name, type, true, 1232).to_wire();
+  std::vector<std::uint8_t> buf(65535);
+  Client loopback;
+  loopback.address = {127, 0, 0, 1};
+  loopback.transport = Transport::kTcp;
+  const ResolutionStatus status{t.outcome.ede, t.outcome.why};
+  const std::shared_ptr<const Runtime> rt = runtime_;
+  const HandleResult h = rt->handler->handle(query, loopback, buf, now(), &status);
+  auto reply = dns::Message::parse({buf.data(), h.size});
+  if (h.size > 0 && reply.ok()) {
+    out << ";; answer a client gets now: " << dns::rcode_to_string(reply->rcode()) << "\n";
+    for (const auto& rr : reply->answer) out << rr.to_text() << "\n";
+    for (const auto& rr : reply->authority) out << rr.to_text() << " ; authority\n";
+    if (reply->edns) {
+      for (const auto& e : reply->edns->extended_errors()) {
+        out << ";; extended error " << static_cast<unsigned>(e.code) << ": " << e.text << "\n";
+      }
+    }
+  }
+  co_return ControlReply{true, out.str()};
 }
 
 ControlReply Daemon::command(const std::vector<std::string>& args) {

@@ -24,6 +24,7 @@
 #include "config/config.h"
 #include "server/connection_table.h"
 #include "server/control_channel.h"
+#include "server/recursion.h"
 #include "server/runtime.h"
 #include "server/server_stats.h"
 #include "server/worker.h"
@@ -41,6 +42,9 @@ class Daemon {
 
   // The control commands (also what vigilctl sends).
   ControlReply command(const std::vector<std::string>& args);
+  // vigilctl trace NAME [TYPE]: a resolution with the cache's answers
+  // bypassed, every step printed, then the answer a client now gets.
+  boost::asio::awaitable<ControlReply> trace(std::vector<std::string> args);
 
  private:
   bool start();
@@ -55,6 +59,7 @@ class Daemon {
   boost::asio::io_context io_{1};
   std::unique_ptr<cache::RRsetCache> cache_;
   ConnectionTable connections_;
+  std::unique_ptr<Recursion> recursion_;
   std::unique_ptr<WorkerShared> shared_;
   std::shared_ptr<const Runtime> runtime_;  // the one in force (main thread)
   std::vector<std::unique_ptr<Worker>> workers_;

@@ -45,6 +45,13 @@ int run(int argc, char** argv) {
   with_arg("cache-dump", "write the cache to FILE (written by vigild)", "FILE", true);
   with_arg("cache-load", "add the entries of FILE to the cache", "FILE", true);
   with_arg("cache-list", "show a name's cache entries", "NAME", false);
+  std::string trace_name;
+  std::string trace_type = "A";
+  auto* trace = app.add_subcommand(
+      "trace", "resolve NAME with the cache's answers bypassed and print every step of the walk");
+  trace->add_option("NAME", trace_name, "the name to resolve")->required();
+  trace->add_option("TYPE", trace_type, "the record type (default A)");
+  trace->callback([&] { request = {"trace", trace_name, trace_type}; });
   CLI11_PARSE(app, argc, argv);
 
   if (socket_path.empty()) {

@@ -1,0 +1,62 @@
+#include "server/recursion.h"
+
+namespace vigil::server {
+
+resolver::ResolverLimits limits_from(const config::ResolverConfig& r) {
+  resolver::ResolverLimits l;
+  l.resolution_budget = r.resolution_timeout;
+  l.max_attempt_timeout = r.max_attempt_timeout;
+  l.max_upstream_queries = r.max_upstream_queries;
+  l.max_cname_chain = r.max_cname_chain;
+  l.servfail_ttl = std::chrono::duration_cast<std::chrono::seconds>(r.servfail_ttl);
+  return l;
+}
+
+namespace {
+
+std::vector<resolver::ConfiguredZone> zones_from(const std::vector<config::ZoneServers>& zones) {
+  std::vector<resolver::ConfiguredZone> out;
+  for (const auto& z : zones) {
+    resolver::ConfiguredZone c{*dns::Name::from_text(z.name), {}};
+    for (const auto& e : z.servers) {
+      auto cidr = config::parse_cidr(e.address);  // a bare address parses as a full-length prefix
+      if (!cidr) continue;
+      cache::ServerAddress a;
+      std::copy(cidr->bytes.begin(), cidr->bytes.begin() + cidr->length, a.bytes.begin());
+      a.length = cidr->length;
+      a.port = e.port;
+      c.servers.push_back(a);
+    }
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+}  // namespace
+
+resolver::EngineOptions engine_options_from(const config::ResolverConfig& r) {
+  resolver::EngineOptions o;
+  o.qname_minimisation = r.qname_minimisation;
+  o.forward_zones = zones_from(r.forward_zones);
+  o.stub_zones = zones_from(r.stub_zones);
+  o.ipv4 = r.ipv4;
+  return o;
+}
+
+Recursion::Recursion(const config::Config& config, resolver::RootHints hints, cache::RRsetCache& cache) {
+  resolver::TransportPolicy policy{config.resolver.do_not_query, config.resolver.ipv4, config.resolver.ipv6,
+                                   config.resolver.source_addresses};
+  transport_ = std::make_unique<resolver::AsioTransport>(std::move(policy));
+  engine_ =
+      std::make_unique<resolver::Engine>(cache, infra_, *transport_, clock_, std::move(hints),
+                                         limits_from(config.resolver), engine_options_from(config.resolver));
+}
+
+boost::asio::awaitable<std::optional<ResolutionStatus>> Recursion::resolve(dns::Name qname,
+                                                                           dns::RRType qtype) {
+  resolver::ResolveOutcome r = co_await engine_->resolve(std::move(qname), qtype);
+  if (r.ok) co_return std::nullopt;
+  co_return ResolutionStatus{r.ede, r.why};
+}
+
+}  // namespace vigil::server
