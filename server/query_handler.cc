@@ -320,6 +320,17 @@ HandleResult QueryHandler::handle(std::span<const std::uint8_t> query, const Cli
     if (!alias.positive || alias.positive->rrset.rdatas.empty()) break;
     auto target = dns::rdata_target_name(RRType::CNAME, alias.positive->rrset.rdatas[0]);
     if (!target) break;
+    // A CNAME synthesised from a DNAME above the name goes out after its
+    // DNAME (RFC 6672 §3.4), so the client sees why.
+    for (Name owner = current.parent(); !owner.is_root(); owner = owner.parent()) {
+      cache::CacheAnswer d = cache_.lookup(owner, RRType::DNAME, RRClass::IN, now, lo);
+      if (!d.positive || d.positive->rrset.rdatas.empty()) continue;
+      auto dtarget = dns::rdata_target_name(RRType::DNAME, d.positive->rrset.rdatas[0]);
+      auto synthesised =
+          dtarget ? current.replace_suffix(owner, *dtarget) : dns::Expected<Name>(Error::kNameTooLong);
+      if (synthesised.ok() && *synthesised == *target) chain.push_back(std::move(*d.positive));
+      break;
+    }
     chain.push_back(std::move(*alias.positive));
     const bool loop = *target == qname || std::any_of(chain.begin(), chain.end(),
                                                       [&](const auto& l) { return l.rrset.name == *target; });
@@ -335,10 +346,12 @@ HandleResult QueryHandler::handle(std::span<const std::uint8_t> query, const Cli
       options = e.options_wire();
     }
     start(options);
-    // The chain's first owner is the question (the client's letter case).
+    // The question's own CNAME goes out with the question's name (the
+    // client's letter case).
     for (std::size_t i = 0; i < chain.size(); ++i) {
       const auto& set = chain[i].rrset;
-      resp.answer(i == 0 ? qname : set.name, set.type, set.rclass, set.ttl, [&](auto add) {
+      const bool own = set.type == RRType::CNAME && set.name == qname;
+      resp.answer(own ? qname : set.name, set.type, set.rclass, set.ttl, [&](auto add) {
         for (const auto& rd : set.rdatas) add(rd);
       });
     }

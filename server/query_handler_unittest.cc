@@ -344,6 +344,19 @@ TEST_F(QueryHandlerTest, CnameChainsAreAnsweredWhole) {
   ASSERT_EQ(c->answer.size(), 1u);
 }
 
+TEST_F(QueryHandlerTest, ASynthesisedCnameGoesOutAfterItsDname) {
+  CacheRecords("legacy.example. 3600 IN DNAME example.net.");
+  CacheRecords("www.legacy.example. 3600 IN CNAME www.example.net.");
+  CacheRecords("www.example.net. 300 IN A 192.0.2.10");
+  auto r = Ask(Query("www.legacy.example.", RRType::A));
+  ASSERT_TRUE(r.has_value());
+  ASSERT_EQ(r->answer.size(), 3u);
+  EXPECT_EQ(r->answer[0].type, RRType::DNAME);
+  EXPECT_EQ(r->answer[0].name.to_text(), "legacy.example.");
+  EXPECT_EQ(r->answer[1].type, RRType::CNAME);
+  EXPECT_EQ(r->answer[2].type, RRType::A);
+}
+
 TEST_F(QueryHandlerTest, AChainEndingInNxDomainIsNxDomainWithTheChain) {
   CacheRecords("old.example. 300 IN CNAME gone.example.");
   auto soa = *dns::parse_record("example. 3600 IN SOA ns.example. h.example. 1 2 3 4 300");
