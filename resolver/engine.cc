@@ -623,7 +623,7 @@ awaitable<Engine::Asked> Engine::ask(const Cut& cut, const Name& name, RRType ty
                     "no usable server for " + cut.ns.zone.to_text() +
                         (candidates.empty() ? " (no addresses for its name servers)" : " (all lame)")};
   }
-  std::string why = "no server for " + cut.ns.zone.to_text() + " answered";
+  const unsigned not_allowed_before = b.not_allowed;
   for (const auto& [rtt, server] : ranked) {
     if (b.queries_left == 0) co_return Asked{std::nullopt, server, "upstream query budget spent"};
     if (clock_.monotonic() >= b.deadline)
@@ -645,7 +645,12 @@ awaitable<Engine::Asked> Engine::ask(const Cut& cut, const Name& name, RRType ty
     }
     co_return Asked{std::move(*m), server, {}};
   }
-  co_return Asked{std::nullopt, {}, why};
+  if (b.not_allowed - not_allowed_before == ranked.size()) {
+    co_return Asked{std::nullopt, {},
+                    "every server for " + cut.ns.zone.to_text() +
+                        " is excluded by resolver.do_not_query or a disabled address family"};
+  }
+  co_return Asked{std::nullopt, {}, "no server for " + cut.ns.zone.to_text() + " answered"};
 }
 
 awaitable<std::optional<UpstreamReply>> Engine::exchange(const ServerAddress& server, const Name& name,
@@ -676,6 +681,13 @@ awaitable<std::optional<UpstreamReply>> Engine::exchange(const ServerAddress& se
       infra_.record_timeout(server, clock_.wall());
       note(b, depth + 1,
            "← timeout after " + std::to_string(timeout.count()) + " ms" + (tcp ? " (TCP)" : ""));
+      co_return std::nullopt;
+    }
+    if (r.status == UpstreamStatus::kNotAllowed) {
+      ++b.not_allowed;
+      ++b.queries_left;  // nothing was sent
+      --b.used;
+      note(b, depth + 1, "not sent: the address is in resolver.do_not_query or its family is off");
       co_return std::nullopt;
     }
     if (r.status != UpstreamStatus::kOk) {

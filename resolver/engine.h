@@ -114,6 +114,7 @@ class Engine {
     unsigned ns_resolutions_left = 0;
     unsigned used = 0;
     std::set<std::string> resolving;  // names being resolved (cycle guard)
+    unsigned not_allowed = 0;         // servers skipped: do_not_query or address family off
     bool bypass_cache = false;        // trace / refresh: do not take the top name's answer from the cache
     std::vector<std::string>* trace = nullptr;
   };

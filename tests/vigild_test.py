@@ -39,6 +39,10 @@ access_control:
   - {from: "::1/128", action: allow}
 control:
   socket: %(dir)s/control.sock
+resolver:
+  # A root server on loopback, which do_not_query (loopback by default)
+  # forbids: vigild resolves, but no packet ever leaves it.
+  root_hints: %(dir)s/root.hints
 cache:
   persist_path: %(dir)s/cache.dump
 local_zones:
@@ -117,6 +121,8 @@ class Vigild:
         os.chmod(self.dir, 0o755)
         self.config = os.path.join(self.dir, "vigil.yaml")
         self.log = os.path.join(self.dir, "vigild.log")
+        with open(os.path.join(self.dir, "root.hints"), "w") as f:
+            f.write(".  3600000 NS a.root.lab.\na.root.lab. 3600000 A 127.1.0.1\n")
         self.write_config(config if config is not None else BASE_CONFIG % {"dir": self.dir, "extra": extra})
         self.proc = None
 
@@ -194,11 +200,13 @@ class VigildTest(unittest.TestCase):
         out = dig("@127.0.0.1", "-x", "10.1.2.3").stdout  # RFC 6303 built-in
         self.assertIn("status: NXDOMAIN", out)
 
-    def test_refuse_zone_and_miss_without_engine(self):
+    def test_refuse_zone_and_unreachable_authority(self):
         self.assertIn("status: REFUSED", dig("@127.0.0.1", "ads.blocked.example", "A").stdout)
+        # The only root server is in do_not_query: SERVFAIL saying why.
         out = dig("@127.0.0.1", "www.example.com", "A").stdout
         self.assertIn("status: SERVFAIL", out)
-        self.assertIn("EDE: 14 (Not Ready)", out)
+        self.assertIn("EDE: 22 (No Reachable Authority)", out)
+        self.assertIn("do_not_query", out)
 
     def test_truncation_then_tcp(self):
         out = dig("@127.0.0.1", "big.lan", "TXT", "+ignore", "+bufsize=1232").stdout
@@ -478,8 +486,11 @@ class DefaultsTest(unittest.TestCase):
         work = tempfile.mkdtemp(prefix="vigild-defaults-")
         atexit.register(shutil.rmtree, work, True)
         cfg = os.path.join(work, "vigil.yaml")
+        with open(os.path.join(work, "root.hints"), "w") as f:
+            f.write(".  3600000 NS a.root.lab.\na.root.lab. 3600000 A 127.1.0.1\n")
         with open(cfg, "w") as f:
-            f.write("control:\n  socket: %s/control.sock\n" % work)
+            # The listen defaults, with a loopback root server (never the real ones).
+            f.write("control:\n  socket: %s/control.sock\nresolver:\n  root_hints: %s/root.hints\n" % (work, work))
         script = ("ip link set lo up && sysctl -qw net.ipv6.conf.lo.disable_ipv6=1 && "
                   "({vigild} -c {cfg} 2> {work}/log & echo $! > {work}/pid) && "
                   "for i in $(seq 100); do out=$(dig +time=1 +tries=1 +short @127.0.0.1 localhost) && break; "
