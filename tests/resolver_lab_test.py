@@ -1,0 +1,253 @@
+#!/usr/bin/env python3
+"""The real vigild resolving the test lab: real NSD authoritative servers on
+127.x addresses (tests/lab), vigild pointed at the lab's root hints, real
+clients (dig, glibc's getent, vigilctl). Run inside a private network
+namespace, so nothing can leave the machine:
+
+  lab.sh netns python3 tests/resolver_lab_test.py --bin BUILD/server --lab tests/lab [--zones N]
+
+Checks: every manifest name resolves to its expected answer (rcode, CNAME and
+DNAME chain, final RRset); a cold run over the whole zone set, many queries
+at once, has no SERVFAIL; the lame and unresponsive servers do not break
+resolution; the >1232-octet answers arrive over TCP; glibc resolves lab names
+through vigild as the system resolver; vigilctl trace shows the walk from
+the root.
+"""
+import argparse
+import atexit
+import concurrent.futures
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+ARGS = None
+
+CONFIG = """
+server:
+  listen: ["127.0.0.1:53"]
+  threads: 2
+control:
+  socket: %(dir)s/control.sock
+resolver:
+  root_hints: %(run)s/root.hints
+  do_not_query: []        # the lab lives on loopback
+  resolution_timeout: 8s
+"""
+
+
+def dig(*args, timeout=30):
+    r = subprocess.run(["dig", "+time=3", "+tries=1"] + list(args), capture_output=True, text=True,
+                       timeout=timeout)
+    return r
+
+
+class Answer:
+    """A dig reply: status, flags and the answer section as (owner, type, data)."""
+
+    def __init__(self, text):
+        self.status = None
+        self.flags = []
+        self.answer = []
+        self.ede = []
+        section = None
+        for line in text.splitlines():
+            if line.startswith(";; ->>HEADER<<-"):
+                self.status = line.split("status: ")[1].split(",")[0]
+            elif line.startswith(";; flags:"):
+                self.flags = line.split(";; flags:")[1].split(";")[0].split()
+            elif line.startswith("; EDE:"):
+                self.ede.append(line)
+            elif line.startswith(";; ") and line.endswith(" SECTION:"):
+                section = line[3:-len(" SECTION:")]
+            elif not line.strip():
+                section = None
+            elif section == "ANSWER" and not line.startswith(";"):
+                parts = line.split(None, 4)
+                if len(parts) == 5:
+                    self.answer.append((parts[0].lower(), parts[3], parts[4]))
+
+    def as_manifest(self, qname, qtype):
+        """The reply in the manifest's terms: rcode, the chain, the final RRset."""
+        chain = [{"name": o, "type": "DNAME", "data": d} for o, t, d in self.answer
+                 if t == "DNAME" and o != qname.lower()]
+        cur = qname.lower()
+        while qtype != "CNAME":
+            cn = [d for o, t, d in self.answer if o == cur and t == "CNAME"]
+            if not cn:
+                break
+            chain.append({"name": cur, "type": "CNAME", "data": cn[0]})
+            cur = cn[0].lower()
+        final = sorted(d for o, t, d in self.answer if o == cur and t == qtype)
+        return {"rcode": self.status, "chain": chain, "answer": final}
+
+
+def canonical(entry):
+    """Manifest and dig agree up to chain order (DNAMEs first) and case."""
+    chain = sorted((c["type"], c["name"].lower(), c["data"].lower()) for c in entry["chain"])
+    return {"rcode": entry["rcode"], "chain": chain, "answer": sorted(entry["answer"])}
+
+
+class Lab:
+    def __init__(self, zones):
+        self.work = tempfile.mkdtemp(prefix="vigil-resolver-lab-")
+        atexit.register(shutil.rmtree, self.work, True)
+        self.run = os.path.join(self.work, "lab")
+        self.lab_sh = os.path.join(ARGS.lab, "lab.sh")
+        r = subprocess.run([self.lab_sh, "start", self.run, "--zones", str(zones)], capture_output=True,
+                           text=True, timeout=300)
+        if r.returncode != 0:
+            raise AssertionError("the lab did not start:\n" + r.stdout + r.stderr)
+        atexit.register(self.stop)
+        with open(os.path.join(self.run, "manifest.jsonl")) as f:
+            self.manifest = [json.loads(line) for line in f]
+
+    def stop(self):
+        subprocess.run([self.lab_sh, "stop", self.run], capture_output=True, timeout=60)
+
+
+class Vigild:
+    def __init__(self, lab):
+        self.dir = tempfile.mkdtemp(prefix="vigild-lab-")
+        atexit.register(shutil.rmtree, self.dir, True)
+        self.config = os.path.join(self.dir, "vigil.yaml")
+        with open(self.config, "w") as f:
+            f.write(CONFIG % {"dir": self.dir, "run": lab.run})
+        self.log = os.path.join(self.dir, "vigild.log")
+        self.logf = open(self.log, "w")
+        self.proc = subprocess.Popen([os.path.join(ARGS.bin, "vigild"), "-c", self.config], stdout=self.logf,
+                                     stderr=self.logf, stdin=subprocess.DEVNULL)
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError("vigild exited:\n" + self.read_log())
+            if "priming" in self.read_log():
+                return
+            time.sleep(0.05)
+        raise AssertionError("vigild did not prime within 10 s:\n" + self.read_log())
+
+    def ctl(self, *args):
+        return subprocess.run([os.path.join(ARGS.bin, "vigilctl"), "-s", os.path.join(self.dir, "control.sock")]
+                              + list(args), capture_output=True, text=True, timeout=60)
+
+    def read_log(self):
+        with open(self.log) as f:
+            return f.read()
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            return self.proc.wait()
+
+
+class ResolverLabTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.lab = Lab(ARGS.zones)
+        cls.d = Vigild(cls.lab)
+
+    @classmethod
+    def tearDownClass(cls):
+        rc = cls.d.stop()
+        assert rc == 0, "vigild exited %s:\n%s" % (rc, cls.d.read_log())
+
+    def resolve(self, qname, qtype, *extra):
+        return Answer(dig("@127.0.0.1", *extra, qname, qtype).stdout)
+
+    def check_manifest(self):
+        failures = []
+        for want in self.lab.manifest:
+            got = self.resolve(want["qname"], want["qtype"]).as_manifest(want["qname"], want["qtype"])
+            if canonical(got) != canonical(want):
+                failures.append("%s %s (%s):\n  want %s\n  got  %s" % (want["qname"], want["qtype"], want["kind"],
+                                                                    canonical(want), canonical(got)))
+        self.assertEqual(failures, [], "\n".join(failures[:10]))
+
+    def test_1_every_manifest_name_resolves_to_its_expected_answer(self):
+        self.assertEqual(self.d.ctl("flush-all").returncode, 0)
+        self.check_manifest()  # cold
+        self.check_manifest()  # and again from the cache
+
+    def test_2_cold_run_in_parallel_has_no_servfail(self):
+        self.assertEqual(self.d.ctl("flush-all").returncode, 0)
+
+        def ask(entry):
+            return entry, self.resolve(entry["qname"], entry["qtype"])
+
+        with concurrent.futures.ThreadPoolExecutor(max_workers=24) as pool:
+            results = list(pool.map(ask, self.lab.manifest * 2))
+        servfail = ["%s %s %s" % (e["qname"], e["qtype"], a.ede) for e, a in results if a.status != e["rcode"]]
+        self.assertEqual(servfail, [], "%d of %d wrong:\n%s" % (len(servfail), len(results), "\n".join(servfail[:10])))
+
+    def test_lame_and_unresponsive_servers_do_not_break_resolution(self):
+        for name, addr in (("www.lame.test.", "127.0.60.1"), ("www.slow.test.", "127.0.61.1")):
+            self.d.ctl("flush-subtree", name.split(".", 1)[1])
+            start = time.time()
+            a = self.resolve(name, "A")
+            self.assertEqual(a.status, "NOERROR", name)
+            self.assertEqual([d for _, t, d in a.answer if t == "A"], [addr])
+            self.assertLess(time.time() - start, 3.0, name)  # one timeout at most, not the client's
+
+    def test_large_answers_come_over_tcp(self):
+        self.d.ctl("flush", "txt.big.test")
+        udp = self.resolve("txt.big.test.", "TXT", "+notcp", "+ignore", "+bufsize=1232")
+        self.assertIn("tc", udp.flags)
+        full = self.resolve("txt.big.test.", "TXT", "+tcp")
+        self.assertEqual(full.status, "NOERROR")
+        self.assertEqual(len([1 for _, t, _ in full.answer if t == "TXT"]), 10)
+        # vigild itself had to fetch it over TCP from the authoritative server.
+        trace = self.d.ctl("trace", "txt.big.test", "TXT")
+        self.assertEqual(trace.returncode, 0, trace.stderr)
+        self.assertIn("again over TCP", trace.stdout)
+
+    def test_glibc_resolves_lab_names_through_vigild(self):
+        work = tempfile.mkdtemp(prefix="getent-")
+        atexit.register(shutil.rmtree, work, True)
+        with open(os.path.join(work, "resolv.conf"), "w") as f:
+            f.write("nameserver 127.0.0.1\noptions timeout:3 attempts:1\n")
+        with open(os.path.join(work, "nsswitch.conf"), "w") as f:
+            f.write("hosts: dns\n")
+        want = next(e for e in self.lab.manifest if e["kind"] == "cname-chain" and e["qtype"] == "A")
+        script = ("mount --bind {0}/resolv.conf /etc/resolv.conf && "
+                  "mount --bind {0}/nsswitch.conf /etc/nsswitch.conf && getent ahosts {1}").format(work, want["qname"])
+        r = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", script],
+                           capture_output=True, text=True, timeout=30)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn(want["answer"][0], r.stdout)
+
+    def test_trace_shows_the_walk_from_the_root(self):
+        self.assertEqual(self.d.ctl("flush-all").returncode, 0)
+        name = next(e["qname"] for e in self.lab.manifest if e["qname"].startswith("www.zone-"))
+        r = self.d.ctl("trace", name)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        zone = name.split(".", 1)[1]
+        for step in ("priming", "ask 127.1.0.", "referral to test.", "referral to " + zone, "← answer",
+                     ";; answer a client gets now: NOERROR"):
+            self.assertIn(step, r.stdout)
+        bad = self.d.ctl("trace", "no..name")
+        self.assertEqual(bad.returncode, 1)
+
+
+def main():
+    global ARGS
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", required=True, help="directory with vigild and vigilctl")
+    ap.add_argument("--lab", required=True, help="tests/lab")
+    ap.add_argument("--zones", type=int, default=12, help="second-level zones per kind in the lab")
+    ARGS, rest = ap.parse_known_args()
+    if os.geteuid() != 0:
+        print("needs root (run it through lab.sh netns)", file=sys.stderr)
+        return 77
+    unittest.main(argv=[sys.argv[0], "-v"] + rest)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
