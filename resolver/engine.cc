@@ -145,6 +145,11 @@ std::uint64_t Engine::coalesced_total() const {
   return coalesced_;
 }
 
+std::uint64_t Engine::coalesced_asks() const {
+  std::lock_guard lock(inflight_mu_);
+  return coalesced_asks_;
+}
+
 void Engine::note(Budget& b, unsigned depth, std::string text) const {
   if (b.trace != nullptr) b.trace->push_back(std::string(2 * depth, ' ') + std::move(text));
 }
@@ -359,6 +364,48 @@ awaitable<ResolveOutcome> Engine::resolve(Name qname, RRType qtype, bool refresh
   co_return r;
 }
 
+Engine::AskLease::~AskLease() {
+  if (engine == nullptr) return;
+  std::vector<std::shared_ptr<Inflight::Waiter>> waiters;
+  {
+    std::lock_guard lock(engine->inflight_mu_);
+    auto it = engine->asks_.find(key);
+    if (it != engine->asks_.end()) {
+      waiters.swap(it->second->waiters);
+      engine->asks_.erase(it);
+    }
+  }
+  for (auto& w : waiters) {
+    boost::asio::post(w->timer->get_executor(), [w] {
+      w->result = ResolveOutcome{true, {}, {}, 0};
+      w->timer->cancel();
+    });
+  }
+}
+
+awaitable<bool> Engine::join_ask(const std::string& zone_and_name, RRType type, AskLease& lease) {
+  auto key = std::make_pair(zone_and_name, static_cast<std::uint16_t>(type));
+  std::shared_ptr<Inflight::Waiter> waiter;
+  {
+    auto executor = co_await boost::asio::this_coro::executor;
+    std::lock_guard lock(inflight_mu_);
+    auto it = asks_.find(key);
+    if (it == asks_.end()) {
+      asks_.emplace(key, std::make_shared<Inflight>());
+      lease.engine = this;
+      lease.key = std::move(key);
+      co_return false;
+    }
+    waiter = std::make_shared<Inflight::Waiter>();
+    waiter->timer = std::make_shared<boost::asio::steady_timer>(executor);
+    waiter->timer->expires_after(limits_.max_attempt_timeout * 3);  // one server's fallback ladder, at most
+    it->second->waiters.push_back(waiter);
+    ++coalesced_asks_;
+  }
+  (void)co_await waiter->timer->async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+  co_return true;
+}
+
 awaitable<Trace> Engine::trace(Name qname, RRType qtype) {
   Trace t;
   Budget b = new_budget();
@@ -425,6 +472,27 @@ awaitable<ResolveOutcome> Engine::resolve_name(Name name, RRType type, Budget& b
       }
     }
     const bool minimised = qn != name;
+    if (minimised) {
+      // The cache may already know the name exists inside this zone.
+      auto c = cache_.lookup(qn, RRType::A, RRClass::IN, clock_.wall());
+      if (c.positive || (c.negative && c.negative->kind == cache::NegativeKind::kNoData)) {
+        known = qn;
+        continue;
+      }
+    }
+    // The same question to the same zone's servers already in flight (another
+    // client's resolution walking the same path): wait for it, then carry on
+    // from what it put in the cache.
+    AskLease lease;
+    if (!cut.fixed.empty() || has_addresses(cut.ns)) {
+      const std::string key = cut.ns.zone.lowercased().to_text() + " " + qn.lowercased().to_text();
+      if (co_await join_ask(key, qt, lease)) {
+        note(b, depth, "waited for the same query in flight: " + qn.to_text() + " " + type_text(qt));
+        cut = co_await start_cut(name, b, depth);
+        if (known.label_count() < cut.ns.zone.label_count()) known = cut.ns.zone;
+        continue;
+      }
+    }
     Asked asked = co_await ask(cut, qn, qt, b, depth);
     if (!asked.reply) co_return ResolveOutcome{false, dns::EdeCode::kNoReachableAuthority, asked.why, 0};
     const Message& m = *asked.reply;
@@ -646,7 +714,8 @@ awaitable<Engine::Asked> Engine::ask(const Cut& cut, const Name& name, RRType ty
     co_return Asked{std::move(*m), server, {}};
   }
   if (b.not_allowed - not_allowed_before == ranked.size()) {
-    co_return Asked{std::nullopt, {},
+    co_return Asked{std::nullopt,
+                    {},
                     "every server for " + cut.ns.zone.to_text() +
                         " is excluded by resolver.do_not_query or a disabled address family"};
   }

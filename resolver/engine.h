@@ -104,6 +104,8 @@ class Engine {
   boost::asio::awaitable<Trace> trace(dns::Name qname, dns::RRType qtype);
 
   std::uint64_t coalesced_total() const;
+  // Upstream questions not sent because the same one was in flight.
+  std::uint64_t coalesced_asks() const;
   // Replies that did not echo the query's 0x20 letter case.
   std::uint64_t case_mismatches() const { return case_mismatches_.load(std::memory_order_relaxed); }
 
@@ -131,6 +133,19 @@ class Engine {
     std::string why;  // when no reply
   };
   struct Inflight;
+  // The right to send one (zone, name, type) question while others with the
+  // same question wait; released (and the waiters woken) on destruction.
+  struct AskLease {
+    Engine* engine = nullptr;
+    std::pair<std::string, std::uint16_t> key;
+    AskLease() = default;
+    AskLease(const AskLease&) = delete;
+    AskLease& operator=(const AskLease&) = delete;
+    ~AskLease();
+  };
+  // Returns true after waiting for an identical question in flight; false
+  // when the caller is to ask (and holds `lease`).
+  boost::asio::awaitable<bool> join_ask(const std::string& zone_and_name, dns::RRType type, AskLease& lease);
 
   Budget new_budget() const;
   boost::asio::awaitable<ResolveOutcome> resolve_chain(dns::Name qname, dns::RRType qtype, Budget& b);
@@ -170,7 +185,9 @@ class Engine {
 
   mutable std::mutex inflight_mu_;
   std::map<std::pair<std::string, std::uint16_t>, std::shared_ptr<Inflight>> inflight_;
-  std::uint64_t coalesced_ = 0;  // under inflight_mu_
+  std::map<std::pair<std::string, std::uint16_t>, std::shared_ptr<Inflight>> asks_;
+  std::uint64_t coalesced_ = 0;       // under inflight_mu_
+  std::uint64_t coalesced_asks_ = 0;  // under inflight_mu_
   std::atomic<bool> priming_{false};
   std::atomic<std::uint64_t> case_mismatches_{0};
 };

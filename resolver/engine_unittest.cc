@@ -305,6 +305,23 @@ TEST_F(EngineTest, IdenticalQuestionsInFlightAreResolvedOnce) {
   EXPECT_EQ(CountTo(kExample, "www.example."), 1u);
 }
 
+TEST_F(EngineTest, DifferentNamesWalkingTheSamePathShareTheirQueries) {
+  SlowTransport slow(transport_);
+  MakeEngine({}, &slow);
+  boost::asio::io_context io;
+  std::vector<std::future<ResolveOutcome>> results;
+  for (const char* name : {"www.example.", "nope.example.", "alias.example.", "x.y.example."}) {
+    results.push_back(
+        boost::asio::co_spawn(io, engine_->resolve(N(name), RRType::A), boost::asio::use_future));
+  }
+  io.run();
+  for (auto& f : results) EXPECT_TRUE(f.get().ok);
+  // One referral query for example. and one priming query, whoever asked first.
+  EXPECT_EQ(CountTo(kRoot, "example."), 1u);
+  EXPECT_EQ(CountTo(kRoot, ".", RRType::NS), 1u);
+  EXPECT_GE(engine_->coalesced_asks(), 3u);
+}
+
 TEST_F(EngineTest, CoalescedWaitersOnOtherThreadsGetTheResult) {
   SlowTransport slow(transport_);
   MakeEngine({}, &slow);
