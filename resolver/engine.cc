@@ -706,10 +706,19 @@ awaitable<Engine::Asked> Engine::ask(const Cut& cut, const Name& name, RRType ty
       note(b, depth + 1, "← unparsable reply");
       continue;
     }
-    // The servers echo the query's random letter case (0x20) into owner
-    // names that compress to the question: store owners in lower case.
+    // The servers echo the query's random letter case (0x20) into every
+    // name that compresses to the question, owners and targets alike: store
+    // them in lower case, so no client ever sees our random case.
     for (auto* section : {&m->answer, &m->authority, &m->additional}) {
-      for (auto& rr : *section) rr.name = rr.name.lowercased();
+      for (auto& rr : *section) {
+        rr.name = rr.name.lowercased();
+        if (rr.type == RRType::CNAME || rr.type == RRType::DNAME || rr.type == RRType::NS ||
+            rr.type == RRType::PTR) {
+          if (auto target = dns::rdata_target_name(rr.type, rr.rdata)) {
+            rr.rdata = dns::make_name_rdata(target->lowercased());
+          }
+        }
+      }
     }
     co_return Asked{std::move(*m), server, {}};
   }

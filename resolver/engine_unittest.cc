@@ -59,6 +59,7 @@ alias.example. 300 IN CNAME www.other.
 loop1.example. 300 IN CNAME loop2.example.
 loop2.example. 300 IN CNAME loop1.example.
 x.y.example. 300 IN A 127.0.0.82
+chain.example. 300 IN CNAME www.example.
 legacy.example. 3600 IN DNAME other.
 )"),
         lab_("lab.", R"(
@@ -149,6 +150,23 @@ TEST_F(EngineTest, QueriesCarryRandomIdsAndCase) {
     EXPECT_TRUE(e.edns);
   }
   EXPECT_TRUE(mixed);  // 0x20: some letter went upper case (2^-20 chance of a false failure)
+}
+
+TEST_F(EngineTest, TheRandomLetterCaseNeverReachesTheCache) {
+  for (int i = 0; i < 4; ++i) {
+    // The CNAME's target compresses to the question's (randomly cased) name.
+    ASSERT_TRUE(Resolve("chain.example.").ok);
+    auto cname = cache_.lookup(N("chain.example."), RRType::CNAME, dns::RRClass::IN, clock_.wall());
+    ASSERT_TRUE(cname.positive.has_value());
+    EXPECT_EQ(cname.positive->rrset.name.to_text(), "chain.example.");
+    EXPECT_EQ(dns::rdata_target_name(RRType::CNAME, cname.positive->rrset.rdatas[0])->to_text(),
+              "www.example.");
+    auto ns =
+        cache_.lookup(N("example."), RRType::NS, dns::RRClass::IN, clock_.wall(), {.for_resolution = true});
+    ASSERT_TRUE(ns.positive.has_value());
+    EXPECT_EQ(ns.positive->rrset.name.to_text(), "example.");
+    cache_.flush_all();
+  }
 }
 
 TEST_F(EngineTest, NxDomainAndNoDataAreCachedWithTheSoa) {
