@@ -135,6 +135,8 @@ case "$cmd" in
     for b in build/release/bench/*_bench; do [ -x "$b" ] && "$b" "$@"; done
     log "server path: dnsperf against vigild and unbound (bench/server_dnsperf.sh)"
     bench/server_dnsperf.sh build/release
+    log "resolution: vigild and unbound on the test lab (bench/resolver_lab.sh)"
+    bench/resolver_lab.sh build/release
     ;;
   format)
     sources '*.cc' '*.h' | xargs -0 -r clang-format -i

@@ -14,7 +14,8 @@
 #          connections to the lab's servers) per name
 #   hits   the NOERROR A names again for SECONDS (default 10), all cached:
 #          queries per second, server CPU per query
-#   latency  the same names at 10 queries in flight for 3 s: p50 / p99
+#   latency  the same names three times, one query in flight (latency.py):
+#          p50 / p99 of the server's turnaround
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -88,14 +89,10 @@ measure() {  # label pid
   done=$(echo "$out" | awk '/Queries completed/ {print $3}')
   us=$(echo "scale=2; ($after - $before) * 1000000 / $(getconf CLK_TCK) / $done" | bc)
   printf '%-8s hits: %8s qps, %s us server CPU per query\n' "$label" "$qps" "$us"
-  # latency
-  dnsperf -s 127.0.0.1 -d "$WORK/q-hit" -l 3 -c 1 -q 10 -v 2>/dev/null |
-    awk '$1 == ">" && $2 == "NOERROR" {print $NF}' | sort -g >"$WORK/lat"
+  # latency: one query at a time, every cached name three times
   local n p50 p99
-  n=$(wc -l <"$WORK/lat")
-  p50=$(awk -v n="$n" 'NR == int(n * 0.50) + 1 {printf "%.0f", $1 * 1000000}' "$WORK/lat")
-  p99=$(awk -v n="$n" 'NR == int(n * 0.99) + 1 {printf "%.0f", $1 * 1000000}' "$WORK/lat")
-  printf '%-8s latency (10 in flight, %d answers): p50 %s us, p99 %s us\n' "$label" "$n" "$p50" "$p99"
+  read -r _ n _ p50 _ p99 < <(python3 "$HERE/latency.py" 127.0.0.1 "$WORK/q-hit" 3)
+  printf '%-8s latency (one query in flight, %d answers): p50 %s us, p99 %s us\n' "$label" "$n" "$p50" "$p99"
 }
 
 echo "lab: $ZONES zones per kind, $NAMES manifest names; $(nproc) cores"
