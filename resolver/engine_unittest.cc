@@ -141,6 +141,19 @@ TEST_F(EngineTest, WalksFromTheRootAndCaches) {
   EXPECT_EQ(QueriesTo(kRoot), 2u);
 }
 
+TEST_F(EngineTest, ARefreshAsksAgainThoughTheAnswerIsCached) {
+  ASSERT_TRUE(Resolve("www.example.").ok);
+  const std::size_t before = transport_.count(N("www.example."), RRType::A);
+  ASSERT_TRUE(Resolve("www.example.").ok);
+  EXPECT_EQ(transport_.count(N("www.example."), RRType::A), before);  // from the cache
+  boost::asio::io_context io;
+  auto f = boost::asio::co_spawn(io, engine_->resolve(N("www.example."), RRType::A, /*refresh=*/true),
+                                 boost::asio::use_future);
+  io.run();
+  EXPECT_TRUE(f.get().ok);
+  EXPECT_EQ(transport_.count(N("www.example."), RRType::A), before + 1);  // prefetch: asked again
+}
+
 TEST_F(EngineTest, QueriesCarryRandomIdsAndCase) {
   ASSERT_TRUE(Resolve("www.example.").ok);
   bool mixed = false;

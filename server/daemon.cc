@@ -327,6 +327,14 @@ std::string Daemon::status() const {
       << "cache_evictions: " << c.evictions << "\n"
       << "local_zones: " << runtime_->local.zone_count() << "\n"
       << "local_rrsets: " << runtime_->local.rrset_count() << "\n";
+  if (recursion_) {
+    resolver::Engine& e = recursion_->engine();
+    out << "resolver_coalesced_questions: " << e.coalesced_total() << "\n"
+        << "resolver_shared_upstream_questions: " << e.coalesced_asks() << "\n"
+        << "resolver_case_mismatches: " << e.case_mismatches() << "\n"
+        << "upstream_mismatched_replies: " << recursion_->transport().mismatched_total() << "\n"
+        << "infra_servers: " << recursion_->infra().size() << "\n";
+  }
   return out.str();
 }
 

@@ -186,6 +186,10 @@ class ResolverLabTest(unittest.TestCase):
             results = list(pool.map(ask, self.lab.manifest * 2))
         servfail = ["%s %s %s" % (e["qname"], e["qtype"], a.ede) for e, a in results if a.status != e["rcode"]]
         self.assertEqual(servfail, [], "%d of %d wrong:\n%s" % (len(servfail), len(results), "\n".join(servfail[:10])))
+        status = dict(line.split(": ", 1) for line in self.d.ctl("status").stdout.splitlines() if ": " in line)
+        self.assertGreater(int(status["resolver_shared_upstream_questions"]), 0)  # parallel walks shared queries
+        self.assertEqual(status["upstream_mismatched_replies"], "0")  # NSD always answers what was asked
+        self.assertGreater(int(status["infra_servers"]), 5)
 
     def test_lame_and_unresponsive_servers_do_not_break_resolution(self):
         for name, addr in (("www.lame.test.", "127.0.60.1"), ("www.slow.test.", "127.0.61.1")):
