@@ -494,7 +494,7 @@ awaitable<ResolveOutcome> Engine::resolve_name(Name name, RRType type, Budget& b
       }
     }
     Asked asked = co_await ask(cut, qn, qt, b, depth);
-    if (!asked.reply) co_return ResolveOutcome{false, dns::EdeCode::kNoReachableAuthority, asked.why, 0};
+    if (!asked.reply) co_return ResolveOutcome{false, asked.ede, asked.why, 0};
     const Message& m = *asked.reply;
     const Name bailiwick = cut.recursive ? Name() : cut.ns.zone;
     Name child;
@@ -692,6 +692,7 @@ awaitable<Engine::Asked> Engine::ask(const Cut& cut, const Name& name, RRType ty
                         (candidates.empty() ? " (no addresses for its name servers)" : " (all lame)")};
   }
   const unsigned not_allowed_before = b.not_allowed;
+  const unsigned network_errors_before = b.network_errors;
   for (const auto& [rtt, server] : ranked) {
     if (b.queries_left == 0) co_return Asked{std::nullopt, server, "upstream query budget spent"};
     if (clock_.monotonic() >= b.deadline)
@@ -727,6 +728,12 @@ awaitable<Engine::Asked> Engine::ask(const Cut& cut, const Name& name, RRType ty
                     {},
                     "every server for " + cut.ns.zone.to_text() +
                         " is excluded by resolver.do_not_query or a disabled address family"};
+  }
+  if (b.network_errors - network_errors_before == ranked.size()) {
+    co_return Asked{std::nullopt,
+                    {},
+                    "network error reaching every server for " + cut.ns.zone.to_text(),
+                    dns::EdeCode::kNetworkError};
   }
   co_return Asked{std::nullopt, {}, "no server for " + cut.ns.zone.to_text() + " answered"};
 }
@@ -769,6 +776,7 @@ awaitable<std::optional<UpstreamReply>> Engine::exchange(const ServerAddress& se
       co_return std::nullopt;
     }
     if (r.status != UpstreamStatus::kOk) {
+      ++b.network_errors;
       note(b, depth + 1, "← " + std::string(upstream_status_name(r.status)));
       co_return std::nullopt;
     }

@@ -117,6 +117,7 @@ class Engine {
     unsigned used = 0;
     std::set<std::string> resolving;  // names being resolved (cycle guard)
     unsigned not_allowed = 0;         // servers skipped: do_not_query or address family off
+    unsigned network_errors = 0;      // sends or connections that failed
     bool bypass_cache = false;        // trace / refresh: do not take the top name's answer from the cache
     std::vector<std::string>* trace = nullptr;
   };
@@ -131,6 +132,7 @@ class Engine {
     std::optional<dns::Message> reply;
     ServerAddress server;
     std::string why;  // when no reply
+    dns::EdeCode ede = dns::EdeCode::kNoReachableAuthority;
   };
   struct Inflight;
   // The right to send one (zone, name, type) question while others with the

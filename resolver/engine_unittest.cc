@@ -558,6 +558,14 @@ cycle-b. 172800 IN NS ns.cycle-a.
   EXPECT_LT(r.upstream_queries, 20u);
 }
 
+TEST_F(EngineTest, NetworkErrorsEverywhereAreSaidSo) {
+  transport_.unreachable(kRoot);
+  ResolveOutcome r = Resolve("www.example.");
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.ede, dns::EdeCode::kNetworkError);
+  EXPECT_NE(r.why.find("network error"), std::string::npos) << r.why;
+}
+
 TEST_F(EngineTest, TheUpstreamQueryBudgetEndsAResolution) {
   limits_.max_upstream_queries = 2;
   MakeEngine();

@@ -32,6 +32,10 @@ boost::asio::awaitable<UpstreamReply> ScriptedTransport::exchange(UpstreamReques
     throw std::logic_error("the engine sent a malformed query");
   log_.push_back({request.server, query->questions[0].name, query->questions[0].type, request.tcp,
                   query->edns.has_value(), query->header.rd});
+  if (unreachable_.count(key(request.server)) != 0) {
+    reply.status = UpstreamStatus::kNetworkError;
+    co_return reply;
+  }
   auto it = handlers_.find(key(request.server));
   std::optional<Message> answer;
   if (it != handlers_.end()) answer = it->second(*query, request.tcp);

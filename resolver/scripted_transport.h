@@ -14,6 +14,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,8 @@ class ScriptedTransport final : public UpstreamTransport {
   explicit ScriptedTransport(ManualClock* clock = nullptr) : clock_(clock) {}
 
   void serve(const ServerAddress& server, Handler handler) { handlers_[key(server)] = std::move(handler); }
+  // Queries to this server fail at once with a network error (ICMP unreachable).
+  void unreachable(const ServerAddress& server) { unreachable_.insert(key(server)); }
   boost::asio::awaitable<UpstreamReply> exchange(UpstreamRequest request) override;
 
   const std::vector<ScriptedExchange>& log() const { return log_; }
@@ -49,6 +52,7 @@ class ScriptedTransport final : public UpstreamTransport {
   static std::string key(const ServerAddress& s) { return s.to_string(); }
   ManualClock* clock_;
   std::map<std::string, Handler> handlers_;
+  std::set<std::string> unreachable_;
   std::vector<ScriptedExchange> log_;
 };
 
