@@ -758,7 +758,12 @@ awaitable<std::optional<UpstreamReply>> Engine::exchange(const ServerAddress& se
     if (mixed_case) randomise_case(wire);
     --b.queries_left;
     ++b.used;
-    UpstreamReply r = co_await transport_.exchange(UpstreamRequest{server, wire, tcp, timeout});
+    // TCP costs a handshake and may carry 64 KiB: its timeout is not the
+    // UDP round trip's but at least a second (within the ceiling).
+    const auto attempt =
+        tcp ? std::min(std::max(3 * timeout, std::chrono::milliseconds(1000)), limits_.max_attempt_timeout)
+            : timeout;
+    UpstreamReply r = co_await transport_.exchange(UpstreamRequest{server, wire, tcp, attempt});
     if (r.mismatched > 0) {
       note(b, depth + 1, std::to_string(r.mismatched) + " mismatched datagram(s) ignored");
     }

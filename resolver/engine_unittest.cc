@@ -492,6 +492,7 @@ TEST_F(EngineTest, TruncatedRepliesAreRetriedOverTcp) {
   EXPECT_TRUE(Cached("www.example."));
   ASSERT_FALSE(transport_.log().empty());
   EXPECT_TRUE(transport_.log().back().tcp);
+  EXPECT_GE(transport_.log().back().timeout, std::chrono::milliseconds(1000));  // not the UDP round trip's
   EXPECT_FALSE(transport_.log()[transport_.log().size() - 2].tcp);
 }
 

@@ -31,7 +31,7 @@ boost::asio::awaitable<UpstreamReply> ScriptedTransport::exchange(UpstreamReques
   if (!query.ok() || query->questions.size() != 1)
     throw std::logic_error("the engine sent a malformed query");
   log_.push_back({request.server, query->questions[0].name, query->questions[0].type, request.tcp,
-                  query->edns.has_value(), query->header.rd});
+                  query->edns.has_value(), query->header.rd, request.timeout});
   if (unreachable_.count(key(request.server)) != 0) {
     reply.status = UpstreamStatus::kNetworkError;
     co_return reply;

@@ -11,6 +11,7 @@
 // with the SOA).
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <optional>
@@ -31,6 +32,7 @@ struct ScriptedExchange {
   bool tcp = false;
   bool edns = false;
   bool rd = false;
+  std::chrono::milliseconds timeout{0};
 };
 
 class ScriptedTransport final : public UpstreamTransport {

@@ -1,0 +1,45 @@
+#include "monitor/client_privacy.h"
+
+#include <arpa/inet.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <array>
+
+namespace vigil::monitor {
+
+std::string address_text(std::span<const std::uint8_t> address) {
+  char buf[INET6_ADDRSTRLEN] = {};
+  const int family = address.size() == 16 ? AF_INET6 : AF_INET;
+  if (address.size() != 4 && address.size() != 16) return "";
+  if (inet_ntop(family, address.data(), buf, sizeof buf) == nullptr) return "";
+  return buf;
+}
+
+std::string ClientPrivacy::show(std::span<const std::uint8_t> address) const {
+  switch (mode_) {
+    case ClientIpMode::kFull: return address_text(address);
+    case ClientIpMode::kTruncate: {
+      std::array<std::uint8_t, 16> a{};
+      const std::size_t keep = address.size() == 16 ? 7 : 3;  // /56, /24
+      for (std::size_t i = 0; i < address.size() && i < a.size(); ++i) a[i] = i < keep ? address[i] : 0;
+      return address_text({a.data(), address.size()});
+    }
+    case ClientIpMode::kHash: {
+      std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
+      unsigned int len = 0;
+      HMAC(EVP_sha256(), secret_.data(), static_cast<int>(secret_.size()), address.data(), address.size(),
+           md.data(), &len);
+      static constexpr char kHex[] = "0123456789abcdef";
+      std::string out;
+      for (unsigned int i = 0; i < 16 && i < len; ++i) {
+        out.push_back(kHex[md[i] >> 4]);
+        out.push_back(kHex[md[i] & 0x0F]);
+      }
+      return out;
+    }
+  }
+  return "";
+}
+
+}  // namespace vigil::monitor

@@ -1,0 +1,54 @@
+// One client query as the listeners saw it, captured on the query path for
+// the query log: fixed-size, no allocation (the message octets are copied
+// into the slot), so capturing costs a copy and nothing else. The writer
+// thread turns it into a log line later (query_log_format.h).
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+namespace vigil::monitor {
+
+enum class CacheStatus : std::uint8_t {
+  kNone,   // never got that far (dropped, refused, malformed)
+  kHit,    // answered from the cache
+  kMiss,   // resolved upstream for this query
+  kStale,  // served stale after a failed resolution
+  kLocal,  // local zones / data, CHAOS
+};
+
+struct QueryEvent {
+  // What fits inline: every UDP answer up to the EDNS default payload.
+  // Longer messages (TCP) keep their first kMaxMessage octets and the log
+  // line says the answers were cut.
+  static constexpr std::size_t kMaxMessage = 1232;
+
+  std::int64_t time_ns = 0;  // arrival, Unix time in nanoseconds
+  std::uint32_t duration_us = 0;
+  std::array<std::uint8_t, 16> client{};
+  std::array<std::uint8_t, 16> server{};
+  std::uint16_t client_port = 0;
+  std::uint16_t server_port = 0;
+  std::uint8_t client_len = 4;  // 4 or 16
+  std::uint8_t server_len = 4;
+  bool tcp = false;
+  bool is_response = false;  // `message` is the response (else the query: nothing was sent)
+  CacheStatus cache = CacheStatus::kNone;
+  const char* outcome = "";  // why it got this response (server::outcome_name; static storage)
+  std::uint16_t upstream_queries = 0;
+  std::uint16_t message_size = 0;     // octets held in `message`
+  std::uint16_t message_full_size = 0;  // octets of the whole message
+  std::array<std::uint8_t, kMaxMessage> message{};
+
+  void set_message(std::span<const std::uint8_t> m, bool response) {
+    is_response = response;
+    message_full_size = static_cast<std::uint16_t>(m.size() > 0xFFFF ? 0xFFFF : m.size());
+    message_size = static_cast<std::uint16_t>(m.size() < kMaxMessage ? m.size() : kMaxMessage);
+    for (std::size_t i = 0; i < message_size; ++i) message[i] = m[i];
+  }
+  std::span<const std::uint8_t> message_octets() const { return {message.data(), message_size}; }
+};
+
+}  // namespace vigil::monitor
