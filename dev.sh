@@ -124,8 +124,8 @@ case "$cmd" in
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
       run_ctest build/asan -LE '^lab$'
     # ThreadSanitizer: the concurrent data structures and the worker threads.
-    BUILD_TARGETS="cache_unittests resolver_unittests server_unittests" build tsan
-    TSAN_OPTIONS=halt_on_error=1 run_ctest build/tsan -R '^(RRsetCache|RRsetCacheConcurrency|InfraCache|Worker|Engine)Test[.]'
+    BUILD_TARGETS="cache_unittests monitor_unittests resolver_unittests server_unittests" build tsan
+    TSAN_OPTIONS=halt_on_error=1 run_ctest build/tsan -R '^(RRsetCache|RRsetCacheConcurrency|InfraCache|Worker|Engine|QueryLog)Test[.]'
     build fuzz
     run_ctest build/fuzz -L fuzz
     log "all test stages passed"

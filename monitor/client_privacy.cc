@@ -1,10 +1,10 @@
 #include "monitor/client_privacy.h"
 
+#include <array>
+
 #include <arpa/inet.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
-
-#include <array>
 
 namespace vigil::monitor {
 

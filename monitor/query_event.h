@@ -38,7 +38,7 @@ struct QueryEvent {
   CacheStatus cache = CacheStatus::kNone;
   const char* outcome = "";  // why it got this response (server::outcome_name; static storage)
   std::uint16_t upstream_queries = 0;
-  std::uint16_t message_size = 0;     // octets held in `message`
+  std::uint16_t message_size = 0;       // octets held in `message`
   std::uint16_t message_full_size = 0;  // octets of the whole message
   std::array<std::uint8_t, kMaxMessage> message{};
 

@@ -1,0 +1,131 @@
+#include "monitor/query_log.h"
+
+#include <chrono>
+
+#include "monitor/query_log_format.h"
+
+namespace vigil::monitor {
+
+namespace {
+// The writer wakes this often when idle (producers never signal it: that
+// would cost a system call per query).
+constexpr auto kIdlePoll = std::chrono::milliseconds(20);
+constexpr std::size_t kBatchBytes = 256 * 1024;
+}  // namespace
+
+QueryLog::QueryLog(unsigned producers, std::size_t slots_per_producer, LogFile::ErrorReporter on_error)
+    : on_error_(std::move(on_error)) {
+  for (unsigned i = 0; i < producers; ++i) {
+    rings_.push_back(std::make_unique<EventRing>(slots_per_producer));
+    dropped_.push_back(std::make_unique<std::atomic<std::uint64_t>>(0));
+  }
+  writer_ = std::thread([this] { run(); });
+}
+
+QueryLog::~QueryLog() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+    paused_ = false;
+  }
+  wake_.notify_all();
+  writer_.join();
+}
+
+void QueryLog::configure(const QueryLogOptions& options) {
+  flush();  // what is queued goes where it was meant to
+  std::lock_guard lock(mu_);
+  const bool same_file = file_ && options.path == options_.path;
+  options_ = options;
+  if (options.path.empty()) {
+    file_.reset();
+  } else if (!same_file) {
+    if (file_) rotations_ += file_->rotations();
+    file_ = std::make_unique<LogFile>(options.path, options.max_bytes, options.keep, on_error_);
+  }
+  enabled_.store(!options.path.empty(), std::memory_order_relaxed);
+}
+
+void QueryLog::flush() {
+  std::unique_lock lock(mu_);
+  const std::uint64_t ticket = ++flush_requests_;
+  wake_.notify_all();
+  flushed_.wait(lock, [&] { return flushes_done_ >= ticket || stopping_; });
+}
+
+void QueryLog::pause_writer(bool paused) {
+  {
+    std::lock_guard lock(mu_);
+    paused_ = paused;
+  }
+  wake_.notify_all();
+}
+
+QueryLogStats QueryLog::stats() const {
+  std::lock_guard lock(mu_);
+  QueryLogStats s;
+  s.written = written_;
+  s.dropped_write_error = dropped_write_error_;
+  s.bytes = bytes_;
+  s.rotations = rotations_ + (file_ ? file_->rotations() : 0);
+  for (const auto& d : dropped_) s.dropped_queue_full += d->load(std::memory_order_relaxed);
+  return s;
+}
+
+// Formats and writes what the rings hold (called with mu_ held).
+std::size_t QueryLog::drain(std::string& buffer) {
+  std::size_t events = 0;
+  bool more = true;
+  while (more) {
+    more = false;
+    buffer.clear();
+    std::size_t lines = 0;
+    for (auto& ring : rings_) {
+      while (buffer.size() < kBatchBytes) {
+        const QueryEvent* e = ring->peek();
+        if (e == nullptr) break;
+        if (file_) {
+          append_json_line(buffer, *e, options_.privacy);
+          ++lines;
+        }
+        ring->release();
+        ++events;
+      }
+      if (buffer.size() >= kBatchBytes) more = true;
+    }
+    if (lines > 0 && file_) {
+      if (file_->write(buffer)) {
+        written_ += lines;
+        bytes_ += buffer.size();
+      } else {
+        dropped_write_error_ += lines;
+      }
+    }
+  }
+  return events;
+}
+
+void QueryLog::run() {
+  std::string buffer;
+  buffer.reserve(kBatchBytes + 4096);
+  std::unique_lock lock(mu_);
+  for (;;) {
+    if (!paused_) {
+      const std::uint64_t requested = flush_requests_;
+      (void)drain(buffer);
+      if (flushes_done_ < requested) {
+        if (file_) file_->sync();
+        flushes_done_ = requested;
+        flushed_.notify_all();
+      }
+    }
+    if (stopping_) break;
+    wake_.wait_for(lock, kIdlePoll);
+  }
+  (void)drain(buffer);
+  if (file_) file_->sync();
+  flushes_done_ = flush_requests_;
+  flushed_.notify_all();
+}
+
+}  // namespace vigil::monitor

@@ -1,0 +1,95 @@
+// The query log: one JSON line per client query (query_log_format.h),
+// written by its own thread so the query path only copies an event into
+// its worker's ring (event_ring.h) — no lock, no allocation, no system
+// call. A full ring drops the event and counts it (never blocks); a failed
+// write is reported once and counted; the daemon keeps answering either way.
+//
+//   QueryLog log(workers, slots);          // one ring per worker
+//   log.configure({path, ...});            // on, off ("" path), re-pointed: any time
+//   if (auto* e = log.claim(worker)) { fill *e; log.publish(worker); }
+//   log.flush();                           // SIGHUP, SIGTERM: everything so far written
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "monitor/client_privacy.h"
+#include "monitor/event_ring.h"
+#include "monitor/log_file.h"
+
+namespace vigil::monitor {
+
+struct QueryLogOptions {
+  std::string path;                                    // "" = off, "-" = standard output
+  std::uint64_t max_bytes = std::uint64_t{100} << 20;  // rotate above this; 0 = never
+  unsigned keep = 10;                                  // rotated files kept
+  ClientPrivacy privacy;
+};
+
+struct QueryLogStats {
+  std::uint64_t written = 0;              // lines written
+  std::uint64_t dropped_queue_full = 0;   // events not recorded: the writer was behind
+  std::uint64_t dropped_write_error = 0;  // lines lost to failed writes
+  std::uint64_t bytes = 0;
+  std::uint64_t rotations = 0;
+};
+
+class QueryLog {
+ public:
+  QueryLog(unsigned producers, std::size_t slots_per_producer, LogFile::ErrorReporter on_error = {});
+  ~QueryLog();  // writes what is queued, then stops
+  QueryLog(const QueryLog&) = delete;
+  QueryLog& operator=(const QueryLog&) = delete;
+
+  // Switches the log on, off or to another file; queued events are written
+  // to the old destination first.
+  void configure(const QueryLogOptions& options);
+  bool enabled() const { return enabled_.load(std::memory_order_relaxed); }
+
+  // Producer side, from producer thread `p` only.
+  QueryEvent* claim(unsigned p) {
+    QueryEvent* e = rings_[p]->claim();
+    if (e == nullptr) dropped_[p]->fetch_add(1, std::memory_order_relaxed);
+    return e;
+  }
+  void publish(unsigned p) { rings_[p]->publish(); }
+
+  // Blocks until every event published before the call is written.
+  void flush();
+  QueryLogStats stats() const;
+
+  // For tests: hold the writer (it stops draining) to fill the rings.
+  void pause_writer(bool paused);
+
+ private:
+  void run();
+  std::size_t drain(std::string& buffer);
+
+  std::vector<std::unique_ptr<EventRing>> rings_;
+  std::vector<std::unique_ptr<std::atomic<std::uint64_t>>> dropped_;
+  LogFile::ErrorReporter on_error_;
+
+  mutable std::mutex mu_;  // guards everything below
+  std::condition_variable wake_;
+  std::condition_variable flushed_;
+  QueryLogOptions options_;
+  std::unique_ptr<LogFile> file_;
+  std::atomic<bool> enabled_{false};
+  bool stopping_ = false;
+  bool paused_ = false;
+  std::uint64_t flush_requests_ = 0;
+  std::uint64_t flushes_done_ = 0;
+  std::uint64_t written_ = 0;
+  std::uint64_t dropped_write_error_ = 0;
+  std::uint64_t bytes_ = 0;
+  std::uint64_t rotations_ = 0;
+  std::thread writer_;
+};
+
+}  // namespace vigil::monitor

@@ -1,0 +1,151 @@
+#include "monitor/query_log_format.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "protocol/edns.h"
+#include "protocol/message.h"
+#include "protocol/presentation.h"
+
+namespace vigil::monitor {
+namespace {
+
+using nlohmann::json;
+
+QueryEvent Event(const dns::Message& m, bool response = true) {
+  QueryEvent e;
+  e.time_ns = 1'764'000'000'123'456'789;  // 2025-11-24T16:00:00.123456Z
+  e.duration_us = 250;
+  e.client = {192, 0, 2, 7};
+  e.client_port = 40000;
+  e.server = {127, 0, 0, 1};
+  e.server_port = 53;
+  e.cache = CacheStatus::kHit;
+  e.outcome = "answered";
+  e.upstream_queries = 0;
+  const auto wire = m.to_wire();
+  e.set_message(wire, response);
+  return e;
+}
+
+json Line(const QueryEvent& e, const ClientPrivacy& p = {}) {
+  std::string out;
+  append_json_line(out, e, p);
+  EXPECT_EQ(out.back(), '\n');
+  EXPECT_EQ(out.find('\n'), out.size() - 1);  // one line
+  return json::parse(out);
+}
+
+dns::Message Answer(const char* qname) {
+  dns::Message m = dns::make_query(4242, *dns::Name::from_text(qname), dns::RRType::A, true, 1232);
+  m.header.qr = true;
+  m.header.ra = true;
+  return m;
+}
+
+TEST(QueryLogFormatTest, EcsFieldsForAnAnswer) {
+  dns::Message m = Answer("www.example.");
+  m.answer.push_back(*dns::parse_record("www.example. 300 IN CNAME edge.example."));
+  m.answer.push_back(*dns::parse_record("edge.example. 60 IN A 192.0.2.80"));
+  json j = Line(Event(m));
+  EXPECT_EQ(j["@timestamp"], "2025-11-24T16:00:00.123456Z");
+  EXPECT_EQ(j["event"]["duration"], 250000);
+  EXPECT_EQ(j["client"]["ip"], "192.0.2.7");
+  EXPECT_EQ(j["client"]["port"], 40000);
+  EXPECT_EQ(j["server"]["ip"], "127.0.0.1");
+  EXPECT_EQ(j["network"]["transport"], "udp");
+  EXPECT_EQ(j["dns"]["type"], "answer");
+  EXPECT_EQ(j["dns"]["id"], 4242);
+  EXPECT_EQ(j["dns"]["question"]["name"], "www.example");
+  EXPECT_EQ(j["dns"]["question"]["type"], "A");
+  EXPECT_EQ(j["dns"]["question"]["class"], "IN");
+  EXPECT_EQ(j["dns"]["response_code"], "NOERROR");
+  EXPECT_EQ(j["dns"]["header_flags"], json::array({"RD", "RA"}));
+  ASSERT_EQ(j["dns"]["answers"].size(), 2u);
+  EXPECT_EQ(j["dns"]["answers"][0]["type"], "CNAME");
+  EXPECT_EQ(j["dns"]["answers"][0]["data"], "edge.example.");
+  EXPECT_EQ(j["dns"]["answers"][1]["ttl"], 60);
+  EXPECT_EQ(j["dns"]["resolved_ip"], json::array({"192.0.2.80"}));
+  EXPECT_EQ(j["vigil"]["cache"], "hit");
+  EXPECT_EQ(j["vigil"]["outcome"], "answered");
+  EXPECT_EQ(j["vigil"]["verdicts"], json::array());
+}
+
+TEST(QueryLogFormatTest, OddNamesStayValidJson) {
+  // A quote, a backslash, a non-ASCII octet and a zero octet in labels.
+  std::vector<std::uint8_t> wire = {3, 'a', '"', 'b', 3, 'c', '\\', 'd', 2, 0xC3, 0x28, 2, 'x', 0, 0};
+  auto name = dns::Name::from_wire(wire);
+  ASSERT_TRUE(name.ok());
+  dns::Message m = dns::make_query(1, *name, dns::RRType::TXT, true, 0);
+  m.header.qr = true;
+  m.answer.push_back({*name, dns::RRType::TXT, dns::RRClass::IN, 5, {3, 'q', '"', 0x01}});
+  std::string out;
+  append_json_line(out, Event(m), {});
+  json j = json::parse(out);  // throws on invalid JSON
+  const std::string shown = j["dns"]["question"]["name"];
+  EXPECT_NE(shown.find('"'), std::string::npos) << shown;
+  EXPECT_NE(shown.find('\\'), std::string::npos) << shown;
+  EXPECT_EQ(j["dns"]["answers"][0]["type"], "TXT");
+}
+
+TEST(QueryLogFormatTest, JsonStringEscaping) {
+  std::string out;
+  append_json_string(out, std::string("a\"b\\c\nd\x01\x7f", 9));
+  EXPECT_EQ(out, "\"a\\\"b\\\\c\\nd\\u0001\\u007f\"");
+  out.clear();
+  append_json_string(out, "caf\xc3\xa9 \xff");  // valid UTF-8 kept, a lone octet escaped
+  EXPECT_EQ(out, "\"caf\xc3\xa9 \\u00ff\"");
+  out.clear();
+  append_json_string(out, std::string("\0", 1));
+  EXPECT_EQ(out, "\"\\u0000\"");
+}
+
+TEST(QueryLogFormatTest, ADroppedQueryAndAServfailWithItsReason) {
+  dns::Message q = dns::make_query(7, *dns::Name::from_text("blocked.example."), dns::RRType::AAAA, true, 0);
+  QueryEvent dropped = Event(q, /*response=*/false);
+  dropped.cache = CacheStatus::kNone;
+  dropped.outcome = "dropped_acl";
+  json j = Line(dropped);
+  EXPECT_EQ(j["dns"]["type"], "query");
+  EXPECT_FALSE(j["dns"].contains("response_code"));
+  EXPECT_EQ(j["vigil"]["outcome"], "dropped_acl");
+
+  dns::Message sf = Answer("dead.example.");
+  sf.set_rcode(dns::Rcode::kServFail);
+  dns::Edns edns;
+  edns.add_extended_error(dns::EdeCode::kNoReachableAuthority, "no server for dead.example. answered");
+  sf.edns = edns;
+  QueryEvent e = Event(sf);
+  e.cache = CacheStatus::kMiss;
+  e.upstream_queries = 3;
+  j = Line(e);
+  EXPECT_EQ(j["dns"]["response_code"], "SERVFAIL");
+  EXPECT_EQ(j["vigil"]["cache"], "miss");
+  EXPECT_EQ(j["vigil"]["upstream_queries"], 3);
+  EXPECT_EQ(j["vigil"]["ede"]["code"], 22);
+  EXPECT_EQ(j["vigil"]["ede"]["text"], "no server for dead.example. answered");
+}
+
+TEST(QueryLogFormatTest, MalformedAndCutMessagesStillGiveALine) {
+  QueryEvent e;
+  const std::uint8_t junk[] = {1, 2, 3};
+  e.set_message(junk, false);
+  e.outcome = "dropped_short";
+  json j = Line(e);
+  EXPECT_EQ(j["dns"]["type"], "unknown");
+  std::vector<std::uint8_t> big(3000, 0);
+  e.set_message(big, true);
+  j = Line(e);
+  EXPECT_TRUE(j["vigil"]["answers_cut"]);
+}
+
+TEST(QueryLogFormatTest, PrivacyModesApplyToTheClientOnly) {
+  QueryEvent e = Event(Answer("www.example."));
+  EXPECT_EQ(Line(e, ClientPrivacy(ClientIpMode::kTruncate, ""))["client"]["ip"], "192.0.2.0");
+  EXPECT_EQ(Line(e, ClientPrivacy(ClientIpMode::kTruncate, ""))["server"]["ip"], "127.0.0.1");
+  const std::string h = Line(e, ClientPrivacy(ClientIpMode::kHash, "k"))["client"]["ip"];
+  EXPECT_EQ(h.size(), 32u);
+}
+
+}  // namespace
+}  // namespace vigil::monitor
