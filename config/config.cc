@@ -352,9 +352,30 @@ Config load(const YAML::Node& root) {
     }
   }
   if (const auto q = root["query_log"]) {
-    expect_map(q, "query_log", {"path"});
+    expect_map(q, "query_log", {"path", "max_size", "keep", "client_ip", "hash_secret"});
     if (q.IsMap() && q["path"])
       cfg.query_log_path = q["path"].IsNull() ? "" : scalar(q["path"], "query_log.path");
+    if (q.IsMap()) {
+      auto& ql = cfg.query_log;
+      if (q["max_size"]) {
+        auto v = parse_size(scalar(q["max_size"], "query_log.max_size"));
+        if (!v)
+          fail(q["max_size"],
+               "query_log.max_size: expected a size such as 100MiB, got \"" + q["max_size"].Scalar() + "\"");
+        ql.max_size = *v;
+      }
+      if (q["keep"]) ql.keep = static_cast<unsigned>(get_uint(q["keep"], "query_log.keep", 0, 1000));
+      if (q["client_ip"]) {
+        ql.client_ip = get_enum<ClientIpLogging>(q["client_ip"], "query_log.client_ip",
+                                                 {{"full", ClientIpLogging::kFull},
+                                                  {"truncate", ClientIpLogging::kTruncate},
+                                                  {"hash", ClientIpLogging::kHash}});
+      }
+      if (q["hash_secret"]) ql.hash_secret = scalar(q["hash_secret"], "query_log.hash_secret");
+      if (ql.client_ip == ClientIpLogging::kHash && ql.hash_secret.size() < 16) {
+        fail(q, "query_log: client_ip: hash needs a hash_secret of at least 16 characters");
+      }
+    }
   }
   if (const auto c = root["control"]) {
     expect_map(c, "control", {"socket"});

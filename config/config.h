@@ -107,6 +107,16 @@ struct ResolverConfig {
   bool operator==(const ResolverConfig&) const = default;
 };
 
+enum class ClientIpLogging : std::uint8_t { kFull, kTruncate, kHash };
+
+struct QueryLogConfig {
+  std::uint64_t max_size = std::uint64_t{100} << 20;  // rotate above this; 0 = never
+  unsigned keep = 10;                                 // rotated files kept
+  ClientIpLogging client_ip = ClientIpLogging::kFull;
+  std::string hash_secret;  // for client_ip: hash
+  bool operator==(const QueryLogConfig&) const = default;
+};
+
 struct CacheConfig {
   cache::CacheOptions options;
   std::string persist_path;  // "" = the cache is not persisted
@@ -119,6 +129,7 @@ struct Config {
   CacheConfig cache;
   std::string metrics_listen;  // "" = off, else ADDR:PORT
   std::string query_log_path;  // "" = off, "-" = stdout
+  QueryLogConfig query_log;    // the rest of query_log.*
   std::vector<LocalZone> local_zones;
   std::vector<LocalRecord> local_data;  // RRs in presentation format, validated
   bool local_data_ptr = true;           // synthesise PTRs for local A/AAAA data

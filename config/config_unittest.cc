@@ -163,6 +163,22 @@ resolver:
   EXPECT_EQ(c.resolver.stub_zones[0].line, 13);
 }
 
+TEST(ConfigTest, QueryLogKeys) {
+  Config c = Load(R"(
+query_log:
+  path: /var/log/vigil/queries.log
+  max_size: 10MiB
+  keep: 3
+  client_ip: hash
+  hash_secret: "0123456789abcdef-long-enough"
+)");
+  EXPECT_EQ(c.query_log_path, "/var/log/vigil/queries.log");
+  EXPECT_EQ(c.query_log.max_size, std::uint64_t{10} << 20);
+  EXPECT_EQ(c.query_log.keep, 3u);
+  EXPECT_EQ(c.query_log.client_ip, ClientIpLogging::kHash);
+  EXPECT_EQ(Config::defaults().query_log.client_ip, ClientIpLogging::kFull);
+}
+
 TEST(ConfigTest, ParsesDurations) {
   EXPECT_EQ(parse_duration("10"), std::chrono::milliseconds(10000));
   EXPECT_EQ(parse_duration("10s"), std::chrono::milliseconds(10000));
@@ -208,6 +224,9 @@ TEST(ConfigTest, ErrorsNameFileLineAndWhatIsExpected) {
        "[1.1.1.1]}\n",
        4, "listed twice"},
       {"resolver:\n  max_upstream_queries: 0\n", 2, "out of range"},
+      {"query_log:\n  client_ip: hash\n", 2, "needs a hash_secret"},
+      {"query_log:\n  client_ip: masked\n", 2, "expected one of full, truncate, hash"},
+      {"query_log:\n  max_size: huge\n", 2, "query_log.max_size"},
       {"local_zones:\n  - {name: \"a..b\", type: static}\n", 2, "is not a domain name"},
       {"local_data:\n  - \"x. 1 IN A 999.1.1.1\"\n", 2, "local_data:"},
       {"local_data:\n  - \"x. 1 CH TXT hi\"\n", 2, "only class IN"},

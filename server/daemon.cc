@@ -78,7 +78,15 @@ bool Daemon::start() {
   }
   runtime_ = *rt;
   recursion_ = std::make_unique<Recursion>(runtime_->config, runtime_->root_hints, *cache_);
-  shared_ = std::make_unique<WorkerShared>(WorkerShared{*cache_, connections_, recursion_.get()});
+  unsigned threads = cfg.server.threads;
+  if (threads == 0) threads = std::max(1U, std::thread::hardware_concurrency());
+  // The query log: one ring per worker (8 192 queries each, about 10 MB),
+  // drained by its own thread; on or off, it is always there to switch.
+  query_log_ =
+      std::make_unique<monitor::QueryLog>(threads, 8192, [](const std::string& what) { log_warning(what); });
+  apply_query_log(cfg);
+  shared_ =
+      std::make_unique<WorkerShared>(WorkerShared{*cache_, connections_, recursion_.get(), query_log_.get()});
   if (cfg.cache.options.prefetch) {
     // A popular entry close to expiry is resolved again in the background,
     // on the control thread's io_context (never on a worker's hot path).
@@ -87,8 +95,6 @@ bool Daemon::start() {
     });
   }
 
-  unsigned threads = cfg.server.threads;
-  if (threads == 0) threads = std::max(1U, std::thread::hardware_concurrency());
   // The default listen addresses are skipped (with a warning) where the
   // machine lacks them, e.g. ::1 in a container without IPv6; configured
   // ones must all be bound.
@@ -167,6 +173,20 @@ bool Daemon::start() {
   return true;
 }
 
+void Daemon::apply_query_log(const config::Config& cfg) {
+  monitor::QueryLogOptions o;
+  o.path = query_log_override_.empty() ? cfg.query_log_path
+                                       : (query_log_override_ == "off" ? "" : query_log_override_);
+  o.max_bytes = cfg.query_log.max_size;
+  o.keep = cfg.query_log.keep;
+  const auto mode = cfg.query_log.client_ip == config::ClientIpLogging::kHash ? monitor::ClientIpMode::kHash
+                    : cfg.query_log.client_ip == config::ClientIpLogging::kTruncate
+                        ? monitor::ClientIpMode::kTruncate
+                        : monitor::ClientIpMode::kFull;
+  o.privacy = monitor::ClientPrivacy(mode, cfg.query_log.hash_secret);
+  query_log_->configure(o);
+}
+
 bool Daemon::drop_privileges() {
   const std::string& user = initial_.server.user;
   if (user.empty()) return true;
@@ -234,6 +254,7 @@ void Daemon::shutdown() {
                 std::to_string(grace.count()) + "ms; closing them");
   }
   for (auto& w : workers_) w->join();
+  if (query_log_) query_log_->flush();
   const std::string& persist = runtime_->config.cache.persist_path;
   if (!persist.empty()) {
     cache::DumpStats d = cache_->dump(persist, now());
@@ -272,6 +293,7 @@ ControlReply Daemon::reload() {
     restart.emplace_back("cache (size and TTL limits)");
   runtime_ = *rt;
   for (auto& w : workers_) w->set_runtime(runtime_);
+  apply_query_log(runtime_->config);  // flushes what is queued, then follows the new file
   ++reloads_;
   std::string msg = "configuration reloaded from " + config_path_;
   if (!restart.empty()) {
@@ -327,6 +349,14 @@ std::string Daemon::status() const {
       << "cache_evictions: " << c.evictions << "\n"
       << "local_zones: " << runtime_->local.zone_count() << "\n"
       << "local_rrsets: " << runtime_->local.rrset_count() << "\n";
+  if (query_log_) {
+    const monitor::QueryLogStats q = query_log_->stats();
+    out << "querylog_enabled: " << (query_log_->enabled() ? 1 : 0) << "\n"
+        << "querylog_written: " << q.written << "\n"
+        << "querylog_dropped_queue_full: " << q.dropped_queue_full << "\n"
+        << "querylog_dropped_write_error: " << q.dropped_write_error << "\n"
+        << "querylog_rotations: " << q.rotations << "\n";
+  }
   if (recursion_) {
     resolver::Engine& e = recursion_->engine();
     out << "resolver_coalesced_questions: " << e.coalesced_total() << "\n"
@@ -411,6 +441,14 @@ ControlReply Daemon::command(const std::vector<std::string>& args) {
       out << " ; rank " << cache::rank_name(e.rank) << (e.ttl < 0 ? " (stale)" : "") << "\n";
     }
     return {true, out.str()};
+  }
+  if (cmd == "query-log") {
+    if (auto u = need(1, "query-log on|off|FILE")) return *u;
+    const std::string& a = args[1];
+    query_log_override_ = a == "on" ? "" : a;
+    apply_query_log(runtime_->config);
+    const std::string now_path = a == "on" ? runtime_->config.query_log_path : (a == "off" ? "" : a);
+    return {true, now_path.empty() ? "query log off" : "query log to " + now_path};
   }
   if (cmd == "flush-all") {
     if (auto u = need(0, "flush-all")) return *u;

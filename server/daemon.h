@@ -59,6 +59,9 @@ class Daemon {
   boost::asio::io_context io_{1};
   std::unique_ptr<cache::RRsetCache> cache_;
   ConnectionTable connections_;
+  std::unique_ptr<monitor::QueryLog> query_log_;
+  std::string query_log_override_;  // vigilctl query-log FILE|off; "" = as configured
+  void apply_query_log(const config::Config& cfg);
   std::unique_ptr<Recursion> recursion_;
   std::unique_ptr<WorkerShared> shared_;
   std::shared_ptr<const Runtime> runtime_;  // the one in force (main thread)

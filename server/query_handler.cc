@@ -360,13 +360,18 @@ HandleResult QueryHandler::handle(std::span<const std::uint8_t> query, const Cli
       resp.answer(chain.empty() ? qname : set.name, set.type, set.rclass, set.ttl, [&](auto add) {
         for (const auto& rd : set.rdatas) add(rd);
       });
-      return resp.finish(Rcode::kNoError, Outcome::kAnswered);
+      HandleResult done = resp.finish(Rcode::kNoError, Outcome::kAnswered);
+      done.stale = stale;
+      return done;
     }
     (void)resp.builder().add_record(Section::kAuthority, negative->soa.name, RRType::SOA,
                                     negative->soa.rclass, negative->soa.ttl, negative->soa.rdata);
     // RFC 6604: the rcode is that of the last name in the chain.
-    return resp.finish(negative->kind == cache::NegativeKind::kNxDomain ? Rcode::kNXDomain : Rcode::kNoError,
-                       Outcome::kNegative);
+    HandleResult done =
+        resp.finish(negative->kind == cache::NegativeKind::kNxDomain ? Rcode::kNXDomain : Rcode::kNoError,
+                    Outcome::kNegative);
+    done.stale = stale;
+    return done;
   }
   if (resolver_attached_ && after == nullptr) return {Outcome::kNeedsResolution, 0, false};
   dns::Edns e;

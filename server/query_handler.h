@@ -42,6 +42,10 @@ struct Client {
   std::uint8_t length = 4;  // 4 or 16
   std::uint16_t port = 0;
   Transport transport = Transport::kUdp;
+  // The listener the query arrived on (for the query log).
+  std::array<std::uint8_t, 16> local{};
+  std::uint8_t local_length = 4;
+  std::uint16_t local_port = 0;
   std::span<const std::uint8_t> address_bytes() const { return {address.data(), length}; }
 };
 
@@ -73,6 +77,7 @@ struct HandleResult {
   Outcome outcome = Outcome::kDroppedShort;
   std::size_t size = 0;  // octets written to the output; 0 = send nothing
   bool truncated = false;
+  bool stale = false;  // served from expired data (RFC 8767)
 };
 
 // How a resolution the listener ran on the handler's request ended, when

@@ -52,11 +52,12 @@ Recursion::Recursion(const config::Config& config, resolver::RootHints hints, ca
                                          limits_from(config.resolver), engine_options_from(config.resolver));
 }
 
-boost::asio::awaitable<std::optional<ResolutionStatus>> Recursion::resolve(dns::Name qname,
-                                                                           dns::RRType qtype) {
+boost::asio::awaitable<ResolveResult> Recursion::resolve(dns::Name qname, dns::RRType qtype) {
   resolver::ResolveOutcome r = co_await engine_->resolve(std::move(qname), qtype);
-  if (r.ok) co_return std::nullopt;
-  co_return ResolutionStatus{r.ede, r.why};
+  ResolveResult out;
+  out.upstream_queries = r.upstream_queries;
+  if (!r.ok) out.failure = ResolutionStatus{r.ede, r.why};
+  co_return out;
 }
 
 }  // namespace vigil::server

@@ -28,8 +28,7 @@ class Recursion final : public Resolver {
  public:
   Recursion(const config::Config& config, resolver::RootHints hints, cache::RRsetCache& cache);
 
-  boost::asio::awaitable<std::optional<ResolutionStatus>> resolve(dns::Name qname,
-                                                                  dns::RRType qtype) override;
+  boost::asio::awaitable<ResolveResult> resolve(dns::Name qname, dns::RRType qtype) override;
 
   resolver::Engine& engine() { return *engine_; }
   const resolver::AsioTransport& transport() const { return *transport_; }

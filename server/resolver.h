@@ -13,14 +13,19 @@
 
 namespace vigil::server {
 
+// How a resolution went: no failure means the answer (positive or
+// negative) is in the cache now.
+struct ResolveResult {
+  std::optional<ResolutionStatus> failure;
+  unsigned upstream_queries = 0;
+};
+
 class Resolver {
  public:
   virtual ~Resolver() = default;
-  // Resolves the question into the cache. Returns nothing when the answer
-  // (positive or negative) is now cached, else why it could not be found.
-  // Runs on the calling worker's io_context.
-  virtual boost::asio::awaitable<std::optional<ResolutionStatus>> resolve(dns::Name qname,
-                                                                          dns::RRType qtype) = 0;
+  // Resolves the question into the cache. Runs on the calling worker's
+  // io_context.
+  virtual boost::asio::awaitable<ResolveResult> resolve(dns::Name qname, dns::RRType qtype) = 0;
 };
 
 }  // namespace vigil::server

@@ -115,8 +115,14 @@ awaitable<void> TcpConnection::run() {
     }
     stats.tcp_queries.inc();
     const auto& rt = worker_.runtime_;
+    const bool logging = worker_.shared_.query_log != nullptr && worker_.shared_.query_log->enabled();
+    const std::int64_t arrival = logging ? wall_ns() : 0;
+    const auto start = logging ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
     const HandleResult h = rt->handler->handle(message, client_, out, now());
     stats.outcomes[static_cast<std::size_t>(h.outcome)].inc();
+    if (logging && h.outcome != Outcome::kNeedsResolution) {
+      worker_.log_query(client_, message, {out.data(), h.size}, h, false, 0, arrival, start);
+    }
     if (h.outcome == Outcome::kNeedsResolution) {
       ++in_flight_;
       asio::co_spawn(socket_.get_executor(), answer_later(rt, message), log_coroutine_exception);

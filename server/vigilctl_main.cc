@@ -45,6 +45,13 @@ int run(int argc, char** argv) {
   with_arg("cache-dump", "write the cache to FILE (written by vigild)", "FILE", true);
   with_arg("cache-load", "add the entries of FILE to the cache", "FILE", true);
   with_arg("cache-list", "show a name's cache entries", "NAME", false);
+  std::string query_log_arg;
+  auto* qlog = app.add_subcommand("query-log", "switch the query log: on (as configured), off, or to FILE");
+  qlog->add_option("on|off|FILE", query_log_arg, "on, off, or a file (written by vigild)")->required();
+  qlog->callback([&] {
+    const bool word = query_log_arg == "on" || query_log_arg == "off" || query_log_arg == "-";
+    request = {"query-log", word ? query_log_arg : std::filesystem::absolute(query_log_arg).string()};
+  });
   std::string trace_name;
   std::string trace_type = "A";
   auto* trace = app.add_subcommand(

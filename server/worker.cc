@@ -51,6 +51,75 @@ cache::Time now() {
   return std::time(nullptr);
 }
 
+std::int64_t wall_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+void set_local(Client& client, const asio::ip::address& address, std::uint16_t port) {
+  client.local_port = port;
+  if (address.is_v4()) {
+    const auto b = address.to_v4().to_bytes();
+    std::copy(b.begin(), b.end(), client.local.begin());
+    client.local_length = 4;
+  } else {
+    const auto b = address.to_v6().to_bytes();
+    std::copy(b.begin(), b.end(), client.local.begin());
+    client.local_length = 16;
+  }
+}
+
+namespace {
+
+monitor::CacheStatus cache_status(const HandleResult& r, bool resolved) {
+  switch (r.outcome) {
+    case Outcome::kAnswered:
+    case Outcome::kNegative:
+      if (r.stale) return monitor::CacheStatus::kStale;
+      return resolved ? monitor::CacheStatus::kMiss : monitor::CacheStatus::kHit;
+    case Outcome::kServFail:
+    case Outcome::kAnyMinimal: return resolved ? monitor::CacheStatus::kMiss : monitor::CacheStatus::kNone;
+    case Outcome::kLocal:
+    case Outcome::kChaos:
+    case Outcome::kRefusedLocal:
+    case Outcome::kDroppedLocal: return monitor::CacheStatus::kLocal;
+    default: return monitor::CacheStatus::kNone;
+  }
+}
+
+}  // namespace
+
+void Worker::log_query(const Client& client, std::span<const std::uint8_t> query,
+                       std::span<const std::uint8_t> response, const HandleResult& r, bool resolved,
+                       unsigned upstream_queries, std::int64_t arrival_ns,
+                       std::chrono::steady_clock::time_point start) {
+  monitor::QueryLog* log = shared_.query_log;
+  if (log == nullptr || !log->enabled()) return;
+  monitor::QueryEvent* e = log->claim(index_);
+  if (e == nullptr) return;  // the writer is behind: counted by the log
+  e->time_ns = arrival_ns;
+  const auto us =
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
+  e->duration_us = static_cast<std::uint32_t>(std::clamp<std::int64_t>(us, 0, 0xFFFFFFFF));
+  e->client = client.address;
+  e->client_len = client.length;
+  e->client_port = client.port;
+  e->server = client.local;
+  e->server_len = client.local_length;
+  e->server_port = client.local_port;
+  e->tcp = client.transport == Transport::kTcp;
+  e->cache = cache_status(r, resolved);
+  e->outcome = outcome_name(r.outcome).data();
+  e->upstream_queries = static_cast<std::uint16_t>(std::min(upstream_queries, 0xFFFFU));
+  if (response.empty()) {
+    e->set_message(query, false);
+  } else {
+    e->set_message(response, true);
+  }
+  log->publish(index_);
+}
+
 Client make_client(const asio::ip::address& address, std::uint16_t port, Transport transport) {
   Client c;
   c.port = port;
@@ -163,6 +232,8 @@ void Worker::join() {
 // instead of two per query.
 awaitable<void> Worker::serve_udp(udp::socket& socket) {
   const int fd = socket.native_handle();
+  boost::system::error_code local_ec;
+  const udp::endpoint local = socket.local_endpoint(local_ec);
   std::vector<std::uint8_t> in(kUdpBatch * kUdpQuerySlot);
   std::vector<std::uint8_t> out(kUdpBatch * kUdpAnswerSlot);
   std::array<sockaddr_storage, kUdpBatch> from{};
@@ -193,6 +264,10 @@ awaitable<void> Worker::serve_udp(udp::socket& socket) {
       continue;
     }
     const cache::Time t = now();
+    const bool logging = shared_.query_log != nullptr && shared_.query_log->enabled();
+    const std::int64_t arrival = logging ? wall_ns() : 0;
+    const auto batch_start =
+        logging ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
     unsigned answers = 0;
     for (std::size_t i = 0; i < static_cast<std::size_t>(n); ++i) {
       const msghdr& h = in_msgs[i].msg_hdr;
@@ -204,11 +279,15 @@ awaitable<void> Worker::serve_udp(udp::socket& socket) {
       udp::endpoint peer;
       std::memcpy(peer.data(), &from[i], h.msg_namelen);
       peer.resize(h.msg_namelen);
-      const Client client = make_client(peer.address(), peer.port(), Transport::kUdp);
+      Client client = make_client(peer.address(), peer.port(), Transport::kUdp);
+      set_local(client, local.address(), local.port());
       const std::span<const std::uint8_t> query(in.data() + i * kUdpQuerySlot, in_msgs[i].msg_len);
       std::uint8_t* answer = out.data() + answers * kUdpAnswerSlot;
       const HandleResult r = runtime_->handler->handle(query, client, {answer, kUdpAnswerSlot}, t);
       stats_.outcomes[static_cast<std::size_t>(r.outcome)].inc();
+      if (logging && r.outcome != Outcome::kNeedsResolution) {
+        log_query(client, query, {answer, r.size}, r, false, 0, arrival, batch_start);
+      }
       if (r.outcome == Outcome::kNeedsResolution) {
         std::shared_ptr<udp::socket> shared;
         for (const auto& u : udp_) {
@@ -267,12 +346,18 @@ awaitable<void> Worker::answer_udp_later(std::shared_ptr<const Runtime> rt,
 
 awaitable<HandleResult> Worker::resolve_and_handle(const Runtime& rt, std::span<const std::uint8_t> query,
                                                    const Client& client, std::span<std::uint8_t> out) {
+  const std::int64_t arrival = wall_ns();
+  const auto start = std::chrono::steady_clock::now();
   ResolutionStatus status{dns::EdeCode::kOther, "the answer was not cached"};
+  unsigned upstream = 0;
   if (auto q = question_of(query); q && shared_.resolver != nullptr) {
-    if (auto failed = co_await shared_.resolver->resolve(q->first, q->second)) status = std::move(*failed);
+    ResolveResult res = co_await shared_.resolver->resolve(q->first, q->second);
+    upstream = res.upstream_queries;
+    if (res.failure) status = std::move(*res.failure);
   }
   const HandleResult r = rt.handler->handle(query, client, out, now(), &status);
   stats_.outcomes[static_cast<std::size_t>(r.outcome)].inc();
+  log_query(client, query, out.first(r.size), r, true, upstream, arrival, start);
   co_return r;
 }
 
@@ -292,7 +377,10 @@ awaitable<void> Worker::accept_tcp(tcp::acceptor& acceptor) {
     boost::system::error_code rec;
     const auto remote = socket.remote_endpoint(rec);
     if (rec) continue;
-    const Client client = make_client(remote.address(), remote.port(), Transport::kTcp);
+    Client client = make_client(remote.address(), remote.port(), Transport::kTcp);
+    boost::system::error_code local_ec;
+    const auto local = socket.local_endpoint(local_ec);
+    set_local(client, local.address(), local.port());
     const auto& rt = *runtime_;
     if (rt.handler->acl(client) == config::AclAction::kDeny) {
       stats_.outcomes[static_cast<std::size_t>(Outcome::kDroppedAcl)].inc();

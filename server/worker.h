@@ -23,6 +23,7 @@
 
 #include "cache/rrset_cache.h"
 #include "config/config.h"
+#include "monitor/query_log.h"
 #include "server/connection_table.h"
 #include "server/resolver.h"
 #include "server/runtime.h"
@@ -42,7 +43,8 @@ struct ListenError : std::runtime_error {
 struct WorkerShared {
   cache::RRsetCache& cache;
   ConnectionTable& connections;
-  Resolver* resolver = nullptr;  // null: misses are answered SERVFAIL at once
+  Resolver* resolver = nullptr;            // null: misses are answered SERVFAIL at once
+  monitor::QueryLog* query_log = nullptr;  // null: no query log (producer index = worker index)
 };
 
 class Worker {
@@ -76,6 +78,12 @@ class Worker {
   boost::asio::awaitable<void> accept_tcp(boost::asio::ip::tcp::acceptor& acceptor);
   // A query the handler could not answer from what it has: the resolver,
   // then the handler's second pass, counted; the answer is in `out`.
+  // One query for the query log (when it is on): what came in, what went
+  // out, and how (`resolved`: after a resolution).
+  void log_query(const Client& client, std::span<const std::uint8_t> query,
+                 std::span<const std::uint8_t> response, const HandleResult& r, bool resolved,
+                 unsigned upstream_queries, std::int64_t arrival_ns,
+                 std::chrono::steady_clock::time_point start);
   boost::asio::awaitable<HandleResult> resolve_and_handle(const Runtime& rt,
                                                           std::span<const std::uint8_t> query,
                                                           const Client& client, std::span<std::uint8_t> out);
@@ -102,5 +110,9 @@ cache::Time now();
 
 // The listener's view of a client address.
 Client make_client(const boost::asio::ip::address& address, std::uint16_t port, Transport transport);
+// Adds the listener's address to a client.
+void set_local(Client& client, const boost::asio::ip::address& address, std::uint16_t port);
+// Unix time in nanoseconds.
+std::int64_t wall_ns();
 
 }  // namespace vigil::server

@@ -34,7 +34,7 @@ using dns::RRType;
 class ScriptedResolver : public Resolver {
  public:
   explicit ScriptedResolver(cache::RRsetCache& cache) : cache_(cache) {}
-  boost::asio::awaitable<std::optional<ResolutionStatus>> resolve(Name qname, RRType qtype) override {
+  boost::asio::awaitable<ResolveResult> resolve(Name qname, RRType qtype) override {
     ++calls;
     const std::string text = qname.to_text();
     if (text.rfind("slow", 0) == 0) {
@@ -42,11 +42,11 @@ class ScriptedResolver : public Resolver {
       co_await t.async_wait(boost::asio::use_awaitable);
     }
     if (text.rfind("fail", 0) == 0) {
-      co_return ResolutionStatus{dns::EdeCode::kNoReachableAuthority, "scripted failure"};
+      co_return ResolveResult{ResolutionStatus{dns::EdeCode::kNoReachableAuthority, "scripted failure"}, 1};
     }
     dns::RRset set{qname, qtype, dns::RRClass::IN, 60, {{192, 0, 2, 1}}};
     cache_.insert(set, cache::Rank::kAuthAnswer, now());
-    co_return std::nullopt;
+    co_return ResolveResult{std::nullopt, 1};
   }
   std::atomic<int> calls{0};
 

@@ -38,6 +38,8 @@ resolver:
   root_hints: %(run)s/root.hints
   do_not_query: []        # the lab lives on loopback
   resolution_timeout: 8s
+query_log:
+  path: %(dir)s/queries.log
 """
 
 
@@ -149,15 +151,8 @@ class Vigild:
 
 
 class ResolverLabTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.lab = Lab(ARGS.zones)
-        cls.d = Vigild(cls.lab)
-
-    @classmethod
-    def tearDownClass(cls):
-        rc = cls.d.stop()
-        assert rc == 0, "vigild exited %s:\n%s" % (rc, cls.d.read_log())
+    lab = None
+    d = None
 
     def resolve(self, qname, qtype, *extra):
         return Answer(dig("@127.0.0.1", *extra, qname, qtype).stdout)
@@ -238,6 +233,75 @@ class ResolverLabTest(unittest.TestCase):
             self.assertIn(step, r.stdout)
         bad = self.d.ctl("trace", "no..name")
         self.assertEqual(bad.returncode, 1)
+
+
+def setUpModule():
+    # One lab and one vigild for every test here (the lab takes a while to start).
+    ResolverLabTest.lab = Lab(ARGS.zones)
+    ResolverLabTest.d = Vigild(ResolverLabTest.lab)
+
+
+def tearDownModule():
+    d = ResolverLabTest.d
+    if d is not None:
+        rc = d.stop()
+        assert rc == 0, "vigild exited %s:\n%s" % (rc, d.read_log())
+
+
+class QueryLogLabTest(unittest.TestCase):
+    """The query log of the same vigild: every query a line, valid JSON."""
+
+    def lines(self):
+        path = os.path.join(ResolverLabTest.d.dir, "queries.log")
+        with open(path) as f:
+            return f.read().splitlines()
+
+    def wait_lines(self, n, timeout=10.0):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if len(self.lines()) >= n:
+                return self.lines()
+            time.sleep(0.05)
+        return self.lines()
+
+    def test_every_query_is_one_json_line(self):
+        d = ResolverLabTest.d
+        before = len(self.lines())
+        # A names whose answers fit in UDP (a truncated one would be asked twice).
+        names = [e["qname"] for e in ResolverLabTest.lab.manifest if e["qtype"] == "A" and len(e["answer"]) < 10][:40]
+        with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
+            list(pool.map(lambda n: dig("@127.0.0.1", n, "A"), names))
+        dig("@127.0.0.1", "+tcp", names[0], "A")
+        lines = self.wait_lines(before + len(names) + 1)[before:]
+        self.assertEqual(len(lines), len(names) + 1)
+        records = [json.loads(l) for l in lines]
+        logged = sorted(r["dns"]["question"]["name"] + "." for r in records[:-1] if r["network"]["transport"] == "udp")
+        self.assertEqual(sorted(n.lower() for n in names), [n.lower() for n in logged])
+        for r in records:
+            self.assertEqual(r["client"]["ip"], "127.0.0.1")
+            self.assertEqual(r["server"]["port"], 53)
+            self.assertIn(r["vigil"]["cache"], ("hit", "miss"))
+            self.assertIn(r["dns"]["response_code"], ("NOERROR", "NXDOMAIN"))
+        self.assertEqual(records[-1]["network"]["transport"], "tcp")
+        self.assertEqual(records[-1]["vigil"]["cache"], "hit")
+        status = d.ctl("status").stdout
+        self.assertIn("querylog_dropped_queue_full: 0", status)
+
+    def test_switched_off_and_on_with_vigilctl(self):
+        d = ResolverLabTest.d
+        self.assertEqual(d.ctl("query-log", "off").returncode, 0)
+        before = len(self.lines())
+        dig("@127.0.0.1", "www.zone-1.test", "A")
+        time.sleep(0.3)
+        self.assertEqual(len(self.lines()), before)
+        other = os.path.join(d.dir, "other.log")
+        self.assertEqual(d.ctl("query-log", other).returncode, 0)
+        dig("@127.0.0.1", "www.zone-2.test", "A")
+        self.assertEqual(d.ctl("query-log", "on").returncode, 0)  # flushes the other file first
+        with open(other) as f:
+            self.assertIn("www.zone-2.test", f.read())
+        dig("@127.0.0.1", "www.zone-3.test", "A")
+        self.assertIn("www.zone-3.test", self.wait_lines(before + 1)[-1])
 
 
 def main():
