@@ -9,7 +9,8 @@
 # Three query mixes, each for SECONDS (default 10):
 #   local     A queries for 1000 names of a static local zone
 #   negative  names of the same zone that do not exist (NXDOMAIN + SOA)
-#   cache     A queries for 1000 names loaded into vigild's cache (vigild only)
+#   cache     A queries for 1000 names loaded into vigild's cache (vigild only),
+#             also with the query log on (the cost of logging every query)
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -67,6 +68,13 @@ for _ in $(seq 100); do dig +short +time=1 +tries=1 @127.0.0.1 host-1.lan >/dev/
 run_dnsperf "vigild local data" "$WORK/q-local" 127.0.0.1 $VPID
 run_dnsperf "vigild local NXDOMAIN" "$WORK/q-negative" 127.0.0.1 $VPID
 run_dnsperf "vigild cache hits" "$WORK/q-cache" 127.0.0.1 $VPID
+# The same with the query log on (to a file in the same tmpfs-or-disk directory).
+"$BUILD/server/vigilctl" -s "$WORK/control.sock" query-log "$WORK/queries.log" >/dev/null
+run_dnsperf "vigild cache hits + qlog" "$WORK/q-cache" 127.0.0.1 $VPID
+"$BUILD/server/vigilctl" -s "$WORK/control.sock" query-log off >/dev/null
+qstatus=$("$BUILD/server/vigilctl" -s "$WORK/control.sock" status)
+echo "   query log: $(echo "$qstatus" | awk '/^querylog_written/ {print $2}') lines written, $(echo "$qstatus" | awk '/^querylog_dropped_queue_full/ {print $2}') dropped (writer behind), $(echo "$qstatus" | awk '/^querylog_rotations/ {print $2}') rotations"
+run_dnsperf "vigild cache hits (off again)" "$WORK/q-cache" 127.0.0.1 $VPID
 kill -TERM $VPID
 wait $VPID || true
 
