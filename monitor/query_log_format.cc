@@ -2,8 +2,9 @@
 
 #include <cstdio>
 #include <ctime>
+#include <vector>
 
-#include "protocol/message.h"
+#include "protocol/message_view.h"
 #include "protocol/rdata.h"
 #include "protocol/types.h"
 
@@ -33,14 +34,6 @@ std::size_t utf8_length(std::string_view s, std::size_t i) {
     if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return 0;
   }
   return n;
-}
-
-// ECS writes names without the trailing dot ("www.example.com"); the root
-// stays ".".
-std::string ecs_name(const dns::Name& n) {
-  std::string t = n.to_text();
-  if (t.size() > 1 && t.back() == '.') t.pop_back();
-  return t;
 }
 
 const char* cache_name(CacheStatus c) {
@@ -98,15 +91,36 @@ std::string iso8601_utc(std::int64_t unix_ns) {
   if (unix_ns < 0) unix_ns = 0;
   const std::time_t secs = unix_ns / 1'000'000'000;
   const auto micros = static_cast<unsigned>((unix_ns % 1'000'000'000) / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06uZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, micros);
-  return buf;
+  // The date and time change once a second: formatted once per second.
+  thread_local std::time_t cached_secs = -1;
+  thread_local char prefix[80];
+  if (secs != cached_secs) {
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    std::snprintf(prefix, sizeof prefix, "%04d-%02d-%02dT%02d:%02d:%02d.", tm.tm_year + 1900, tm.tm_mon + 1,
+                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    cached_secs = secs;
+  }
+  std::string out(prefix);
+  char frac[8] = {'0', '0', '0', '0', '0', '0', 'Z', 0};
+  for (int k = 5, v = static_cast<int>(micros); k >= 0; --k, v /= 10)
+    frac[k] = static_cast<char>('0' + v % 10);
+  out += frac;
+  return out;
 }
 
 void append_json_line(std::string& out, const QueryEvent& e, const ClientPrivacy& privacy) {
+  // Scratch space reused line after line: after the first lines, formatting
+  // allocates nothing.
+  thread_local std::string text;
+  thread_local std::vector<std::uint8_t> rdata;
+  auto name_json = [&](const dns::Name& n) {
+    text.clear();
+    n.append_text(text);
+    if (text.size() > 1 && text.back() == '.') text.pop_back();  // ECS: no trailing dot
+    append_json_string(out, text);
+  };
+
   out += '{';
   key(out, "@timestamp");
   append_json_string(out, iso8601_utc(e.time_ns));
@@ -124,30 +138,30 @@ void append_json_line(std::string& out, const QueryEvent& e, const ClientPrivacy
   out += e.tcp ? "\"tcp\"" : "\"udp\"";
   out += ",\"protocol\":\"dns\"},\"dns\":{";
 
-  auto parsed = dns::Message::parse(e.message_octets());
+  dns::MessageView view;
   const bool cut = e.message_size < e.message_full_size;
-  if (!parsed.ok() && !cut) {
-    out += "\"type\":\"unknown\"";  // malformed: nothing more can be said
-  } else if (parsed.ok()) {
-    const dns::Message& m = *parsed;
+  const bool ok = view.parse(e.message_octets()) == dns::Error::kOk;
+  if (!ok) {
+    out += cut ? "\"type\":\"answer\"" : "\"type\":\"unknown\"";
+  } else {
+    const dns::Header& h = view.header();
     out += e.is_response ? "\"type\":\"answer\"" : "\"type\":\"query\"";
     out += ",\"id\":";
-    append_uint(out, m.header.id);
+    append_uint(out, h.id);
     out += ",\"op_code\":";
-    append_json_string(out, dns::opcode_to_string(m.header.opcode));
-    if (!m.questions.empty()) {
-      const auto& q = m.questions[0];
+    append_json_string(out, dns::opcode_to_string(h.opcode));
+    if (view.count(dns::Section::kQuestion) > 0) {
       out += ",\"question\":{\"name\":";
-      append_json_string(out, ecs_name(q.name));
+      name_json(view.question_name());
       out += ",\"type\":";
-      append_json_string(out, dns::type_to_string(q.type));
+      append_json_string(out, dns::type_to_string(view.question_type()));
       out += ",\"class\":";
-      append_json_string(out, dns::class_to_string(q.rclass));
+      append_json_string(out, dns::class_to_string(view.question_class()));
       out += '}';
     }
     if (e.is_response) {
       out += ",\"response_code\":";
-      append_json_string(out, dns::rcode_to_string(m.rcode()));
+      append_json_string(out, dns::rcode_to_string(view.rcode()));
       out += ",\"header_flags\":[";
       bool first = true;
       auto flag = [&](bool on, const char* f) {
@@ -158,41 +172,49 @@ void append_json_line(std::string& out, const QueryEvent& e, const ClientPrivacy
         out += f;
         out += '"';
       };
-      flag(m.header.aa, "AA");
-      flag(m.header.tc, "TC");
-      flag(m.header.rd, "RD");
-      flag(m.header.ra, "RA");
-      flag(m.header.ad, "AD");
-      flag(m.header.cd, "CD");
-      flag(m.edns && m.edns->flags.dnssec_ok, "DO");
+      flag(h.aa, "AA");
+      flag(h.tc, "TC");
+      flag(h.rd, "RD");
+      flag(h.ra, "RA");
+      flag(h.ad, "AD");
+      flag(h.cd, "CD");
+      flag(view.has_edns() && view.edns().flags.dnssec_ok, "DO");
       out += "],\"answers\":[";
-      std::string resolved;
-      for (std::size_t i = 0; i < m.answer.size(); ++i) {
-        const auto& rr = m.answer[i];
-        if (i != 0) out += ',';
+      std::size_t resolved_start = 0;
+      thread_local std::string resolved;
+      resolved.clear();
+      auto cursor = view.records();
+      dns::RecordRef r;
+      bool first_answer = true;
+      while (cursor.next(r)) {
+        if (r.section != dns::Section::kAnswer) break;
+        if (!first_answer) out += ',';
+        first_answer = false;
         out += "{\"name\":";
-        append_json_string(out, ecs_name(rr.name));
+        name_json(view.name_at(r.name_pos));
         out += ",\"type\":";
-        append_json_string(out, dns::type_to_string(rr.type));
+        append_json_string(out, dns::type_to_string(r.type));
         out += ",\"class\":";
-        append_json_string(out, dns::class_to_string(rr.rclass));
+        append_json_string(out, dns::class_to_string(static_cast<dns::RRClass>(r.rclass)));
         out += ",\"ttl\":";
-        append_uint(out, rr.ttl);
+        append_uint(out, r.ttl);
         out += ",\"data\":";
-        const std::string data = dns::rdata_to_text(rr.type, rr.rdata);
-        append_json_string(out, data);
+        text.clear();
+        rdata.clear();
+        if (dns::read_rdata(view.wire(), r.rdata_pos, r.rdlength, r.type, rdata) == dns::Error::kOk) {
+          dns::append_rdata_text(text, r.type, rdata);
+        }
+        append_json_string(out, text);
         out += '}';
-        if (rr.type == dns::RRType::A || rr.type == dns::RRType::AAAA) {
-          if (!resolved.empty()) resolved += ',';
-          append_json_string(resolved, data);
+        if (r.type == dns::RRType::A || r.type == dns::RRType::AAAA) {
+          if (resolved.size() > resolved_start) resolved += ',';
+          append_json_string(resolved, text);
         }
       }
       out += "],\"resolved_ip\":[";
       out += resolved;
       out += ']';
     }
-  } else {
-    out += "\"type\":\"answer\"";
   }
   out += "},\"vigil\":{\"cache\":";
   append_json_string(out, cache_name(e.cache));
@@ -201,14 +223,23 @@ void append_json_line(std::string& out, const QueryEvent& e, const ClientPrivacy
   out += ",\"upstream_queries\":";
   append_uint(out, e.upstream_queries);
   if (cut) out += ",\"answers_cut\":true";
-  if (parsed.ok() && parsed->edns) {
-    const auto edes = parsed->edns->extended_errors();
-    if (!edes.empty()) {
-      out += ",\"ede\":{\"code\":";
-      append_uint(out, static_cast<std::uint16_t>(edes[0].code));
-      out += ",\"text\":";
-      append_json_string(out, edes[0].text);
-      out += '}';
+  if (ok && view.has_edns()) {
+    // The first Extended DNS Error option (RFC 8914: code 15, INFO-CODE, text).
+    const auto opts = view.edns().options;
+    for (std::size_t p = 0; p + 4 <= opts.size();) {
+      const unsigned code = (unsigned{opts[p]} << 8) | opts[p + 1];
+      const std::size_t len = (std::size_t{opts[p + 2]} << 8) | opts[p + 3];
+      if (p + 4 + len > opts.size()) break;
+      if (code == 15 && len >= 2) {
+        out += ",\"ede\":{\"code\":";
+        append_uint(out, (unsigned{opts[p + 4]} << 8) | opts[p + 5]);
+        out += ",\"text\":";
+        append_json_string(out,
+                           std::string_view(reinterpret_cast<const char*>(opts.data() + p + 6), len - 2));
+        out += '}';
+        break;
+      }
+      p += 4 + len;
     }
   }
   out += ",\"verdicts\":[]}}\n";

@@ -65,6 +65,7 @@ TEST(QueryLogFormatTest, EcsFieldsForAnAnswer) {
   EXPECT_EQ(j["dns"]["answers"][0]["type"], "CNAME");
   EXPECT_EQ(j["dns"]["answers"][0]["data"], "edge.example.");
   EXPECT_EQ(j["dns"]["answers"][1]["ttl"], 60);
+  EXPECT_EQ(j["dns"]["answers"][1]["data"], "192.0.2.80");
   EXPECT_EQ(j["dns"]["resolved_ip"], json::array({"192.0.2.80"}));
   EXPECT_EQ(j["vigil"]["cache"], "hit");
   EXPECT_EQ(j["vigil"]["outcome"], "answered");
@@ -86,6 +87,13 @@ TEST(QueryLogFormatTest, OddNamesStayValidJson) {
   EXPECT_NE(shown.find('"'), std::string::npos) << shown;
   EXPECT_NE(shown.find('\\'), std::string::npos) << shown;
   EXPECT_EQ(j["dns"]["answers"][0]["type"], "TXT");
+}
+
+TEST(QueryLogFormatTest, Timestamps) {
+  EXPECT_EQ(iso8601_utc(0), "1970-01-01T00:00:00.000000Z");
+  EXPECT_EQ(iso8601_utc(1'764'000'000'000'001'000), "2025-11-24T16:00:00.000001Z");
+  EXPECT_EQ(iso8601_utc(1'764'000'000'999'999'999), "2025-11-24T16:00:00.999999Z");
+  EXPECT_EQ(iso8601_utc(1'764'000'001'000'000'000), "2025-11-24T16:00:01.000000Z");  // the next second
 }
 
 TEST(QueryLogFormatTest, JsonStringEscaping) {
