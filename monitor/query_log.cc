@@ -37,10 +37,11 @@ void QueryLog::configure(const QueryLogOptions& options) {
   std::lock_guard lock(mu_);
   const bool same_file = file_ && options.path == options_.path;
   options_ = options;
-  if (options.path.empty()) {
+  if (!same_file && file_) {
+    rotations_ += file_->rotations();  // the old file's count stays in the total
     file_.reset();
-  } else if (!same_file) {
-    if (file_) rotations_ += file_->rotations();
+  }
+  if (!options.path.empty() && !same_file) {
     file_ = std::make_unique<LogFile>(options.path, options.max_bytes, options.keep, on_error_);
   }
   enabled_.store(!options.path.empty(), std::memory_order_relaxed);

@@ -115,6 +115,19 @@ TEST_F(QueryLogTest, WriteErrorsAreCountedAndReportedOnce) {
   EXPECT_EQ(reports, 1);
 }
 
+TEST_F(QueryLogTest, RotationsAreCountedAcrossSwitches) {
+  QueryLog log(1, 64);
+  log.configure({path_, 300, 2, {}});  // a line is about 500 octets: every line rotates
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(Record(log, 0, "r" + std::to_string(i) + ".example."));
+    log.flush();
+  }
+  const auto rotated = log.stats().rotations;
+  EXPECT_EQ(rotated, 2u);
+  log.configure({"", 0, 1, {}});
+  EXPECT_EQ(log.stats().rotations, rotated);  // switching off keeps the count
+}
+
 TEST_F(QueryLogTest, DestructionWritesWhatIsQueued) {
   {
     QueryLog log(1, 64);
