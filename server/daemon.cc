@@ -147,6 +147,14 @@ bool Daemon::start() {
       control_.reset();
     }
   }
+  if (!cfg.metrics_listen.empty()) {
+    try {
+      metrics_ = std::make_unique<monitor::MetricsServer>(cfg.metrics_listen, [this] { return metrics(); });
+    } catch (const std::exception& e) {
+      log_error(e.what());
+      return false;
+    }
+  }
   if (!drop_privileges()) return false;
   for (auto& w : workers_) w->start();
   if (control_) control_->start();
@@ -311,6 +319,93 @@ StatsSnapshot Daemon::stats() const {
   StatsSnapshot s;
   for (const auto& w : workers_) s.add(w->stats());
   return s;
+}
+
+std::vector<monitor::MetricFamilyData> Daemon::metrics() const {
+  using T = monitor::MetricFamilyData::Type;
+  std::vector<monitor::MetricFamilyData> out;
+  auto one = [&](const char* name, const char* help, T type, double v) {
+    out.push_back({name, help, type, {{{}, v}}});
+  };
+  auto d = [](std::uint64_t v) { return static_cast<double>(v); };
+  const StatsSnapshot s = stats();
+  out.push_back({"vigil_queries_total",
+                 "Client queries received, by transport.",
+                 T::kCounter,
+                 {{{{"transport", "udp"}}, d(s.udp_queries)}, {{{"transport", "tcp"}}, d(s.tcp_queries)}}});
+  monitor::MetricFamilyData outcomes{"vigil_responses_total",
+                                     "Client queries by how they ended (answered, negative, local, servfail, "
+                                     "refused_acl, dropped_acl, formerr, ...).",
+                                     T::kCounter,
+                                     {}};
+  for (std::size_t i = 0; i < kOutcomeCount; ++i) {
+    const auto o = static_cast<Outcome>(i);
+    if (o == Outcome::kNeedsResolution) continue;  // an intermediate step, not an ending
+    outcomes.samples.push_back({{{"outcome", std::string(outcome_name(o))}}, d(s.outcomes[i])});
+  }
+  out.push_back(std::move(outcomes));
+  one("vigil_udp_receive_errors_total", "UDP receive errors (including oversized datagrams).", T::kCounter,
+      d(s.udp_receive_errors));
+  one("vigil_udp_send_errors_total", "UDP answers that could not be sent.", T::kCounter,
+      d(s.udp_send_errors));
+  one("vigil_tcp_connections_total", "TCP connections accepted.", T::kCounter, d(s.tcp_accepted));
+  out.push_back({"vigil_tcp_connections_rejected_total",
+                 "TCP connections refused at accept, by limit.",
+                 T::kCounter,
+                 {{{{"limit", "total"}}, d(s.tcp_rejected_total)},
+                  {{{"limit", "per_client"}}, d(s.tcp_rejected_client)}}});
+  out.push_back({"vigil_tcp_timeouts_total",
+                 "TCP connections closed by a timeout, by kind.",
+                 T::kCounter,
+                 {{{{"kind", "idle"}}, d(s.tcp_idle_timeouts)},
+                  {{{"kind", "message"}}, d(s.tcp_message_timeouts)},
+                  {{{"kind", "write"}}, d(s.tcp_write_timeouts)}}});
+  one("vigil_tcp_open_connections", "TCP connections open now.", T::kGauge, d(connections_.total()));
+  const cache::CacheStats c = cache_->stats();
+  one("vigil_cache_entries", "Entries in the RRset cache.", T::kGauge, d(c.entries));
+  one("vigil_cache_bytes", "Memory the RRset cache uses, in bytes.", T::kGauge, d(c.bytes));
+  one("vigil_cache_hits_total", "Cache lookups that found an entry.", T::kCounter, d(c.hits));
+  one("vigil_cache_misses_total", "Cache lookups that found nothing.", T::kCounter, d(c.misses));
+  one("vigil_cache_evictions_total", "Entries evicted to stay within cache.size.", T::kCounter,
+      d(c.evictions));
+  one("vigil_cache_stale_served_total", "Expired entries served (serve-stale, RFC 8767).", T::kCounter,
+      d(c.stale_served));
+  one("vigil_cache_prefetches_total", "Popular entries reported for prefetch before they expire.",
+      T::kCounter, d(c.prefetch_signals));
+  if (recursion_) {
+    resolver::Engine& e = recursion_->engine();
+    one("vigil_resolver_coalesced_total", "Client questions that joined an identical resolution in flight.",
+        T::kCounter, d(e.coalesced_total()));
+    one("vigil_resolver_shared_upstream_total",
+        "Upstream questions not sent because the same one to the same zone was in flight.", T::kCounter,
+        d(e.coalesced_asks()));
+    one("vigil_upstream_case_mismatches_total",
+        "Upstream replies that did not echo the query's 0x20 letter case.", T::kCounter,
+        d(e.case_mismatches()));
+    one("vigil_upstream_mismatched_replies_total",
+        "Datagrams ignored on upstream sockets: wrong ID or question (spoofed or stray).", T::kCounter,
+        d(recursion_->transport().mismatched_total()));
+    one("vigil_infra_servers", "Upstream servers in the infrastructure cache.", T::kGauge,
+        d(recursion_->infra().size()));
+  }
+  if (query_log_) {
+    const monitor::QueryLogStats q = query_log_->stats();
+    one("vigil_querylog_enabled", "Whether the query log is on.", T::kGauge, query_log_->enabled() ? 1 : 0);
+    one("vigil_querylog_records_total", "Query log lines written.", T::kCounter, d(q.written));
+    out.push_back({"vigil_querylog_dropped_total",
+                   "Query log records lost, by reason.",
+                   T::kCounter,
+                   {{{{"reason", "queue_full"}}, d(q.dropped_queue_full)},
+                    {{{"reason", "write_error"}}, d(q.dropped_write_error)}}});
+    one("vigil_querylog_rotations_total", "Query log file rotations.", T::kCounter, d(q.rotations));
+  }
+  out.push_back({"vigil_build_info",
+                 "Version and commit of this vigild (always 1).",
+                 T::kGauge,
+                 {{{{"version", kVersion}, {"commit", kGitCommit}}, 1}}});
+  one("vigil_start_time_seconds", "When vigild started, Unix seconds.", T::kGauge,
+      static_cast<double>(started_wall_));
+  return out;
 }
 
 std::string Daemon::status() const {

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <chrono>
+#include <ctime>
 #include <memory>
 #include <string>
 #include <vector>
@@ -22,6 +23,7 @@
 
 #include "cache/rrset_cache.h"
 #include "config/config.h"
+#include "monitor/metrics.h"
 #include "server/connection_table.h"
 #include "server/control_channel.h"
 #include "server/recursion.h"
@@ -60,7 +62,9 @@ class Daemon {
   std::unique_ptr<cache::RRsetCache> cache_;
   ConnectionTable connections_;
   std::unique_ptr<monitor::QueryLog> query_log_;
-  std::string query_log_override_;  // vigilctl query-log FILE|off; "" = as configured
+  std::unique_ptr<monitor::MetricsServer> metrics_;
+  std::vector<monitor::MetricFamilyData> metrics() const;  // called on the exposer's threads
+  std::string query_log_override_;                         // vigilctl query-log FILE|off; "" = as configured
   void apply_query_log(const config::Config& cfg);
   std::unique_ptr<Recursion> recursion_;
   std::unique_ptr<WorkerShared> shared_;
@@ -69,6 +73,7 @@ class Daemon {
   std::vector<config::Endpoint> bound_;
   std::unique_ptr<ControlChannel> control_;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  std::time_t started_wall_ = std::time(nullptr);
   unsigned reloads_ = 0;
 };
 

@@ -40,6 +40,8 @@ resolver:
   resolution_timeout: 8s
 query_log:
   path: %(dir)s/queries.log
+metrics:
+  listen: "127.0.0.1:9153"
 """
 
 
@@ -302,6 +304,39 @@ class QueryLogLabTest(unittest.TestCase):
             self.assertIn("www.zone-2.test", f.read())
         dig("@127.0.0.1", "www.zone-3.test", "A")
         self.assertIn("www.zone-3.test", self.wait_lines(before + 1)[-1])
+
+
+def scrape():
+    import urllib.request
+    with urllib.request.urlopen("http://127.0.0.1:9153/metrics", timeout=5) as r:
+        text = r.read().decode()
+    values = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            key, value = line.rsplit(" ", 1)
+            values[key] = float(value)
+    return text, values
+
+
+class MetricsLabTest(unittest.TestCase):
+    def test_scrape_counts_what_was_sent(self):
+        text, before = scrape()
+        self.assertIn("# TYPE vigil_queries_total counter", text)
+        for name in ("vigil_cache_entries", "vigil_cache_hits_total", "vigil_resolver_shared_upstream_total",
+                     "vigil_querylog_records_total", "process_resident_memory_bytes", "process_open_fds"):
+            self.assertTrue(any(k.startswith(name) for k in before), name)
+        self.assertTrue(any(k.startswith("vigil_build_info{") for k in before))
+        for _ in range(5):
+            dig("@127.0.0.1", "www.zone-1.test", "A")
+        dig("@127.0.0.1", "+tcp", "www.zone-1.test", "A")
+        _, after = scrape()
+        udp = 'vigil_queries_total{transport="udp"}'
+        tcp = 'vigil_queries_total{transport="tcp"}'
+        self.assertEqual(after[udp] - before[udp], 5)
+        self.assertEqual(after[tcp] - before[tcp], 1)
+        answered = 'vigil_responses_total{outcome="answered"}'
+        self.assertGreaterEqual(after[answered] - before[answered], 6)
+        self.assertGreater(after["vigil_cache_entries"], 0)
 
 
 def main():
