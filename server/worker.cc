@@ -57,17 +57,31 @@ std::int64_t wall_ns() {
       .count();
 }
 
-void set_local(Client& client, const asio::ip::address& address, std::uint16_t port) {
-  client.local_port = port;
+namespace {
+
+// An address's octets (a v4-mapped IPv6 address as IPv4) into `out`;
+// returns how many (4 or 16).
+std::uint8_t address_octets(const asio::ip::address& address, std::array<std::uint8_t, 16>& out) {
+  if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+    const auto b = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6()).to_bytes();
+    std::copy(b.begin(), b.end(), out.begin());
+    return 4;
+  }
   if (address.is_v4()) {
     const auto b = address.to_v4().to_bytes();
-    std::copy(b.begin(), b.end(), client.local.begin());
-    client.local_length = 4;
-  } else {
-    const auto b = address.to_v6().to_bytes();
-    std::copy(b.begin(), b.end(), client.local.begin());
-    client.local_length = 16;
+    std::copy(b.begin(), b.end(), out.begin());
+    return 4;
   }
+  const auto b = address.to_v6().to_bytes();
+  std::copy(b.begin(), b.end(), out.begin());
+  return 16;
+}
+
+}  // namespace
+
+void set_local(Client& client, const asio::ip::address& address, std::uint16_t port) {
+  client.local_port = port;
+  client.local_length = address_octets(address, client.local);
 }
 
 namespace {
@@ -124,19 +138,7 @@ Client make_client(const asio::ip::address& address, std::uint16_t port, Transpo
   Client c;
   c.port = port;
   c.transport = transport;
-  if (address.is_v6() && address.to_v6().is_v4_mapped()) {
-    const auto b = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6()).to_bytes();
-    std::copy(b.begin(), b.end(), c.address.begin());
-    c.length = 4;
-  } else if (address.is_v4()) {
-    const auto b = address.to_v4().to_bytes();
-    std::copy(b.begin(), b.end(), c.address.begin());
-    c.length = 4;
-  } else {
-    const auto b = address.to_v6().to_bytes();
-    std::copy(b.begin(), b.end(), c.address.begin());
-    c.length = 16;
-  }
+  c.length = address_octets(address, c.address);
   return c;
 }
 
