@@ -344,7 +344,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", required=True, help="directory with vigild and vigilctl")
     ap.add_argument("--lab", required=True, help="tests/lab")
-    ap.add_argument("--zones", type=int, default=12, help="second-level zones per kind in the lab")
+    ap.add_argument("--zones", type=int, default=6, help="second-level zones per kind in the lab")
     ARGS, rest = ap.parse_known_args()
     if os.geteuid() != 0:
         print("needs root (run it through lab.sh netns)", file=sys.stderr)
