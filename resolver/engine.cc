@@ -150,6 +150,18 @@ std::uint64_t Engine::coalesced_asks() const {
   return coalesced_asks_;
 }
 
+std::size_t Engine::inflight() const {
+  std::lock_guard lock(inflight_mu_);
+  return inflight_.size();
+}
+
+std::size_t Engine::inflight_waiters() const {
+  std::lock_guard lock(inflight_mu_);
+  std::size_t n = 0;
+  for (const auto& [key, f] : inflight_) n += f->waiters.size();
+  return n;
+}
+
 void Engine::note(Budget& b, unsigned depth, std::string text) const {
   if (b.trace != nullptr) b.trace->push_back(std::string(2 * depth, ' ') + std::move(text));
 }
@@ -764,10 +776,13 @@ awaitable<std::optional<UpstreamReply>> Engine::exchange(const ServerAddress& se
         tcp ? std::min(std::max(3 * timeout, std::chrono::milliseconds(1000)), limits_.max_attempt_timeout)
             : timeout;
     UpstreamReply r = co_await transport_.exchange(UpstreamRequest{server, wire, tcp, attempt});
+    if (r.status != UpstreamStatus::kNotAllowed)
+      (tcp ? upstream_stats_.queries_tcp : upstream_stats_.queries_udp).inc();
     if (r.mismatched > 0) {
       note(b, depth + 1, std::to_string(r.mismatched) + " mismatched datagram(s) ignored");
     }
     if (r.status == UpstreamStatus::kTimeout) {
+      upstream_stats_.timeouts.inc();
       infra_.record_timeout(server, clock_.wall());
       note(b, depth + 1,
            "← timeout after " + std::to_string(timeout.count()) + " ms" + (tcp ? " (TCP)" : ""));
@@ -781,13 +796,16 @@ awaitable<std::optional<UpstreamReply>> Engine::exchange(const ServerAddress& se
       co_return std::nullopt;
     }
     if (r.status != UpstreamStatus::kOk) {
+      upstream_stats_.network_errors.inc();
       ++b.network_errors;
       note(b, depth + 1, "← " + std::string(upstream_status_name(r.status)));
       co_return std::nullopt;
     }
+    upstream_stats_.rtt.observe(static_cast<std::uint64_t>(std::max<std::int64_t>(0, r.rtt.count())) * 1000);
     infra_.record_rtt(server, static_cast<std::uint32_t>(std::max<std::int64_t>(1, r.rtt.count() / 1000)),
                       clock_.wall());
     if (r.message.size() >= dns::kHeaderSize && (r.message[2] & 0x02) != 0 && !tcp) {  // TC=1
+      upstream_stats_.tcp_fallbacks.inc();
       note(b, depth + 1, "← truncated (TC=1) in " + ms_text(r.rtt) + ": again over TCP");
       tcp = true;
       continue;
@@ -800,12 +818,14 @@ awaitable<std::optional<UpstreamReply>> Engine::exchange(const ServerAddress& se
     }
     const auto rcode = static_cast<unsigned>(r.message.size() >= 4 ? r.message[3] & 0x0F : 0);
     if (edns && (rcode == 1 || rcode == 4)) {  // FORMERR / NOTIMP: try without EDNS
+      upstream_stats_.edns_fallbacks.inc();
       infra_.set_edns(server, cache::EdnsSupport::kUnsupported, clock_.wall());
       note(b, depth + 1,
            std::string("← ") + (rcode == 1 ? "FORMERR" : "NOTIMP") + " to EDNS: again without it");
       edns = false;
       continue;
     }
+    upstream_stats_.rcodes[rcode].inc();
     note(b, depth + 1, "← reply in " + ms_text(r.rtt) + (tcp ? " over TCP" : ""));
     co_return r;
   }

@@ -23,6 +23,7 @@
 //     written down for `vigilctl trace`.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <deque>
 #include <map>
@@ -41,6 +42,7 @@
 #include "protocol/message.h"
 #include "protocol/types.h"
 #include "resolver/clock.h"
+#include "resolver/histogram.h"
 #include "resolver/limits.h"
 #include "resolver/root_hints.h"
 #include "resolver/upstream.h"
@@ -83,6 +85,18 @@ struct Trace {
   std::vector<std::string> steps;
 };
 
+// Counters of the upstream side, written from every thread that resolves.
+struct UpstreamStats {
+  AtomicCounter queries_udp;
+  AtomicCounter queries_tcp;
+  AtomicCounter timeouts;
+  AtomicCounter network_errors;          // the send or the connection failed
+  AtomicCounter tcp_fallbacks;           // TC=1 replies, asked again over TCP
+  AtomicCounter edns_fallbacks;          // FORMERR/NOTIMP to EDNS, asked again without it
+  std::array<AtomicCounter, 16> rcodes;  // replies taken, by RCODE
+  LatencyHistogram<AtomicCounter> rtt;   // round trip of replies taken
+};
+
 class Engine {
  public:
   Engine(cache::RRsetCache& cache, cache::InfraCache& infra, UpstreamTransport& transport, const Clock& clock,
@@ -108,6 +122,12 @@ class Engine {
   std::uint64_t coalesced_asks() const;
   // Replies that did not echo the query's 0x20 letter case.
   std::uint64_t case_mismatches() const { return case_mismatches_.load(std::memory_order_relaxed); }
+  // Resolutions running now (each may have coalesced waiters), and the
+  // client questions waiting on them.
+  std::size_t inflight() const;
+  std::size_t inflight_waiters() const;
+  // What went upstream and how it came back.
+  const UpstreamStats& upstream_stats() const { return upstream_stats_; }
 
  private:
   struct Budget {
@@ -192,6 +212,7 @@ class Engine {
   std::uint64_t coalesced_asks_ = 0;  // under inflight_mu_
   std::atomic<bool> priming_{false};
   std::atomic<std::uint64_t> case_mismatches_{0};
+  UpstreamStats upstream_stats_;
 };
 
 }  // namespace vigil::resolver

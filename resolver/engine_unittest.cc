@@ -216,6 +216,16 @@ TEST_F(EngineTest, ATimeoutMovesOnToTheNextServerAndIsRemembered) {
   EXPECT_EQ(QueriesTo(kExampleDead), 1u);
   EXPECT_EQ(QueriesTo(kExample), 1u);
   EXPECT_EQ(infra_.get(kExampleDead, clock_.wall()).timeouts, 1u);
+  const UpstreamStats& st = engine_->upstream_stats();
+  EXPECT_EQ(st.timeouts.get(), 1u);
+  EXPECT_EQ(st.queries_udp.get(), Sent());  // the timed-out query counts as sent
+  EXPECT_EQ(st.queries_tcp.get(), 0u);
+  // Every reply taken is in the RTT histogram (the script answers in 1 ms).
+  const auto rtt = st.rtt.snapshot();
+  EXPECT_EQ(rtt.count(), Sent() - 1);
+  EXPECT_EQ(rtt.buckets[latency_bucket(1'000'000)], Sent() - 1);
+  EXPECT_EQ(rtt.sum_ns, (Sent() - 1) * 1'000'000);
+  EXPECT_EQ(st.rcodes[0].get(), Sent() - 1);  // NOERROR
   // Now the live server is known to be fast and goes first.
   ASSERT_TRUE(Resolve("nope.example.").ok);
   EXPECT_EQ(QueriesTo(kExampleDead), 1u);
@@ -322,7 +332,12 @@ TEST_F(EngineTest, IdenticalQuestionsInFlightAreResolvedOnce) {
     results.push_back(
         boost::asio::co_spawn(io, engine_->resolve(N("www.example."), RRType::A), boost::asio::use_future));
   }
+  io.poll();  // all five have started; the slow server has not answered
+  EXPECT_EQ(engine_->inflight(), 1u);
+  EXPECT_EQ(engine_->inflight_waiters(), 4u);
   io.run();
+  EXPECT_EQ(engine_->inflight(), 0u);
+  EXPECT_EQ(engine_->inflight_waiters(), 0u);
   unsigned coalesced = 0;
   for (auto& f : results) {
     ResolveOutcome r = f.get();
@@ -494,6 +509,8 @@ TEST_F(EngineTest, TruncatedRepliesAreRetriedOverTcp) {
   EXPECT_TRUE(transport_.log().back().tcp);
   EXPECT_GE(transport_.log().back().timeout, std::chrono::milliseconds(1000));  // not the UDP round trip's
   EXPECT_FALSE(transport_.log()[transport_.log().size() - 2].tcp);
+  EXPECT_EQ(engine_->upstream_stats().tcp_fallbacks.get(), 1u);
+  EXPECT_EQ(engine_->upstream_stats().queries_tcp.get(), 1u);
 }
 
 TEST_F(EngineTest, FormErrToEdnsIsRetriedWithoutEdnsAndRemembered) {
@@ -504,6 +521,7 @@ TEST_F(EngineTest, FormErrToEdnsIsRetriedWithoutEdnsAndRemembered) {
   ASSERT_TRUE(Resolve("www.example.").ok);
   EXPECT_TRUE(Cached("www.example."));
   EXPECT_EQ(infra_.get(kExample, clock_.wall()).edns, cache::EdnsSupport::kUnsupported);
+  EXPECT_EQ(engine_->upstream_stats().edns_fallbacks.get(), 1u);
   const std::size_t before = Sent();
   ASSERT_TRUE(Resolve("nope.example.").ok);
   EXPECT_EQ(Sent(), before + 1);  // straight without EDNS now
