@@ -102,15 +102,22 @@ class ProviderCollectable final : public prometheus::Collectable {
         prometheus::MetricFamily mf;
         mf.name = f.name;
         mf.help = f.help;
-        mf.type = f.type == MetricFamilyData::Type::kCounter ? prometheus::MetricType::Counter
-                                                             : prometheus::MetricType::Gauge;
+        switch (f.type) {
+          case MetricFamilyData::Type::kCounter: mf.type = prometheus::MetricType::Counter; break;
+          case MetricFamilyData::Type::kGauge: mf.type = prometheus::MetricType::Gauge; break;
+          case MetricFamilyData::Type::kHistogram: mf.type = prometheus::MetricType::Histogram; break;
+        }
         for (const auto& s : f.samples) {
           prometheus::ClientMetric m;
           for (const auto& [k, v] : s.labels) m.label.push_back({k, v});
-          if (f.type == MetricFamilyData::Type::kCounter) {
-            m.counter.value = s.value;
-          } else {
-            m.gauge.value = s.value;
+          switch (f.type) {
+            case MetricFamilyData::Type::kCounter: m.counter.value = s.value; break;
+            case MetricFamilyData::Type::kGauge: m.gauge.value = s.value; break;
+            case MetricFamilyData::Type::kHistogram:
+              m.histogram.sample_count = static_cast<std::uint64_t>(s.value);
+              m.histogram.sample_sum = s.sum;
+              for (const auto& [bound, count] : s.buckets) m.histogram.bucket.push_back({count, bound});
+              break;
           }
           mf.metric.push_back(std::move(m));
         }

@@ -8,6 +8,7 @@
 // process_open_fds, process_start_time_seconds).
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -17,12 +18,22 @@
 namespace vigil::monitor {
 
 struct MetricSample {
+  using Labels = std::vector<std::pair<std::string, std::string>>;
+  MetricSample() = default;
+  MetricSample(Labels l, double v) : labels(std::move(l)), value(v) {}
+  MetricSample(Labels l, double count, std::vector<std::pair<double, std::uint64_t>> b, double s)
+      : labels(std::move(l)), value(count), buckets(std::move(b)), sum(s) {}
+
   std::vector<std::pair<std::string, std::string>> labels;
-  double value = 0;
+  double value = 0;  // a histogram: the number of observations
+  // A histogram's buckets: upper bound (the last one +Inf) and the
+  // cumulative count up to it; and the sum of the observations.
+  std::vector<std::pair<double, std::uint64_t>> buckets;
+  double sum = 0;
 };
 
 struct MetricFamilyData {
-  enum class Type : std::uint8_t { kCounter, kGauge };
+  enum class Type : std::uint8_t { kCounter, kGauge, kHistogram };
   std::string name;  // vigil_*, units in the name, counters end in _total
   std::string help;
   Type type = Type::kCounter;

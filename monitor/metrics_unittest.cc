@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cmath>
 #include <string>
 
 #include <arpa/inet.h>
@@ -54,6 +55,28 @@ TEST(MetricsTest, ServesTheProvidersNumbersAndProcessMetrics) {
   EXPECT_NE(body.find("process_open_fds"), std::string::npos) << body;
   EXPECT_NE(body.find("process_start_time_seconds"), std::string::npos) << body;
   EXPECT_EQ(scrapes, 1);
+}
+
+TEST(MetricsTest, HistogramsHaveCumulativeBucketsASumAndACount) {
+  MetricsServer server("127.0.0.1:0", [] {
+    MetricSample hit{{{"cache", "hit"}}, 5, {{0.0001, 3}, {0.001, 4}, {INFINITY, 5}}, 0.0123};
+    return std::vector<MetricFamilyData>{
+        {"vigil_response_duration_seconds", "Time to answer.", MetricFamilyData::Type::kHistogram, {hit}}};
+  });
+  const std::string body = Get(server.port(), "/metrics");
+  EXPECT_NE(body.find("# TYPE vigil_response_duration_seconds histogram"), std::string::npos) << body;
+  EXPECT_NE(body.find("vigil_response_duration_seconds_bucket{cache=\"hit\",le=\"0.0001\"} 3"),
+            std::string::npos)
+      << body;
+  EXPECT_NE(body.find("vigil_response_duration_seconds_bucket{cache=\"hit\",le=\"0.001\"} 4"),
+            std::string::npos)
+      << body;
+  EXPECT_NE(body.find("vigil_response_duration_seconds_bucket{cache=\"hit\",le=\"+Inf\"} 5"),
+            std::string::npos)
+      << body;
+  EXPECT_NE(body.find("vigil_response_duration_seconds_count{cache=\"hit\"} 5"), std::string::npos) << body;
+  EXPECT_NE(body.find("vigil_response_duration_seconds_sum{cache=\"hit\"} 0.0123"), std::string::npos)
+      << body;
 }
 
 TEST(MetricsTest, ProcessMetricsAreSane) {

@@ -18,6 +18,18 @@ enum class CacheStatus : std::uint8_t {
   kStale,  // served stale after a failed resolution
   kLocal,  // local zones / data, CHAOS
 };
+inline constexpr std::size_t kCacheStatusCount = 5;
+
+inline const char* cache_status_name(CacheStatus c) {
+  switch (c) {
+    case CacheStatus::kNone: return "none";
+    case CacheStatus::kHit: return "hit";
+    case CacheStatus::kMiss: return "miss";
+    case CacheStatus::kStale: return "stale";
+    case CacheStatus::kLocal: return "local";
+  }
+  return "none";
+}
 
 struct QueryEvent {
   // What fits inline: every UDP answer up to the EDNS default payload.

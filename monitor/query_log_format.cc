@@ -36,17 +36,6 @@ std::size_t utf8_length(std::string_view s, std::size_t i) {
   return n;
 }
 
-const char* cache_name(CacheStatus c) {
-  switch (c) {
-    case CacheStatus::kNone: return "none";
-    case CacheStatus::kHit: return "hit";
-    case CacheStatus::kMiss: return "miss";
-    case CacheStatus::kStale: return "stale";
-    case CacheStatus::kLocal: return "local";
-  }
-  return "none";
-}
-
 void key(std::string& out, const char* k) {
   out += '"';
   out += k;
@@ -217,7 +206,7 @@ void append_json_line(std::string& out, const QueryEvent& e, const ClientPrivacy
     }
   }
   out += "},\"vigil\":{\"cache\":";
-  append_json_string(out, cache_name(e.cache));
+  append_json_string(out, cache_status_name(e.cache));
   out += ",\"outcome\":";
   append_json_string(out, e.outcome);
   out += ",\"upstream_queries\":";

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <limits>
 #include <sstream>
 #include <thread>
 
@@ -321,6 +322,38 @@ StatsSnapshot Daemon::stats() const {
   return s;
 }
 
+namespace {
+
+// A latency histogram in Prometheus's terms: seconds, cumulative buckets.
+monitor::MetricSample histogram_sample(monitor::MetricSample::Labels labels,
+                                       const resolver::HistogramSnapshot& h) {
+  std::vector<std::pair<double, std::uint64_t>> buckets;
+  std::uint64_t cumulative = 0;
+  for (std::size_t i = 0; i < resolver::kLatencyBucketCount; ++i) {
+    cumulative += h.buckets[i];
+    const double bound = i < resolver::kLatencyBucketsUs.size()
+                             ? static_cast<double>(resolver::kLatencyBucketsUs[i]) / 1e6
+                             : std::numeric_limits<double>::infinity();
+    buckets.emplace_back(bound, cumulative);
+  }
+  return {std::move(labels), static_cast<double>(cumulative), std::move(buckets),
+          static_cast<double>(h.sum_ns) / 1e9};
+}
+
+// RCODE samples: the six common ones always (so a rate() has a series to
+// start from), the others once seen.
+std::vector<monitor::MetricSample> rcode_samples(const std::array<std::uint64_t, 16>& counts) {
+  std::vector<monitor::MetricSample> out;
+  for (std::size_t i = 0; i < counts.size(); ++i) {
+    if (i > 5 && counts[i] == 0) continue;
+    out.push_back(
+        {{{"rcode", dns::rcode_to_string(static_cast<dns::Rcode>(i))}}, static_cast<double>(counts[i])});
+  }
+  return out;
+}
+
+}  // namespace
+
 std::vector<monitor::MetricFamilyData> Daemon::metrics() const {
   using T = monitor::MetricFamilyData::Type;
   std::vector<monitor::MetricFamilyData> out;
@@ -333,6 +366,36 @@ std::vector<monitor::MetricFamilyData> Daemon::metrics() const {
                  "Client queries received, by transport.",
                  T::kCounter,
                  {{{{"transport", "udp"}}, d(s.udp_queries)}, {{{"transport", "tcp"}}, d(s.tcp_queries)}}});
+  monitor::MetricFamilyData qtypes{"vigil_queries_by_qtype_total",
+                                   "Client queries by QTYPE (types seen so far; \"other\" above CAA).",
+                                   T::kCounter,
+                                   {}};
+  for (std::size_t i = 0; i < s.qtypes.size(); ++i) {
+    if (s.qtypes[i] == 0) continue;
+    qtypes.samples.push_back(
+        {{{"qtype",
+           i > kMaxCountedQtype ? std::string("other") : dns::type_to_string(static_cast<dns::RRType>(i))}},
+         d(s.qtypes[i])});
+  }
+  out.push_back(std::move(qtypes));
+  out.push_back({"vigil_responses_by_rcode_total", "Responses sent to clients, by RCODE.", T::kCounter,
+                 rcode_samples(s.rcodes)});
+  monitor::MetricFamilyData by_cache{"vigil_responses_by_cache_total",
+                                     "Client queries by cache status: hit, miss (resolved), stale (served "
+                                     "after a failed resolution), local, none (dropped, refused, malformed).",
+                                     T::kCounter,
+                                     {}};
+  for (std::size_t i = 0; i < monitor::kCacheStatusCount; ++i) {
+    by_cache.samples.push_back({{{"cache", monitor::cache_status_name(static_cast<monitor::CacheStatus>(i))}},
+                                d(s.cache_status[i])});
+  }
+  out.push_back(std::move(by_cache));
+  out.push_back({"vigil_response_duration_seconds",
+                 "Time from receiving a query to sending its answer: hit (answered from what the worker "
+                 "had) or miss (after a resolution).",
+                 T::kHistogram,
+                 {histogram_sample({{"cache", "hit"}}, s.latency_hit),
+                  histogram_sample({{"cache", "miss"}}, s.latency_miss)}});
   monitor::MetricFamilyData outcomes{"vigil_responses_total",
                                      "Client queries by how they ended (answered, negative, local, servfail, "
                                      "refused_acl, dropped_acl, formerr, ...).",
@@ -374,6 +437,33 @@ std::vector<monitor::MetricFamilyData> Daemon::metrics() const {
       T::kCounter, d(c.prefetch_signals));
   if (recursion_) {
     resolver::Engine& e = recursion_->engine();
+    const resolver::UpstreamStats& u = e.upstream_stats();
+    out.push_back({"vigil_upstream_queries_total",
+                   "Queries sent to authoritative (or forwarding) servers, by transport.",
+                   T::kCounter,
+                   {{{{"transport", "udp"}}, d(u.queries_udp.get())},
+                    {{{"transport", "tcp"}}, d(u.queries_tcp.get())}}});
+    one("vigil_upstream_timeouts_total", "Upstream queries that got no answer in time.", T::kCounter,
+        d(u.timeouts.get()));
+    one("vigil_upstream_network_errors_total", "Upstream sends or TCP connections that failed.", T::kCounter,
+        d(u.network_errors.get()));
+    out.push_back({"vigil_upstream_fallbacks_total",
+                   "Upstream queries asked again another way: tcp (the reply was truncated), no_edns (the "
+                   "server rejected EDNS).",
+                   T::kCounter,
+                   {{{{"kind", "tcp"}}, d(u.tcp_fallbacks.get())},
+                    {{{"kind", "no_edns"}}, d(u.edns_fallbacks.get())}}});
+    std::array<std::uint64_t, 16> upstream_rcodes{};
+    for (std::size_t i = 0; i < upstream_rcodes.size(); ++i) upstream_rcodes[i] = u.rcodes[i].get();
+    out.push_back({"vigil_upstream_responses_total", "Upstream replies taken, by RCODE.", T::kCounter,
+                   rcode_samples(upstream_rcodes)});
+    out.push_back({"vigil_upstream_rtt_seconds",
+                   "Round-trip time of upstream replies taken.",
+                   T::kHistogram,
+                   {histogram_sample({}, u.rtt.snapshot())}});
+    one("vigil_resolver_inflight", "Resolutions running now.", T::kGauge, d(e.inflight()));
+    one("vigil_resolver_waiters", "Client questions waiting on an identical resolution in flight.", T::kGauge,
+        d(e.inflight_waiters()));
     one("vigil_resolver_coalesced_total", "Client questions that joined an identical resolution in flight.",
         T::kCounter, d(e.coalesced_total()));
     one("vigil_resolver_shared_upstream_total",

@@ -7,6 +7,8 @@
 #include <atomic>
 #include <cstdint>
 
+#include "monitor/query_event.h"
+#include "resolver/histogram.h"
 #include "server/query_handler.h"
 
 namespace vigil::server {
@@ -22,6 +24,8 @@ class Counter {
   std::atomic<std::uint64_t> v_{0};
 };
 
+inline constexpr std::size_t kMaxCountedQtype = 257;  // CAA
+
 struct ServerStats {
   std::array<Counter, kOutcomeCount> outcomes;  // indexed by Outcome
   Counter udp_queries;
@@ -36,11 +40,25 @@ struct ServerStats {
   Counter tcp_write_timeouts;    // the client stopped reading its answers
   Counter tcp_bad_length;        // a length prefix below the DNS header size
   Counter accept_errors;
+  // Queries by QTYPE (types up to kMaxCountedQtype each have a counter; the
+  // rest share the last one), responses by RCODE (the header's four bits)
+  // and by cache status (monitor::CacheStatus), and the time from receiving
+  // a query to having its answer, for answers from what the worker had
+  // (hit) and for those that needed a resolution (miss).
+  std::array<Counter, kMaxCountedQtype + 2> qtypes;
+  std::array<Counter, 16> rcodes;
+  std::array<Counter, monitor::kCacheStatusCount> cache_status;
+  resolver::LatencyHistogram<Counter> latency_hit;
+  resolver::LatencyHistogram<Counter> latency_miss;
 };
 
 // A plain copy of the counters, summed over workers.
 struct StatsSnapshot {
   std::array<std::uint64_t, kOutcomeCount> outcomes{};
+  std::array<std::uint64_t, kMaxCountedQtype + 2> qtypes{};
+  std::array<std::uint64_t, 16> rcodes{};
+  std::array<std::uint64_t, monitor::kCacheStatusCount> cache_status{};
+  resolver::HistogramSnapshot latency_hit, latency_miss;
   std::uint64_t udp_queries = 0, tcp_queries = 0, udp_receive_errors = 0, udp_send_errors = 0,
                 tcp_accepted = 0, tcp_rejected_total = 0, tcp_rejected_client = 0, tcp_idle_timeouts = 0,
                 tcp_message_timeouts = 0, tcp_write_timeouts = 0, tcp_bad_length = 0, accept_errors = 0;
@@ -59,6 +77,11 @@ struct StatsSnapshot {
     tcp_write_timeouts += s.tcp_write_timeouts.get();
     tcp_bad_length += s.tcp_bad_length.get();
     accept_errors += s.accept_errors.get();
+    for (std::size_t i = 0; i < qtypes.size(); ++i) qtypes[i] += s.qtypes[i].get();
+    for (std::size_t i = 0; i < rcodes.size(); ++i) rcodes[i] += s.rcodes[i].get();
+    for (std::size_t i = 0; i < cache_status.size(); ++i) cache_status[i] += s.cache_status[i].get();
+    latency_hit.add(s.latency_hit.snapshot());
+    latency_miss.add(s.latency_miss.snapshot());
   }
   std::uint64_t outcome(Outcome o) const { return outcomes[static_cast<std::size_t>(o)]; }
 };

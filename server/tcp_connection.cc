@@ -117,11 +117,17 @@ awaitable<void> TcpConnection::run() {
     const auto& rt = worker_.runtime_;
     const bool logging = worker_.shared_.query_log != nullptr && worker_.shared_.query_log->enabled();
     const std::int64_t arrival = logging ? wall_ns() : 0;
-    const auto start = logging ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
+    const auto start = std::chrono::steady_clock::now();
     const HandleResult h = rt->handler->handle(message, client_, out, now());
     stats.outcomes[static_cast<std::size_t>(h.outcome)].inc();
-    if (logging && h.outcome != Outcome::kNeedsResolution) {
-      worker_.log_query(client_, message, {out.data(), h.size}, h, false, 0, arrival, start);
+    if (h.outcome != Outcome::kNeedsResolution) {
+      worker_.account(message, {out.data(), h.size}, h, false);
+      if (h.size > 0) {
+        stats.latency_hit.observe(static_cast<std::uint64_t>(
+            std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
+                .count()));
+      }
+      if (logging) worker_.log_query(client_, message, {out.data(), h.size}, h, false, 0, arrival, start);
     }
     if (h.outcome == Outcome::kNeedsResolution) {
       ++in_flight_;

@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cstring>
 #include <ctime>
+#include <optional>
 #include <stdexcept>
 
 #include <boost/asio/as_tuple.hpp>
@@ -15,6 +16,7 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
+#include "protocol/limits.h"
 #include "server/log.h"
 #include "server/tcp_connection.h"
 
@@ -102,7 +104,33 @@ monitor::CacheStatus cache_status(const HandleResult& r, bool resolved) {
   }
 }
 
+// The QTYPE of a query's first question, or nullopt when there is none
+// that parses (the handler says why; here only the counting needs it).
+std::optional<std::uint16_t> query_qtype(std::span<const std::uint8_t> q) {
+  if (q.size() < dns::kHeaderSize || (q[4] == 0 && q[5] == 0)) return std::nullopt;
+  std::size_t pos = dns::kHeaderSize;
+  while (pos < q.size()) {
+    const std::uint8_t len = q[pos];
+    if (len == 0) {
+      if (pos + 3 > q.size()) return std::nullopt;
+      return static_cast<std::uint16_t>(q[pos + 1] << 8 | q[pos + 2]);
+    }
+    if ((len & 0xC0) != 0) return std::nullopt;  // no compression in a query's question
+    pos += 1U + len;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
+
+void Worker::account(std::span<const std::uint8_t> query, std::span<const std::uint8_t> response,
+                     const HandleResult& r, bool resolved) {
+  if (const auto qtype = query_qtype(query)) {
+    stats_.qtypes[std::min<std::size_t>(*qtype, kMaxCountedQtype + 1)].inc();
+  }
+  if (response.size() >= 4) stats_.rcodes[response[3] & 0x0F].inc();
+  stats_.cache_status[static_cast<std::size_t>(cache_status(r, resolved))].inc();
+}
 
 void Worker::log_query(const Client& client, std::span<const std::uint8_t> query,
                        std::span<const std::uint8_t> response, const HandleResult& r, bool resolved,
@@ -268,8 +296,7 @@ awaitable<void> Worker::serve_udp(udp::socket& socket) {
     const cache::Time t = now();
     const bool logging = shared_.query_log != nullptr && shared_.query_log->enabled();
     const std::int64_t arrival = logging ? wall_ns() : 0;
-    const auto batch_start =
-        logging ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
+    const auto batch_start = std::chrono::steady_clock::now();
     unsigned answers = 0;
     for (std::size_t i = 0; i < static_cast<std::size_t>(n); ++i) {
       const msghdr& h = in_msgs[i].msg_hdr;
@@ -287,8 +314,9 @@ awaitable<void> Worker::serve_udp(udp::socket& socket) {
       std::uint8_t* answer = out.data() + answers * kUdpAnswerSlot;
       const HandleResult r = runtime_->handler->handle(query, client, {answer, kUdpAnswerSlot}, t);
       stats_.outcomes[static_cast<std::size_t>(r.outcome)].inc();
-      if (logging && r.outcome != Outcome::kNeedsResolution) {
-        log_query(client, query, {answer, r.size}, r, false, 0, arrival, batch_start);
+      if (r.outcome != Outcome::kNeedsResolution) {
+        account(query, {answer, r.size}, r, false);
+        if (logging) log_query(client, query, {answer, r.size}, r, false, 0, arrival, batch_start);
       }
       if (r.outcome == Outcome::kNeedsResolution) {
         std::shared_ptr<udp::socket> shared;
@@ -322,6 +350,13 @@ awaitable<void> Worker::serve_udp(udp::socket& socket) {
         continue;
       }
       sent += static_cast<unsigned>(k);
+    }
+    // The batch's answers left together: each waited as long as the batch.
+    if (answers > 0) {
+      const auto took = std::chrono::steady_clock::now() - batch_start;
+      stats_.latency_hit.observe(
+          static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(took).count()),
+          answers);
     }
     if (++burst == kUdpBurst) {
       burst = 0;
@@ -359,6 +394,12 @@ awaitable<HandleResult> Worker::resolve_and_handle(const Runtime& rt, std::span<
   }
   const HandleResult r = rt.handler->handle(query, client, out, now(), &status);
   stats_.outcomes[static_cast<std::size_t>(r.outcome)].inc();
+  account(query, out.first(r.size), r, true);
+  if (r.size > 0) {
+    stats_.latency_miss.observe(static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
+            .count()));
+  }
   log_query(client, query, out.first(r.size), r, true, upstream, arrival, start);
   co_return r;
 }

@@ -80,6 +80,10 @@ class Worker {
   // then the handler's second pass, counted; the answer is in `out`.
   // One query for the query log (when it is on): what came in, what went
   // out, and how (`resolved`: after a resolution).
+  // Counts a query that got its final outcome: its QTYPE, the response's
+  // RCODE and cache status (`resolved`: after a resolution).
+  void account(std::span<const std::uint8_t> query, std::span<const std::uint8_t> response,
+               const HandleResult& r, bool resolved);
   void log_query(const Client& client, std::span<const std::uint8_t> query,
                  std::span<const std::uint8_t> response, const HandleResult& r, bool resolved,
                  unsigned upstream_queries, std::int64_t arrival_ns,

@@ -179,6 +179,38 @@ TEST_F(WorkerTest, UdpAnswersLocalDataAndResolvesMisses) {
   EXPECT_EQ(worker_->stats().outcomes[static_cast<std::size_t>(Outcome::kServFail)].get(), 1u);
 }
 
+TEST_F(WorkerTest, QueriesAreCountedByTypeRcodeCacheStatusAndLatency) {
+  Start();
+  ASSERT_TRUE(Udp(Query(1, "printer.lan.")));                // local
+  ASSERT_TRUE(Udp(Query(2, "nowhere.lan.", RRType::AAAA)));  // local NXDOMAIN
+  ASSERT_TRUE(Udp(Query(3, "www.example.")));                // miss
+  ASSERT_TRUE(Udp(Query(4, "www.example.")));                // hit
+  ASSERT_TRUE(Udp(Query(5, "fail.example.", RRType::TXT)));  // miss, SERVFAIL
+  TcpClient c(port_);
+  c.send_raw(TcpClient::framed(Query(6, "www.example.", RRType::A)));  // hit over TCP
+  ASSERT_TRUE(c.read().has_value());
+  const ServerStats& s = worker_->stats();
+  // The histograms are written after the answers leave: wait for them.
+  ASSERT_TRUE(WaitFor([&] {
+    return s.latency_hit.snapshot().count() == 4 && s.latency_miss.snapshot().count() == 2;
+  })) << s.latency_hit.snapshot().count()
+      << " " << s.latency_miss.snapshot().count();
+  EXPECT_EQ(s.qtypes[static_cast<std::size_t>(RRType::A)].get(), 4u);
+  EXPECT_EQ(s.qtypes[static_cast<std::size_t>(RRType::AAAA)].get(), 1u);
+  EXPECT_EQ(s.qtypes[static_cast<std::size_t>(RRType::TXT)].get(), 1u);
+  EXPECT_EQ(s.rcodes[0].get(), 4u);  // NOERROR
+  EXPECT_EQ(s.rcodes[2].get(), 1u);  // SERVFAIL
+  EXPECT_EQ(s.rcodes[3].get(), 1u);  // NXDOMAIN
+  auto cache = [&](monitor::CacheStatus st) { return s.cache_status[static_cast<std::size_t>(st)].get(); };
+  EXPECT_EQ(cache(monitor::CacheStatus::kLocal), 2u);
+  EXPECT_EQ(cache(monitor::CacheStatus::kMiss), 2u);
+  EXPECT_EQ(cache(monitor::CacheStatus::kHit), 2u);
+  // A hit takes well under a second here; a bucket above 5 s would be a unit slip.
+  const auto hit = s.latency_hit.snapshot();
+  EXPECT_EQ(hit.buckets.back(), 0u);
+  EXPECT_GT(hit.sum_ns, 0u);
+}
+
 TEST_F(WorkerTest, WithoutAResolverAMissIsServfailWithExtendedError) {
   Start(/*with_resolver=*/false);
   auto r = Udp(Query(1, "www.example."));
