@@ -25,8 +25,11 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev clang-format clang-tidy
   nlohmann-json3-dev libyaml-cpp-dev
-  # the test lab and real clients
-  nsd bind9-dnsutils python3 iproute2 procps bc
+  # dnstap: Frame Streams and protobuf-c (and its compiler for dnstap.proto)
+  libfstrm-dev libprotobuf-c-dev protobuf-c-compiler
+  # the test lab and real clients (prometheus: the server and promtool;
+  # dnstap-ldns and fstrm-bin read the dnstap stream back)
+  nsd bind9-dnsutils python3 iproute2 procps bc prometheus dnstap-ldns fstrm-bin
 )
 # Only for ./dev.sh bench: the load generator and the resolver we compare with.
 BENCH_PACKAGES=(dnsperf unbound)

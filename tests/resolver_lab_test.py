@@ -337,6 +337,84 @@ class MetricsLabTest(unittest.TestCase):
         answered = 'vigil_responses_total{outcome="answered"}'
         self.assertGreaterEqual(after[answered] - before[answered], 6)
         self.assertGreater(after["vigil_cache_entries"], 0)
+        a = 'vigil_queries_by_qtype_total{qtype="A"}'
+        self.assertEqual(after[a] - before.get(a, 0), 6)
+        noerror = 'vigil_responses_by_rcode_total{rcode="NOERROR"}'
+        self.assertEqual(after[noerror] - before[noerror], 6)
+        # The first may have resolved; the rest were hits.
+        hits = 'vigil_response_duration_seconds_count{cache="hit"}'
+        self.assertGreaterEqual(after[hits] - before[hits], 5)
+        hit = 'vigil_responses_by_cache_total{cache="hit"}'
+        self.assertGreaterEqual(after[hit] - before[hit], 5)
+        # The lab was walked: upstream queries, replies and their round trips.
+        self.assertGreater(after['vigil_upstream_queries_total{transport="udp"}'], 0)
+        self.assertGreater(after['vigil_upstream_responses_total{rcode="NOERROR"}'], 0)
+        self.assertGreater(after["vigil_upstream_rtt_seconds_count"], 0)
+        self.assertEqual(after['vigil_upstream_rtt_seconds_bucket{le="+Inf"}'],
+                         after["vigil_upstream_rtt_seconds_count"])
+
+    def test_promtool_accepts_the_exposition(self):
+        text, _ = scrape()
+        r = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True, text=True,
+                           timeout=30)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+
+    def test_a_real_prometheus_scrapes_it(self):
+        """Prometheus (Debian's package) scrapes every second on loopback; the
+        values read back through its HTTP API are vigild's."""
+        work = tempfile.mkdtemp(prefix="vigil-prom-")
+        with open(os.path.join(work, "prometheus.yml"), "w") as f:
+            f.write("global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
+                    "scrape_configs:\n  - job_name: vigil\n    static_configs:\n"
+                    "      - targets: ['127.0.0.1:9153']\n")
+        log = open(os.path.join(work, "prometheus.log"), "w")
+        prom = subprocess.Popen(["prometheus", "--config.file", os.path.join(work, "prometheus.yml"),
+                                 "--storage.tsdb.path", os.path.join(work, "data"),
+                                 "--web.listen-address", "127.0.0.1:9090"], stdout=log, stderr=log)
+        try:
+            for _ in range(7):
+                dig("@127.0.0.1", "www.zone-2.test", "AAAA")
+            _, direct = scrape()
+            want = direct['vigil_queries_by_qtype_total{qtype="AAAA"}']
+
+            def query(expr):
+                import urllib.parse
+                import urllib.request
+                url = "http://127.0.0.1:9090/api/v1/query?" + urllib.parse.urlencode({"query": expr})
+                try:
+                    with urllib.request.urlopen(url, timeout=5) as r:
+                        body = json.load(r)
+                except OSError:
+                    return None
+                result = body.get("data", {}).get("result", [])
+                return float(result[0]["value"][1]) if result else None
+
+            deadline = time.time() + 60
+            got = None
+            while time.time() < deadline:
+                got = query('vigil_queries_by_qtype_total{job="vigil",qtype="AAAA"}')
+                if got is not None and got >= want:
+                    break
+                time.sleep(0.5)
+            if got != want:
+                log.flush()
+                with open(os.path.join(work, "prometheus.log")) as f:
+                    self.fail("Prometheus read %s, vigild said %s; its log:\n%s" % (got, want, f.read()[-3000:]))
+            self.assertEqual(query('up{job="vigil"}'), 1.0)
+            # A histogram Prometheus can compute a quantile from.
+            p99 = query('histogram_quantile(0.99, sum by (le) (vigil_response_duration_seconds_bucket{cache="hit"}))')
+            self.assertIsNotNone(p99)
+            self.assertGreater(p99, 0)
+            self.assertLess(p99, 5)
+        finally:
+            prom.terminate()
+            try:
+                prom.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                prom.kill()
+                prom.wait()
+            log.close()
+            shutil.rmtree(work, ignore_errors=True)
 
 
 def main():
