@@ -336,8 +336,8 @@ Config load(const YAML::Node& root) {
   Config cfg = Config::defaults();
   if (absent(root)) return cfg;
   expect_map(root, "",
-             {"server", "access_control", "resolver", "cache", "metrics", "query_log", "local_zones",
-              "local_data", "local_data_ptr", "control"});
+             {"server", "access_control", "resolver", "cache", "metrics", "query_log", "dnstap",
+              "local_zones", "local_data", "local_data_ptr", "control"});
   if (!root.IsMap()) fail(root, "expected a mapping of sections (server:, resolver:, ...)");
   load_server(root["server"], cfg.server);
   if (root["access_control"]) load_acl(root["access_control"], cfg.access_control);
@@ -375,6 +375,22 @@ Config load(const YAML::Node& root) {
       if (ql.client_ip == ClientIpLogging::kHash && ql.hash_secret.size() < 16) {
         fail(q, "query_log: client_ip: hash needs a hash_secret of at least 16 characters");
       }
+    }
+  }
+  if (const auto t = root["dnstap"]) {
+    expect_map(t, "dnstap", {"socket", "identity", "client_queries", "client_responses"});
+    if (t.IsMap()) {
+      auto& d = cfg.dnstap;
+      if (t["socket"]) d.socket = t["socket"].IsNull() ? "" : scalar(t["socket"], "dnstap.socket");
+      // sockaddr_un's sun_path holds 107 characters and the terminator.
+      if (d.socket.size() > 107)
+        fail(t["socket"], "dnstap.socket: a Unix socket path is at most 107 characters");
+      if (!d.socket.empty() && d.socket.front() != '/')
+        fail(t["socket"], "dnstap.socket: expected an absolute path, got \"" + d.socket + "\"");
+      if (t["identity"]) d.identity = scalar(t["identity"], "dnstap.identity");
+      if (t["client_queries"]) d.client_queries = get_bool(t["client_queries"], "dnstap.client_queries");
+      if (t["client_responses"])
+        d.client_responses = get_bool(t["client_responses"], "dnstap.client_responses");
     }
   }
   if (const auto c = root["control"]) {

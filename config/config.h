@@ -117,6 +117,16 @@ struct QueryLogConfig {
   bool operator==(const QueryLogConfig&) const = default;
 };
 
+// dnstap: client queries and responses to a Frame Streams collector on a
+// Unix socket (monitor/dnstap.h).
+struct DnstapConfig {
+  std::string socket;    // "" = off
+  std::string identity;  // "" = the host name
+  bool client_queries = true;
+  bool client_responses = true;
+  bool operator==(const DnstapConfig&) const = default;
+};
+
 struct CacheConfig {
   cache::CacheOptions options;
   std::string persist_path;  // "" = the cache is not persisted
@@ -130,6 +140,7 @@ struct Config {
   std::string metrics_listen;  // "" = off, else ADDR:PORT
   std::string query_log_path;  // "" = off, "-" = stdout
   QueryLogConfig query_log;    // the rest of query_log.*
+  DnstapConfig dnstap;
   std::vector<LocalZone> local_zones;
   std::vector<LocalRecord> local_data;  // RRs in presentation format, validated
   bool local_data_ptr = true;           // synthesise PTRs for local A/AAAA data

@@ -179,6 +179,20 @@ query_log:
   EXPECT_EQ(Config::defaults().query_log.client_ip, ClientIpLogging::kFull);
 }
 
+TEST(ConfigTest, DnstapKeys) {
+  Config c = Load(R"(
+dnstap:
+  socket: /run/vigil/dnstap.sock
+  identity: resolver-1
+  client_queries: false
+)");
+  EXPECT_EQ(c.dnstap.socket, "/run/vigil/dnstap.sock");
+  EXPECT_EQ(c.dnstap.identity, "resolver-1");
+  EXPECT_FALSE(c.dnstap.client_queries);
+  EXPECT_TRUE(c.dnstap.client_responses);
+  EXPECT_TRUE(Config::defaults().dnstap.socket.empty());
+}
+
 TEST(ConfigTest, ParsesDurations) {
   EXPECT_EQ(parse_duration("10"), std::chrono::milliseconds(10000));
   EXPECT_EQ(parse_duration("10s"), std::chrono::milliseconds(10000));
@@ -227,6 +241,13 @@ TEST(ConfigTest, ErrorsNameFileLineAndWhatIsExpected) {
       {"query_log:\n  client_ip: hash\n", 2, "needs a hash_secret"},
       {"query_log:\n  client_ip: masked\n", 2, "expected one of full, truncate, hash"},
       {"query_log:\n  max_size: huge\n", 2, "query_log.max_size"},
+      {"dnstap:\n  socket: dnstap.sock\n", 2, "dnstap.socket: expected an absolute path"},
+      {"dnstap:\n  socket: "
+       "/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+       "aaaaaaa\n",
+       2, "at most 107 characters"},
+      {"dnstap:\n  client_queries: sometimes\n", 2, "expected true or false"},
+      {"dnstap:\n  sokcet: /x\n", 2, "unknown key \"dnstap.sokcet\""},
       {"local_zones:\n  - {name: \"a..b\", type: static}\n", 2, "is not a domain name"},
       {"local_data:\n  - \"x. 1 IN A 999.1.1.1\"\n", 2, "local_data:"},
       {"local_data:\n  - \"x. 1 CH TXT hi\"\n", 2, "only class IN"},

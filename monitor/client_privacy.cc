@@ -16,14 +16,23 @@ std::string address_text(std::span<const std::uint8_t> address) {
   return buf;
 }
 
+std::size_t ClientPrivacy::octets(std::span<const std::uint8_t> address,
+                                  std::span<std::uint8_t, 16> out) const {
+  if (mode_ == ClientIpMode::kHash || (address.size() != 4 && address.size() != 16)) return 0;
+  const std::size_t keep = mode_ == ClientIpMode::kFull ? address.size()
+                           : address.size() == 16       ? 7
+                                                        : 3;  // /56, /24
+  for (std::size_t i = 0; i < address.size(); ++i) out[i] = i < keep ? address[i] : 0;
+  return address.size();
+}
+
 std::string ClientPrivacy::show(std::span<const std::uint8_t> address) const {
   switch (mode_) {
     case ClientIpMode::kFull: return address_text(address);
     case ClientIpMode::kTruncate: {
       std::array<std::uint8_t, 16> a{};
-      const std::size_t keep = address.size() == 16 ? 7 : 3;  // /56, /24
-      for (std::size_t i = 0; i < address.size() && i < a.size(); ++i) a[i] = i < keep ? address[i] : 0;
-      return address_text({a.data(), address.size()});
+      const std::size_t n = octets(address, a);
+      return address_text({a.data(), n});
     }
     case ClientIpMode::kHash: {
       std::array<unsigned char, EVP_MAX_MD_SIZE> md{};

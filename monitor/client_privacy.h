@@ -22,6 +22,10 @@ class ClientPrivacy {
   // The address as the log shows it (4 or 16 octets in).
   std::string show(std::span<const std::uint8_t> address) const;
   ClientIpMode mode() const { return mode_; }
+  // The address for binary formats (dnstap): its octets as they are or
+  // truncated, written to `out`; 0 in hash mode (an address field cannot
+  // carry the token, so the address is left out).
+  std::size_t octets(std::span<const std::uint8_t> address, std::span<std::uint8_t, 16> out) const;
 
  private:
   ClientIpMode mode_ = ClientIpMode::kFull;

@@ -53,6 +53,11 @@ struct QueryEvent {
   std::uint16_t message_size = 0;       // octets held in `message`
   std::uint16_t message_full_size = 0;  // octets of the whole message
   std::array<std::uint8_t, kMaxMessage> message{};
+  // The query too, when `message` is the response and dnstap logs client
+  // queries (QueryLog::wants_queries); larger queries are not kept.
+  static constexpr std::size_t kMaxQuery = 512;
+  std::uint16_t query_size = 0;
+  std::array<std::uint8_t, kMaxQuery> query{};
 
   void set_message(std::span<const std::uint8_t> m, bool response) {
     is_response = response;
@@ -60,7 +65,12 @@ struct QueryEvent {
     message_size = static_cast<std::uint16_t>(m.size() < kMaxMessage ? m.size() : kMaxMessage);
     for (std::size_t i = 0; i < message_size; ++i) message[i] = m[i];
   }
+  void set_query(std::span<const std::uint8_t> q) {
+    query_size = static_cast<std::uint16_t>(q.size() <= kMaxQuery ? q.size() : 0);
+    for (std::size_t i = 0; i < query_size; ++i) query[i] = q[i];
+  }
   std::span<const std::uint8_t> message_octets() const { return {message.data(), message_size}; }
+  std::span<const std::uint8_t> query_octets() const { return {query.data(), query_size}; }
 };
 
 }  // namespace vigil::monitor

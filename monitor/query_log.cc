@@ -44,7 +44,19 @@ void QueryLog::configure(const QueryLogOptions& options) {
   if (!options.path.empty() && !same_file) {
     file_ = std::make_unique<LogFile>(options.path, options.max_bytes, options.keep, on_error_);
   }
-  enabled_.store(!options.path.empty(), std::memory_order_relaxed);
+  if (dnstap_ && dnstap_->options() != options.dnstap) {
+    dnstap_before_ += dnstap_->stats();
+    dnstap_.reset();  // hands its queue to the collector first
+  }
+  if (!dnstap_ && !options.dnstap.socket.empty()) {
+    try {
+      dnstap_ = std::make_unique<DnstapWriter>(options.dnstap);
+    } catch (const std::runtime_error& e) {
+      if (on_error_) on_error_(e.what());
+    }
+  }
+  wants_queries_.store(dnstap_ && options.dnstap.client_queries, std::memory_order_relaxed);
+  enabled_.store(file_ || dnstap_, std::memory_order_relaxed);
 }
 
 void QueryLog::flush() {
@@ -69,6 +81,11 @@ QueryLogStats QueryLog::stats() const {
   s.dropped_write_error = dropped_write_error_;
   s.bytes = bytes_;
   s.rotations = rotations_ + (file_ ? file_->rotations() : 0);
+  s.dnstap = dnstap_before_;
+  if (dnstap_) {
+    s.dnstap += dnstap_->stats();
+    s.dnstap_connected = dnstap_->connected();
+  }
   for (const auto& d : dropped_) s.dropped_queue_full += d->load(std::memory_order_relaxed);
   return s;
 }
@@ -89,6 +106,7 @@ std::size_t QueryLog::drain(std::string& buffer) {
           append_json_line(buffer, *e, options_.privacy);
           ++lines;
         }
+        if (dnstap_) dnstap_->write(*e, options_.privacy);
         ring->release();
         ++events;
       }

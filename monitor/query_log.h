@@ -6,6 +6,7 @@
 //
 //   QueryLog log(workers, slots);          // one ring per worker
 //   log.configure({path, ...});            // on, off ("" path), re-pointed: any time
+//                                          // (and dnstap, beside or instead of the file)
 //   if (auto* e = log.claim(worker)) { fill *e; log.publish(worker); }
 //   log.flush();                           // SIGHUP, SIGTERM: everything so far written
 #pragma once
@@ -20,6 +21,7 @@
 #include <vector>
 
 #include "monitor/client_privacy.h"
+#include "monitor/dnstap.h"
 #include "monitor/event_ring.h"
 #include "monitor/log_file.h"
 
@@ -30,6 +32,7 @@ struct QueryLogOptions {
   std::uint64_t max_bytes = std::uint64_t{100} << 20;  // rotate above this; 0 = never
   unsigned keep = 10;                                  // rotated files kept
   ClientPrivacy privacy;
+  DnstapOptions dnstap;  // socket "" = no dnstap
 };
 
 struct QueryLogStats {
@@ -38,6 +41,8 @@ struct QueryLogStats {
   std::uint64_t dropped_write_error = 0;  // lines lost to failed writes
   std::uint64_t bytes = 0;
   std::uint64_t rotations = 0;
+  DnstapStats dnstap;
+  bool dnstap_connected = false;
 };
 
 class QueryLog {
@@ -51,6 +56,9 @@ class QueryLog {
   // to the old destination first.
   void configure(const QueryLogOptions& options);
   bool enabled() const { return enabled_.load(std::memory_order_relaxed); }
+  // Whether events should carry the query's octets too (dnstap logs
+  // client queries).
+  bool wants_queries() const { return wants_queries_.load(std::memory_order_relaxed); }
 
   // Producer side, from producer thread `p` only.
   QueryEvent* claim(unsigned p) {
@@ -80,7 +88,10 @@ class QueryLog {
   std::condition_variable flushed_;
   QueryLogOptions options_;
   std::unique_ptr<LogFile> file_;
+  std::unique_ptr<DnstapWriter> dnstap_;
+  DnstapStats dnstap_before_;  // of writers replaced
   std::atomic<bool> enabled_{false};
+  std::atomic<bool> wants_queries_{false};
   bool stopping_ = false;
   bool paused_ = false;
   std::uint64_t flush_requests_ = 0;

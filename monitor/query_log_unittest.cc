@@ -50,7 +50,7 @@ class QueryLogTest : public ::testing::Test {
 
 TEST_F(QueryLogTest, EveryRecordFromEveryProducerIsWrittenOnce) {
   QueryLog log(4, 1024);
-  log.configure({path_, 0, 1, {}});
+  log.configure({path_, 0, 1, {}, {}});
   std::vector<std::thread> producers;
   std::atomic<std::uint64_t> full{0};
   for (unsigned p = 0; p < 4; ++p) {
@@ -76,7 +76,7 @@ TEST_F(QueryLogTest, EveryRecordFromEveryProducerIsWrittenOnce) {
 
 TEST_F(QueryLogTest, AStalledWriterDropsAndCountsNeverBlocks) {
   QueryLog log(1, 16);
-  log.configure({path_, 0, 1, {}});
+  log.configure({path_, 0, 1, {}, {}});
   log.pause_writer(true);
   int recorded = 0;
   for (int i = 0; i < 100; ++i) recorded += Record(log, 0, "x" + std::to_string(i) + ".example.") ? 1 : 0;
@@ -91,13 +91,13 @@ TEST_F(QueryLogTest, AStalledWriterDropsAndCountsNeverBlocks) {
 TEST_F(QueryLogTest, SwitchedOffRePointedAndOnAgain) {
   QueryLog log(1, 64);
   EXPECT_FALSE(log.enabled());
-  log.configure({path_, 0, 1, {}});
+  log.configure({path_, 0, 1, {}, {}});
   EXPECT_TRUE(log.enabled());
   ASSERT_TRUE(Record(log, 0, "one.example."));
   const std::string second = (dir_ / "second.log").string();
-  log.configure({second, 0, 1, {}});  // what was queued goes to the first file
+  log.configure({second, 0, 1, {}, {}});  // what was queued goes to the first file
   ASSERT_TRUE(Record(log, 0, "two.example."));
-  log.configure({"", 0, 1, {}});
+  log.configure({"", 0, 1, {}, {}});
   EXPECT_FALSE(log.enabled());
   EXPECT_EQ(Lines(path_).size(), 1u);
   EXPECT_EQ(Lines(second).size(), 1u);
@@ -107,7 +107,7 @@ TEST_F(QueryLogTest, SwitchedOffRePointedAndOnAgain) {
 TEST_F(QueryLogTest, WriteErrorsAreCountedAndReportedOnce) {
   int reports = 0;
   QueryLog log(1, 64, [&](const std::string&) { ++reports; });
-  log.configure({(dir_ / "missing" / "q.log").string(), 0, 1, {}});
+  log.configure({(dir_ / "missing" / "q.log").string(), 0, 1, {}, {}});
   for (int i = 0; i < 5; ++i) ASSERT_TRUE(Record(log, 0, "e" + std::to_string(i) + ".example."));
   log.flush();
   EXPECT_EQ(log.stats().dropped_write_error, 5u);
@@ -117,21 +117,21 @@ TEST_F(QueryLogTest, WriteErrorsAreCountedAndReportedOnce) {
 
 TEST_F(QueryLogTest, RotationsAreCountedAcrossSwitches) {
   QueryLog log(1, 64);
-  log.configure({path_, 300, 2, {}});  // a line is about 500 octets: every line rotates
+  log.configure({path_, 300, 2, {}, {}});  // a line is about 500 octets: every line rotates
   for (int i = 0; i < 3; ++i) {
     ASSERT_TRUE(Record(log, 0, "r" + std::to_string(i) + ".example."));
     log.flush();
   }
   const auto rotated = log.stats().rotations;
   EXPECT_EQ(rotated, 2u);
-  log.configure({"", 0, 1, {}});
+  log.configure({"", 0, 1, {}, {}});
   EXPECT_EQ(log.stats().rotations, rotated);  // switching off keeps the count
 }
 
 TEST_F(QueryLogTest, DestructionWritesWhatIsQueued) {
   {
     QueryLog log(1, 64);
-    log.configure({path_, 0, 1, {}});
+    log.configure({path_, 0, 1, {}, {}});
     for (int i = 0; i < 10; ++i) ASSERT_TRUE(Record(log, 0, "d" + std::to_string(i) + ".example."));
   }
   EXPECT_EQ(Lines(path_).size(), 10u);

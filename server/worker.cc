@@ -154,10 +154,12 @@ void Worker::log_query(const Client& client, std::span<const std::uint8_t> query
   e->cache = cache_status(r, resolved);
   e->outcome = outcome_name(r.outcome).data();
   e->upstream_queries = static_cast<std::uint16_t>(std::min(upstream_queries, 0xFFFFU));
+  e->query_size = 0;  // slots are reused
   if (response.empty()) {
     e->set_message(query, false);
   } else {
     e->set_message(response, true);
+    if (log->wants_queries()) e->set_query(query);
   }
   log->publish(index_);
 }

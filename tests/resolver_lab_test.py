@@ -18,6 +18,7 @@ import atexit
 import concurrent.futures
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -42,6 +43,9 @@ query_log:
   path: %(dir)s/queries.log
 metrics:
   listen: "127.0.0.1:9153"
+dnstap:
+  socket: %(dir)s/dnstap.sock
+  identity: lab-resolver
 """
 
 
@@ -304,6 +308,55 @@ class QueryLogLabTest(unittest.TestCase):
             self.assertIn("www.zone-2.test", f.read())
         dig("@127.0.0.1", "www.zone-3.test", "A")
         self.assertIn("www.zone-3.test", self.wait_lines(before + 1)[-1])
+
+
+class DnstapLabTest(unittest.TestCase):
+    """vigild's dnstap stream, captured by fstrm_capture and read back by
+    dnstap-ldns (Debian's fstrm-bin and dnstap-ldns, the reference tools)."""
+
+    def test_a_real_collector_reads_every_query_and_response(self):
+        d = ResolverLabTest.d
+        sock = os.path.join(d.dir, "dnstap.sock")
+        out = os.path.join(d.dir, "capture.fstrm")
+        cap = subprocess.Popen(["fstrm_capture", "-t", "protobuf:dnstap.Dnstap", "-u", sock, "-w", out],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            # vigild tries to connect every second.
+            deadline = time.time() + 10
+            while "dnstap_connected: 1" not in d.ctl("status").stdout and time.time() < deadline:
+                time.sleep(0.1)
+            self.assertIn("dnstap_connected: 1", d.ctl("status").stdout)
+            names = ["www.zone-%d.test" % i for i in range(1, 4)]
+            for n in names:
+                self.assertEqual(dig("@127.0.0.1", n, "A").returncode, 0)
+            self.assertEqual(dig("@127.0.0.1", "+tcp", names[0], "TXT").returncode, 0)
+            # Until the writer has written them all (it writes as they come).
+            deadline = time.time() + 10
+            while time.time() < deadline:
+                m = re.search(r"dnstap_frames: (\d+)", d.ctl("status").stdout)
+                if m and int(m.group(1)) >= 2 * (len(names) + 1):
+                    break
+                time.sleep(0.1)
+        finally:
+            cap.send_signal(signal.SIGINT)
+            log = cap.communicate(timeout=20)[0]
+        r = subprocess.run(["dnstap-ldns", "-r", out, "-y"], capture_output=True, text=True, timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr + log)
+        docs = [doc for doc in r.stdout.split("\n---") if "type: MESSAGE" in doc]
+        for n in names:
+            mine = [doc for doc in docs if (";%s.\tIN\tA" % n) in doc]
+            kinds = sorted(re.search(r"\n  type: (\w+)", doc).group(1) for doc in mine)
+            self.assertEqual(kinds, ["CLIENT_QUERY", "CLIENT_RESPONSE"], "%s in:\n%s\n%s" % (n, r.stdout[-4000:], log))
+        tcp = [doc for doc in docs if (";%s.\tIN\tTXT" % names[0]) in doc]
+        self.assertEqual(len(tcp), 2)
+        for doc in tcp:
+            self.assertIn("socket_protocol: TCP", doc)
+            self.assertIn('identity: "lab-resolver"', doc)
+            self.assertIn('query_address: "127.0.0.1"', doc)
+        response = [doc for doc in docs if (";%s.\tIN\tA" % names[1]) in doc and "CLIENT_RESPONSE" in doc][0]
+        self.assertIn("response_message:", response)
+        self.assertIn("rcode: NOERROR", response)
+        self.assertIn("response_time:", response)
 
 
 def scrape():
