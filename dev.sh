@@ -84,7 +84,7 @@ build() {
     asan)    dir=build/asan;    args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DVIGIL_SANITIZE=ON -DVIGIL_BUILD_BENCH=OFF) ;;
     tsan)    dir=build/tsan;    args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DVIGIL_TSAN=ON -DVIGIL_BUILD_BENCH=OFF) ;;
     fuzz)    dir=build/fuzz;    args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DVIGIL_FUZZ=ON
-                                      -DCMAKE_CXX_COMPILER=clang++ -DVIGIL_FUZZ_SECONDS="$FUZZ_SECONDS") ;;
+                                      -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang -DVIGIL_FUZZ_SECONDS="$FUZZ_SECONDS") ;;
     *) echo "unknown build kind: $kind" >&2; exit 2 ;;
   esac
   log "building $kind in $dir"
