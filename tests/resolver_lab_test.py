@@ -412,6 +412,28 @@ class MetricsLabTest(unittest.TestCase):
                            timeout=30)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
 
+    def check_dashboard(self, scraped, query):
+        """Every query of docker/grafana/vigil-dashboard.json names metrics
+        vigild exports, and Prometheus accepts it (with the dashboard's
+        variables filled in as Grafana would)."""
+        path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "docker", "grafana",
+                            "vigil-dashboard.json")
+        with open(path) as f:
+            dash = json.load(f)
+        exprs = [t["expr"] for p in dash["panels"] for t in p["targets"]]
+        self.assertGreater(len(exprs), 20)
+        exported = {re.sub(r"\{.*", "", k) for k in scraped}
+        import urllib.parse
+        import urllib.request
+        for e in exprs:
+            for name in re.findall(r"\b((?:vigil|process)_[a-z0-9_]+)", e):
+                self.assertIn(name, exported, "the dashboard's %s is not exported" % name)
+            filled = e.replace("$job", "vigil").replace("$instance", ".*").replace("$__rate_interval", "5s")
+            url = "http://127.0.0.1:9090/api/v1/query?" + urllib.parse.urlencode({"query": filled})
+            with urllib.request.urlopen(url, timeout=5) as r:
+                body = json.load(r)
+            self.assertEqual(body["status"], "success", filled)
+
     def test_a_real_prometheus_scrapes_it(self):
         """Prometheus (Debian's package) scrapes every second on loopback; the
         values read back through its HTTP API are vigild's."""
@@ -459,6 +481,7 @@ class MetricsLabTest(unittest.TestCase):
             self.assertIsNotNone(p99)
             self.assertGreater(p99, 0)
             self.assertLess(p99, 5)
+            self.check_dashboard(direct, query)
         finally:
             prom.terminate()
             try:
