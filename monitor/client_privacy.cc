@@ -9,6 +9,17 @@
 namespace vigil::monitor {
 
 std::string address_text(std::span<const std::uint8_t> address) {
+  if (address.size() == 4) {  // by hand: inet_ntop formats IPv4 through sprintf
+    std::string out;
+    for (std::size_t i = 0; i < 4; ++i) {
+      if (i > 0) out += '.';
+      const unsigned v = address[i];
+      if (v >= 100) out += static_cast<char>('0' + v / 100);
+      if (v >= 10) out += static_cast<char>('0' + v / 10 % 10);
+      out += static_cast<char>('0' + v % 10);
+    }
+    return out;
+  }
   char buf[INET6_ADDRSTRLEN] = {};
   const int family = address.size() == 16 ? AF_INET6 : AF_INET;
   if (address.size() != 4 && address.size() != 16) return "";

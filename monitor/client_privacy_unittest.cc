@@ -15,6 +15,9 @@ TEST(ClientPrivacyTest, FullShowsTheAddress) {
   ClientPrivacy p;
   EXPECT_EQ(p.show(kV4), "192.0.2.133");
   EXPECT_EQ(p.show(kV6), "2001:db8:1234:5678::1");
+  EXPECT_EQ(address_text(std::array<std::uint8_t, 4>{0, 10, 100, 255}), "0.10.100.255");
+  EXPECT_EQ(address_text(std::array<std::uint8_t, 4>{9, 99, 109, 200}), "9.99.109.200");
+  EXPECT_EQ(address_text(std::array<std::uint8_t, 3>{1, 2, 3}), "");
 }
 
 TEST(ClientPrivacyTest, TruncateKeepsTheNetwork) {

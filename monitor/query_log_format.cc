@@ -1,5 +1,6 @@
 #include "monitor/query_log_format.h"
 
+#include <charconv>
 #include <cstdio>
 #include <ctime>
 #include <vector>
@@ -13,7 +14,15 @@ namespace vigil::monitor {
 namespace {
 
 void append_uint(std::string& out, std::uint64_t v) {
-  out += std::to_string(v);
+  char buf[20];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, r.ptr);
+}
+
+// Octets a JSON string can hold as they are: printable ASCII but the quote
+// and the backslash.
+constexpr bool plain(unsigned char c) {
+  return c >= 0x20 && c < 0x7F && c != '"' && c != '\\';
 }
 
 // How many octets the UTF-8 sequence starting at s[i] has (0 = invalid).
@@ -48,6 +57,14 @@ void append_json_string(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   out += '"';
   for (std::size_t i = 0; i < s.size(); ++i) {
+    // Runs of plain octets (nearly every name) are appended at once.
+    std::size_t run = i;
+    while (run < s.size() && plain(static_cast<unsigned char>(s[run]))) ++run;
+    if (run > i) {
+      out.append(s.data() + i, run - i);
+      i = run;
+      if (i == s.size()) break;
+    }
     const auto c = static_cast<unsigned char>(s[i]);
     if (c == '"' || c == '\\') {
       out += '\\';

@@ -261,6 +261,16 @@ void append_time(std::string& out, std::uint32_t t) {
 }
 
 void append_ip(std::string& out, int family, const std::uint8_t* p) {
+  if (family == AF_INET) {  // by hand: inet_ntop formats IPv4 through sprintf
+    for (int i = 0; i < 4; ++i) {
+      if (i > 0) out += '.';
+      const unsigned v = p[i];
+      if (v >= 100) out += static_cast<char>('0' + v / 100);
+      if (v >= 10) out += static_cast<char>('0' + v / 10 % 10);
+      out += static_cast<char>('0' + v % 10);
+    }
+    return;
+  }
   char buf[INET6_ADDRSTRLEN];
   if (inet_ntop(family, p, buf, sizeof buf) != nullptr) out += buf;
 }

@@ -106,6 +106,8 @@ TEST(RdataTest, PresentationOfCommonTypes) {
     return r.ok() ? rdata_to_text(r->type, r->rdata) : std::string();
   };
   EXPECT_EQ(text("x. 1 IN A 192.0.2.1"), "192.0.2.1");
+  EXPECT_EQ(text("x. 1 IN A 0.10.100.255"), "0.10.100.255");  // every digit count
+  EXPECT_EQ(text("x. 1 IN A 9.99.109.200"), "9.99.109.200");
   EXPECT_EQ(text("x. 1 IN AAAA 2001:DB8:0:0:0:0:0:1"), "2001:db8::1");
   EXPECT_EQ(text("x. 1 IN MX 10 Mail.Example."), "10 Mail.Example.");
   EXPECT_EQ(text("x. 1 IN SOA a. b. 1 2 3 4 5"), "a. b. 1 2 3 4 5");
