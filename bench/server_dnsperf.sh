@@ -10,7 +10,8 @@
 #   local     A queries for 1000 names of a static local zone
 #   negative  names of the same zone that do not exist (NXDOMAIN + SOA)
 #   cache     A queries for 1000 names loaded into vigild's cache (vigild only),
-#             also with the query log on (the cost of logging every query)
+#             also with the query log on and /metrics scraped every second
+#             (the cost of logging every query), then off again
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -31,6 +32,8 @@ N=1000
   echo "  threads: 1"
   echo "control:"
   echo "  socket: $WORK/control.sock"
+  echo "metrics:"
+  echo "  listen: \"127.0.0.1:9153\""
   echo "local_zones:"
   echo "  - {name: lan., type: static}"
   echo "local_data:"
@@ -68,9 +71,20 @@ for _ in $(seq 100); do dig +short +time=1 +tries=1 @127.0.0.1 host-1.lan >/dev/
 run_dnsperf "vigild local data" "$WORK/q-local" 127.0.0.1 $VPID
 run_dnsperf "vigild local NXDOMAIN" "$WORK/q-negative" 127.0.0.1 $VPID
 run_dnsperf "vigild cache hits" "$WORK/q-cache" 127.0.0.1 $VPID
-# The same with the query log on (to a file in the same tmpfs-or-disk directory).
+# The same with the query log on (to a file in the same tmpfs-or-disk
+# directory) and Prometheus-style scrapes of /metrics every second.
+scrape_loop() {
+  while :; do
+    exec 3<>/dev/tcp/127.0.0.1/9153 && printf 'GET /metrics HTTP/1.0\r\n\r\n' >&3 && cat <&3 >/dev/null
+    exec 3<&-
+    sleep 1
+  done
+}
 "$BUILD/server/vigilctl" -s "$WORK/control.sock" query-log "$WORK/queries.log" >/dev/null
-run_dnsperf "vigild cache hits + qlog" "$WORK/q-cache" 127.0.0.1 $VPID
+scrape_loop &
+SCRAPER=$!
+run_dnsperf "vigild hits + qlog + metrics" "$WORK/q-cache" 127.0.0.1 $VPID
+kill $SCRAPER 2>/dev/null; wait $SCRAPER 2>/dev/null || true
 "$BUILD/server/vigilctl" -s "$WORK/control.sock" query-log off >/dev/null
 qstatus=$("$BUILD/server/vigilctl" -s "$WORK/control.sock" status)
 echo "   query log: $(echo "$qstatus" | awk '/^querylog_written/ {print $2}') lines written, $(echo "$qstatus" | awk '/^querylog_dropped_queue_full/ {print $2}') dropped (writer behind), $(echo "$qstatus" | awk '/^querylog_rotations/ {print $2}') rotations"
