@@ -188,7 +188,11 @@ class ResolverLabTest(unittest.TestCase):
         servfail = ["%s %s %s" % (e["qname"], e["qtype"], a.ede) for e, a in results if a.status != e["rcode"]]
         self.assertEqual(servfail, [], "%d of %d wrong:\n%s" % (len(servfail), len(results), "\n".join(servfail[:10])))
         status = dict(line.split(": ", 1) for line in self.d.ctl("status").stdout.splitlines() if ": " in line)
-        self.assertGreater(int(status["resolver_shared_upstream_questions"]), 0)  # parallel walks shared queries
+        # Whether parallel walks overlap enough here to share an upstream
+        # question depends on timing (NSD answers in ~100 µs on loopback):
+        # sharing and coalescing are asserted deterministically in
+        # EngineTest (IdenticalQuestionsInFlightAreResolvedOnce,
+        # DifferentNamesWalkingTheSamePathShareTheirQueries), not here.
         self.assertEqual(status["upstream_mismatched_replies"], "0")  # NSD always answers what was asked
         self.assertGreater(int(status["infra_servers"]), 5)
 
