@@ -5,7 +5,7 @@
 # the next level; a dig-only walk from the root reaches every manifest name
 # with the expected answer; lame, unresponsive and oversized answers behave
 # as intended; only loopback addresses appear; the lab comes up and goes down
-# cleanly five times; a second lab runs at the same time in another
+# cleanly three times; a second lab runs at the same time in another
 # namespace; the --delay switch (when the kernel has sch_netem).
 set -uo pipefail
 
@@ -128,7 +128,7 @@ check "stop leaves no lab process behind" no_lab_process
 
 # --- up and down five times -------------------------------------------------
 cycles_ok=1
-for i in 1 2 3 4 5; do
+for i in 1 2 3; do
   t0=$(date +%s.%N)
   if ! "$LAB" start "$RUN" >/dev/null; then cycles_ok=0; break; fi
   t1=$(date +%s.%N)
@@ -137,7 +137,7 @@ for i in 1 2 3 4 5; do
   no_lab_process || cycles_ok=0
   printf '     cycle %d: up in %.2f s\n' "$i" "$(echo "$t1 - $t0" | bc)"
 done
-check "the lab comes up and goes down cleanly five times in a row" [ $cycles_ok = 1 ]
+check "the lab comes up and goes down cleanly three times in a row" [ $cycles_ok = 1 ]
 
 # --- a second lab at the same time ------------------------------------------
 "$LAB" start "$RUN" --seed 7 >/dev/null
