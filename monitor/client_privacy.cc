@@ -2,29 +2,17 @@
 
 #include <array>
 
-#include <arpa/inet.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+
+#include "protocol/rdata.h"
 
 namespace vigil::monitor {
 
 std::string address_text(std::span<const std::uint8_t> address) {
-  if (address.size() == 4) {  // by hand: inet_ntop formats IPv4 through sprintf
-    std::string out;
-    for (std::size_t i = 0; i < 4; ++i) {
-      if (i > 0) out += '.';
-      const unsigned v = address[i];
-      if (v >= 100) out += static_cast<char>('0' + v / 100);
-      if (v >= 10) out += static_cast<char>('0' + v / 10 % 10);
-      out += static_cast<char>('0' + v % 10);
-    }
-    return out;
-  }
-  char buf[INET6_ADDRSTRLEN] = {};
-  const int family = address.size() == 16 ? AF_INET6 : AF_INET;
-  if (address.size() != 4 && address.size() != 16) return "";
-  if (inet_ntop(family, address.data(), buf, sizeof buf) == nullptr) return "";
-  return buf;
+  std::string out;
+  dns::append_address_text(out, address);
+  return out;
 }
 
 std::size_t ClientPrivacy::octets(std::span<const std::uint8_t> address,

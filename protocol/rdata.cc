@@ -260,21 +260,6 @@ void append_time(std::string& out, std::uint32_t t) {
   out.append(buf, n);
 }
 
-void append_ip(std::string& out, int family, const std::uint8_t* p) {
-  if (family == AF_INET) {  // by hand: inet_ntop formats IPv4 through sprintf
-    for (int i = 0; i < 4; ++i) {
-      if (i > 0) out += '.';
-      const unsigned v = p[i];
-      if (v >= 100) out += static_cast<char>('0' + v / 100);
-      if (v >= 10) out += static_cast<char>('0' + v / 10 % 10);
-      out += static_cast<char>('0' + v % 10);
-    }
-    return;
-  }
-  char buf[INET6_ADDRSTRLEN];
-  if (inet_ntop(family, p, buf, sizeof buf) != nullptr) out += buf;
-}
-
 void append_type_bitmap(std::string& out, std::span<const std::uint8_t> b) {
   bool first = true;
   for (std::size_t pos = 0; pos + 2 <= b.size();) {
@@ -340,14 +325,14 @@ void append_svc_params(std::string& out, std::span<const std::uint8_t> b) {
         out += "ipv4hint=";
         for (std::size_t i = 0; i < v.size(); i += 4) {
           if (i != 0) out += ',';
-          append_ip(out, AF_INET, &v[i]);
+          append_address_text(out, {&v[i], 4});
         }
         break;
       case kIpv6Hint:
         out += "ipv6hint=";
         for (std::size_t i = 0; i < v.size(); i += 16) {
           if (i != 0) out += ',';
-          append_ip(out, AF_INET6, &v[i]);
+          append_address_text(out, {&v[i], 16});
         }
         break;
       case kEch:
@@ -398,11 +383,11 @@ class TextVisitor final : public RdataVisitor {
         break;
       case K::kIPv4:
         separate();
-        append_ip(out_, AF_INET, b.data());
+        append_address_text(out_, {b.data(), 4});
         break;
       case K::kIPv6:
         separate();
-        append_ip(out_, AF_INET6, b.data());
+        append_address_text(out_, {b.data(), 16});
         break;
       case K::kCharString:
         separate();
@@ -473,6 +458,21 @@ class TextVisitor final : public RdataVisitor {
 };
 
 }  // namespace
+
+void append_address_text(std::string& out, std::span<const std::uint8_t> address) {
+  if (address.size() == 4) {  // by hand: inet_ntop formats IPv4 through sprintf
+    for (std::size_t i = 0; i < 4; ++i) {
+      if (i > 0) out += '.';
+      const unsigned v = address[i];
+      if (v >= 100) out += static_cast<char>('0' + v / 100);
+      if (v >= 10) out += static_cast<char>('0' + v / 10 % 10);
+      out += static_cast<char>('0' + v % 10);
+    }
+  } else if (address.size() == 16) {
+    char buf[INET6_ADDRSTRLEN];
+    if (inet_ntop(AF_INET6, address.data(), buf, sizeof buf) != nullptr) out += buf;
+  }
+}
 
 bool is_typed(RRType type) {
   return find(type) != nullptr;

@@ -84,6 +84,10 @@ Error validate_stored_rdata(RRType type, std::span<const std::uint8_t> rdata);
 std::string rdata_to_text(RRType type, std::span<const std::uint8_t> rdata);
 void append_rdata_text(std::string& out, RRType type, std::span<const std::uint8_t> rdata);
 
+// An address's text: 4 octets as dotted decimal, 16 as RFC 5952 IPv6;
+// anything else appends nothing.
+void append_address_text(std::string& out, std::span<const std::uint8_t> address);
+
 // The domain name a record points at: NS/CNAME/DNAME/PTR targets, MX and
 // SRV targets, SVCB/HTTPS TargetName. nullopt for other types.
 std::optional<Name> rdata_target_name(RRType type, std::span<const std::uint8_t> rdata);
