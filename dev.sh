@@ -128,7 +128,7 @@ case "$cmd" in
       run_ctest build/asan -LE '^lab$'
     # ThreadSanitizer: the concurrent data structures and the worker threads.
     BUILD_TARGETS="cache_unittests monitor_unittests resolver_unittests server_unittests" build tsan
-    TSAN_OPTIONS=halt_on_error=1 run_ctest build/tsan -R '^(RRsetCache|RRsetCacheConcurrency|InfraCache|Worker|Engine|QueryLog)Test[.]'
+    TSAN_OPTIONS=halt_on_error=1 run_ctest build/tsan -R '^(RRsetCache|RRsetCacheConcurrency|InfraCache|Worker|Engine|QueryLog|EventRing)Test[.]'
     build fuzz
     run_ctest build/fuzz -L fuzz
     log "all test stages passed"

@@ -46,13 +46,26 @@ for i in $(seq 1 $N); do echo "missing-$i.lan A"; done >"$WORK/q-negative"
 for i in $(seq 1 $N); do echo "host-$i.cached.example A"; done >"$WORK/q-cache"
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # user + system, in clock ticks
+# The same for the threads of PID whose name starts with PREFIX (vigild names
+# its threads: vigil-worker-N, vigil-querylog, vigil-dnstap).
+thread_ticks() {  # pid prefix
+  local t sum=0
+  for t in /proc/"$1"/task/*; do
+    case "$(cat "$t/comm" 2>/dev/null)" in "$2"*) sum=$((sum + $(awk '{print $14 + $15}' "$t/stat"))) ;; esac
+  done
+  echo $sum
+}
 
 run_dnsperf() {  # label file server pid
-  local out before after
+  local out before after wbefore wafter lbefore lafter
   before=$(cpu_ticks "$4")
+  wbefore=$(thread_ticks "$4" vigil-worker)
+  lbefore=$(thread_ticks "$4" vigil-querylog)
   out=$(dnsperf -s "$3" -d "$2" -l "$SECONDS_PER_RUN" -c 8 -T 1 -q 200 2>&1)
   after=$(cpu_ticks "$4")
-  local qps lost lat done
+  wafter=$(thread_ticks "$4" vigil-worker)
+  lafter=$(thread_ticks "$4" vigil-querylog)
+  local qps lost lat done wus lus
   qps=$(echo "$out" | awk '/Queries per second/ {printf "%.0f", $4}')
   lost=$(echo "$out" | awk '/Queries lost/ {print $3}')
   lat=$(echo "$out" | awk '/Average Latency/ {printf "%.0f", $4 * 1000000}')
@@ -61,6 +74,19 @@ run_dnsperf() {  # label file server pid
   local us
   us=$(echo "scale=2; ($after - $before) * 1000000 / $(getconf CLK_TCK) / $done" | bc)
   printf '%-26s %8s qps  %6s us CPU/query  avg latency %5s us  lost %s\n' "$1" "$qps" "$us" "$lat" "$lost"
+  # Where vigild's CPU went: the worker thread (the query path) and the query
+  # log's writer thread (off the query path); zero for other servers.
+  if [ $((wafter - wbefore + lafter - lbefore)) -gt 0 ]; then
+    wus=$(echo "scale=2; ($wafter - $wbefore) * 1000000 / $(getconf CLK_TCK) / $done" | bc)
+    lus=$(echo "scale=2; ($lafter - $lbefore) * 1000000 / $(getconf CLK_TCK) / $done" | bc)
+    printf '%-26s %8s     %6s us worker  %6s us log writer\n' "" "" "$wus" "$lus"
+  fi
+  # For the summary: qps, CPU/query, worker, writer.
+  [ -z "${RESULTS:-}" ] || echo "$qps $us ${wus:-0} ${lus:-0}" >>"$RESULTS"
+}
+
+median() {  # column of $1's lines
+  sort -g -k"$2" "$1" | awk -v c="$2" '{v[NR] = $c} END {print v[int((NR + 1) / 2)]}'
 }
 
 echo "== vigild $("$BUILD/server/vigild" --version | cut -d' ' -f2-) (1 worker thread)"
@@ -70,9 +96,11 @@ for _ in $(seq 100); do dig +short +time=1 +tries=1 @127.0.0.1 host-1.lan >/dev/
 "$BUILD/server/vigilctl" -s "$WORK/control.sock" cache-load "$WORK/seed.dump" >/dev/null
 run_dnsperf "vigild local data" "$WORK/q-local" 127.0.0.1 $VPID
 run_dnsperf "vigild local NXDOMAIN" "$WORK/q-negative" 127.0.0.1 $VPID
-run_dnsperf "vigild cache hits" "$WORK/q-cache" 127.0.0.1 $VPID
-# The same with the query log on (to a file in the same tmpfs-or-disk
-# directory) and Prometheus-style scrapes of /metrics every second.
+# Cache hits with the query log and scrapes off and on, alternately,
+# ROUNDS times (default 3): the log on writes every query as a JSON line to a
+# file in the run's directory and /metrics is scraped every second as
+# Prometheus would. The summary compares the medians: a single pair of runs
+# on a 2-core VM differs by more than the cost being measured.
 scrape_loop() {
   while :; do
     exec 3<>/dev/tcp/127.0.0.1/9153 && printf 'GET /metrics HTTP/1.0\r\n\r\n' >&3 && cat <&3 >/dev/null
@@ -80,15 +108,23 @@ scrape_loop() {
     sleep 1
   done
 }
-"$BUILD/server/vigilctl" -s "$WORK/control.sock" query-log "$WORK/queries.log" >/dev/null
-scrape_loop &
-SCRAPER=$!
-run_dnsperf "vigild hits + qlog + metrics" "$WORK/q-cache" 127.0.0.1 $VPID
-kill $SCRAPER 2>/dev/null; wait $SCRAPER 2>/dev/null || true
-"$BUILD/server/vigilctl" -s "$WORK/control.sock" query-log off >/dev/null
+for round in $(seq 1 "${ROUNDS:-3}"); do
+  RESULTS=$WORK/off run_dnsperf "vigild cache hits" "$WORK/q-cache" 127.0.0.1 $VPID
+  "$BUILD/server/vigilctl" -s "$WORK/control.sock" query-log "$WORK/queries.log" >/dev/null
+  scrape_loop &
+  SCRAPER=$!
+  RESULTS=$WORK/on run_dnsperf "vigild hits + qlog + metrics" "$WORK/q-cache" 127.0.0.1 $VPID
+  kill $SCRAPER 2>/dev/null; wait $SCRAPER 2>/dev/null || true
+  "$BUILD/server/vigilctl" -s "$WORK/control.sock" query-log off >/dev/null
+  rm -f "$WORK"/queries.log*
+done
 qstatus=$("$BUILD/server/vigilctl" -s "$WORK/control.sock" status)
 echo "   query log: $(echo "$qstatus" | awk '/^querylog_written/ {print $2}') lines written, $(echo "$qstatus" | awk '/^querylog_dropped_queue_full/ {print $2}') dropped (writer behind), $(echo "$qstatus" | awk '/^querylog_rotations/ {print $2}') rotations"
-run_dnsperf "vigild cache hits (off again)" "$WORK/q-cache" 127.0.0.1 $VPID
+off_qps=$(median "$WORK/off" 1)
+on_qps=$(median "$WORK/on" 1)
+printf 'median of %s: off %s qps, %s us CPU/query (worker %s)\n' "${ROUNDS:-3}" "$off_qps" "$(median "$WORK/off" 2)" "$(median "$WORK/off" 3)"
+printf '              on  %s qps, %s us CPU/query (worker %s, log writer %s)\n' "$on_qps" "$(median "$WORK/on" 2)" "$(median "$WORK/on" 3)" "$(median "$WORK/on" 4)"
+printf '              throughput cost of the query log + scrapes: %s %%\n' "$(echo "scale=1; ($off_qps - $on_qps) * 100 / $off_qps" | bc)"
 kill -TERM $VPID
 wait $VPID || true
 

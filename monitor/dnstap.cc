@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include <pthread.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <sys/un.h>
@@ -177,7 +178,10 @@ DnstapWriter::DnstapWriter(DnstapOptions options)
   if (state_->writer == nullptr || options_.socket.size() >= sizeof(sockaddr_un{}.sun_path)) {
     throw std::runtime_error("dnstap: cannot set up a Frame Streams writer for " + options_.socket);
   }
-  std::thread([s = state_] { s->run(); }).detach();
+  std::thread([s = state_] {
+    pthread_setname_np(pthread_self(), "vigil-dnstap");
+    s->run();
+  }).detach();
 }
 
 DnstapWriter::~DnstapWriter() {

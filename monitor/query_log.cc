@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include <pthread.h>
+
 #include "monitor/query_log_format.h"
 
 namespace vigil::monitor {
@@ -19,7 +21,10 @@ QueryLog::QueryLog(unsigned producers, std::size_t slots_per_producer, LogFile::
     rings_.push_back(std::make_unique<EventRing>(slots_per_producer));
     dropped_.push_back(std::make_unique<std::atomic<std::uint64_t>>(0));
   }
-  writer_ = std::thread([this] { run(); });
+  writer_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "vigil-querylog");
+    run();
+  });
 }
 
 QueryLog::~QueryLog() {
@@ -110,6 +115,7 @@ std::size_t QueryLog::drain(std::string& buffer) {
         ring->release();
         ++events;
       }
+      ring->commit();
       if (buffer.size() >= kBatchBytes) more = true;
     }
     if (lines > 0 && file_) {

@@ -13,6 +13,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <pthread.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 
@@ -232,6 +233,9 @@ void Worker::start() {
     asio::co_spawn(io_, accept_tcp(*t), log_coroutine_exception);
   }
   thread_ = std::thread([this] {
+    // "vigil-worker-N" in top -H and /proc/PID/task/*/comm (15 octets at most).
+    const std::string name = "vigil-worker-" + std::to_string(index_);
+    pthread_setname_np(pthread_self(), name.substr(0, 15).c_str());
     auto guard = asio::make_work_guard(io_);
     io_.run();
   });
