@@ -1,6 +1,7 @@
 #include "monitor/dnstap.h"
 
 #include <fstrm.h>
+#include <pthread.h>
 
 #include <chrono>
 #include <condition_variable>
@@ -8,7 +9,6 @@
 #include <stdexcept>
 #include <thread>
 
-#include <pthread.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <sys/un.h>

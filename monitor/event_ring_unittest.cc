@@ -1,8 +1,8 @@
 #include "monitor/event_ring.h"
 
-#include <gtest/gtest.h>
-
 #include <thread>
+
+#include <gtest/gtest.h>
 
 namespace vigil::monitor {
 namespace {
