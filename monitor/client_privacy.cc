@@ -26,12 +26,18 @@ std::size_t ClientPrivacy::octets(std::span<const std::uint8_t> address,
 }
 
 std::string ClientPrivacy::show(std::span<const std::uint8_t> address) const {
+  char buf[kMaxShown];
+  return std::string(buf, show(buf, address));
+}
+
+char* ClientPrivacy::show(char* out, std::span<const std::uint8_t> address) const {
+  static_assert(kMaxShown >= dns::kMaxAddressText && kMaxShown >= 32);
   switch (mode_) {
-    case ClientIpMode::kFull: return address_text(address);
+    case ClientIpMode::kFull: return dns::format_address(out, address);
     case ClientIpMode::kTruncate: {
       std::array<std::uint8_t, 16> a{};
       const std::size_t n = octets(address, a);
-      return address_text({a.data(), n});
+      return dns::format_address(out, {a.data(), n});
     }
     case ClientIpMode::kHash: {
       std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
@@ -39,15 +45,14 @@ std::string ClientPrivacy::show(std::span<const std::uint8_t> address) const {
       HMAC(EVP_sha256(), secret_.data(), static_cast<int>(secret_.size()), address.data(), address.size(),
            md.data(), &len);
       static constexpr char kHex[] = "0123456789abcdef";
-      std::string out;
       for (unsigned int i = 0; i < 16 && i < len; ++i) {
-        out.push_back(kHex[md[i] >> 4]);
-        out.push_back(kHex[md[i] & 0x0F]);
+        *out++ = kHex[md[i] >> 4];
+        *out++ = kHex[md[i] & 0x0F];
       }
       return out;
     }
   }
-  return "";
+  return out;
 }
 
 }  // namespace vigil::monitor

@@ -21,6 +21,10 @@ class ClientPrivacy {
 
   // The address as the log shows it (4 or 16 octets in).
   std::string show(std::span<const std::uint8_t> address) const;
+  // The same written to `out`, which has room for kMaxShown chars; returns
+  // the end (no allocation: the query log's writer calls it every line).
+  static constexpr std::size_t kMaxShown = 46;
+  char* show(char* out, std::span<const std::uint8_t> address) const;
   ClientIpMode mode() const { return mode_; }
   // The address for binary formats (dnstap): its octets as they are or
   // truncated, written to `out`; 0 in hash mode (an address field cannot

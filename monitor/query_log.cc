@@ -1,8 +1,8 @@
 #include "monitor/query_log.h"
 
-#include <chrono>
-
 #include <pthread.h>
+
+#include <chrono>
 
 #include "monitor/query_log_format.h"
 
@@ -96,7 +96,7 @@ QueryLogStats QueryLog::stats() const {
 }
 
 // Formats and writes what the rings hold (called with mu_ held).
-std::size_t QueryLog::drain(std::string& buffer) {
+std::size_t QueryLog::drain(LineBuffer& buffer) {
   std::size_t events = 0;
   bool more = true;
   while (more) {
@@ -119,7 +119,7 @@ std::size_t QueryLog::drain(std::string& buffer) {
       if (buffer.size() >= kBatchBytes) more = true;
     }
     if (lines > 0 && file_) {
-      if (file_->write(buffer)) {
+      if (file_->write(buffer.view())) {
         written_ += lines;
         bytes_ += buffer.size();
       } else {
@@ -131,7 +131,7 @@ std::size_t QueryLog::drain(std::string& buffer) {
 }
 
 void QueryLog::run() {
-  std::string buffer;
+  LineBuffer buffer;
   buffer.reserve(kBatchBytes + 4096);
   std::unique_lock lock(mu_);
   for (;;) {

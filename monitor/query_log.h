@@ -23,6 +23,7 @@
 #include "monitor/client_privacy.h"
 #include "monitor/dnstap.h"
 #include "monitor/event_ring.h"
+#include "monitor/line_buffer.h"
 #include "monitor/log_file.h"
 
 namespace vigil::monitor {
@@ -77,7 +78,7 @@ class QueryLog {
 
  private:
   void run();
-  std::size_t drain(std::string& buffer);
+  std::size_t drain(LineBuffer& buffer);
 
   std::vector<std::unique_ptr<EventRing>> rings_;
   std::vector<std::unique_ptr<std::atomic<std::uint64_t>>> dropped_;

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <vector>
 
@@ -13,10 +14,9 @@ namespace vigil::monitor {
 
 namespace {
 
-void append_uint(std::string& out, std::uint64_t v) {
-  char buf[20];
-  const auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, r.ptr);
+void append_uint(LineBuffer& out, std::uint64_t v) {
+  char* p = out.reserve(20);
+  out.set_end(std::to_chars(p, p + 20, v).ptr);
 }
 
 // Octets a JSON string can hold as they are: printable ASCII but the quote
@@ -45,138 +45,196 @@ std::size_t utf8_length(std::string_view s, std::size_t i) {
   return n;
 }
 
-void key(std::string& out, const char* k) {
-  out += '"';
-  out += k;
-  out += "\":";
+// Characters a name's presentation format escapes with a backslash (RFC
+// 1035 §5.1 and the zone-file specials; as dns::Name::append_text does).
+constexpr bool presentation_special(unsigned char c) {
+  return c == '.' || c == '\\' || c == '"' || c == ';' || c == '(' || c == ')' || c == '@' || c == '$';
+}
+
+// A name as a JSON string in one pass: its presentation format (what
+// Name::append_text gives) with JSON's escaping on top, without the
+// trailing dot (ECS) except for the root. At most 5 chars per octet
+// ("\\ddd").
+void append_name(LineBuffer& out, const dns::Name& name) {
+  const std::span<const std::uint8_t> w = name.wire();
+  char* p = out.reserve(2 + 5 * w.size());
+  *p++ = '"';
+  if (w.empty() || w[0] == 0) *p++ = '.';
+  for (std::size_t pos = 0; pos < w.size() && w[pos] != 0;) {
+    if (pos > 0) *p++ = '.';
+    const std::size_t len = w[pos];
+    for (std::size_t i = pos + 1; i <= pos + len && i < w.size(); ++i) {
+      const unsigned char c = w[i];
+      if (c <= 0x20 || c >= 0x7F) {  // \ddd, its backslash escaped for JSON
+        *p++ = '\\';
+        *p++ = '\\';
+        *p++ = static_cast<char>('0' + c / 100);
+        *p++ = static_cast<char>('0' + c / 10 % 10);
+        *p++ = static_cast<char>('0' + c % 10);
+      } else if (presentation_special(c)) {
+        *p++ = '\\';  // the presentation backslash, escaped for JSON
+        *p++ = '\\';
+        if (c == '"' || c == '\\') *p++ = '\\';  // and the character itself
+        *p++ = static_cast<char>(c);
+      } else {
+        *p++ = static_cast<char>(c);
+      }
+    }
+    pos += 1 + len;
+  }
+  *p++ = '"';
+  out.set_end(p);
+}
+
+// "2026-11-24T01:02:03.123456Z" into a buffer of 27 chars or more.
+constexpr std::size_t kTimestampChars = 27;
+char* format_iso8601(char* out, std::int64_t unix_ns) {
+  if (unix_ns < 0) unix_ns = 0;
+  const std::time_t secs = unix_ns / 1'000'000'000;
+  auto micros = static_cast<unsigned>((unix_ns % 1'000'000'000) / 1000);
+  // The date and time change once a second: formatted once per second.
+  thread_local std::time_t cached_secs = -1;
+  thread_local char prefix[20];
+  if (secs != cached_secs) {
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.", (tm.tm_year + 1900) % 10000,
+                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    std::memcpy(prefix, buf, sizeof prefix);
+    cached_secs = secs;
+  }
+  std::memcpy(out, prefix, sizeof prefix);
+  for (int k = 25; k >= 20; --k, micros /= 10) out[k] = static_cast<char>('0' + micros % 10);
+  out[26] = 'Z';
+  return out + kTimestampChars;
+}
+
+// A string known to need no escaping (type, class and RCODE mnemonics,
+// fixed words).
+void append_plain(LineBuffer& out, std::string_view s) {
+  out.put('"');
+  out.put(s);
+  out.put('"');
 }
 
 }  // namespace
 
-void append_json_string(std::string& out, std::string_view s) {
+void append_json_string(LineBuffer& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
-  out += '"';
+  char* p = out.reserve(2 + 6 * s.size());
+  *p++ = '"';
   for (std::size_t i = 0; i < s.size(); ++i) {
-    // Runs of plain octets (nearly every name) are appended at once.
+    // Runs of plain octets (nearly every string) are copied at once.
     std::size_t run = i;
     while (run < s.size() && plain(static_cast<unsigned char>(s[run]))) ++run;
     if (run > i) {
-      out.append(s.data() + i, run - i);
+      std::memcpy(p, s.data() + i, run - i);
+      p += run - i;
       i = run;
       if (i == s.size()) break;
     }
     const auto c = static_cast<unsigned char>(s[i]);
     if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\t') {
-      out += "\\t";
-    } else if (c == '\r') {
-      out += "\\r";
+      *p++ = '\\';
+      *p++ = static_cast<char>(c);
+    } else if (c == '\n' || c == '\t' || c == '\r') {
+      *p++ = '\\';
+      *p++ = c == '\n' ? 'n' : c == '\t' ? 't' : 'r';
     } else if (c < 0x20 || c == 0x7F) {
-      out += "\\u00";
-      out += kHex[c >> 4];
-      out += kHex[c & 0x0F];
-    } else if (c < 0x80) {
-      out += static_cast<char>(c);
+      std::memcpy(p, "\\u00", 4);
+      p[4] = kHex[c >> 4];
+      p[5] = kHex[c & 0x0F];
+      p += 6;
     } else if (const std::size_t n = utf8_length(s, i); n > 0) {
-      out.append(s.substr(i, n));
+      std::memcpy(p, s.data() + i, n);
+      p += n;
       i += n - 1;
-    } else {
-      out += "\\u00";  // a lone octet: shown as the Latin-1 code point, never invalid JSON
-      out += kHex[c >> 4];
-      out += kHex[c & 0x0F];
+    } else {  // a lone octet: shown as the Latin-1 code point, never invalid JSON
+      std::memcpy(p, "\\u00", 4);
+      p[4] = kHex[c >> 4];
+      p[5] = kHex[c & 0x0F];
+      p += 6;
     }
   }
-  out += '"';
+  *p++ = '"';
+  out.set_end(p);
+}
+
+void append_json_string(std::string& out, std::string_view s) {
+  thread_local LineBuffer buffer;
+  buffer.clear();
+  append_json_string(buffer, s);
+  out += buffer.view();
 }
 
 std::string iso8601_utc(std::int64_t unix_ns) {
-  if (unix_ns < 0) unix_ns = 0;
-  const std::time_t secs = unix_ns / 1'000'000'000;
-  const auto micros = static_cast<unsigned>((unix_ns % 1'000'000'000) / 1000);
-  // The date and time change once a second: formatted once per second.
-  thread_local std::time_t cached_secs = -1;
-  thread_local char prefix[80];
-  if (secs != cached_secs) {
-    std::tm tm{};
-    gmtime_r(&secs, &tm);
-    std::snprintf(prefix, sizeof prefix, "%04d-%02d-%02dT%02d:%02d:%02d.", tm.tm_year + 1900, tm.tm_mon + 1,
-                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-    cached_secs = secs;
-  }
-  std::string out(prefix);
-  char frac[8] = {'0', '0', '0', '0', '0', '0', 'Z', 0};
-  for (int k = 5, v = static_cast<int>(micros); k >= 0; --k, v /= 10)
-    frac[k] = static_cast<char>('0' + v % 10);
-  out += frac;
-  return out;
+  char buf[kTimestampChars];
+  return std::string(buf, format_iso8601(buf, unix_ns));
 }
 
 void append_json_line(std::string& out, const QueryEvent& e, const ClientPrivacy& privacy) {
+  thread_local LineBuffer buffer;
+  buffer.clear();
+  append_json_line(buffer, e, privacy);
+  out += buffer.view();
+}
+
+void append_json_line(LineBuffer& out, const QueryEvent& e, const ClientPrivacy& privacy) {
   // Scratch space reused line after line: after the first lines, formatting
   // allocates nothing.
   thread_local std::string text;
   thread_local std::vector<std::uint8_t> rdata;
-  auto name_json = [&](const dns::Name& n) {
-    text.clear();
-    n.append_text(text);
-    if (text.size() > 1 && text.back() == '.') text.pop_back();  // ECS: no trailing dot
-    append_json_string(out, text);
-  };
+  thread_local LineBuffer resolved;
 
-  out += '{';
-  key(out, "@timestamp");
-  append_json_string(out, iso8601_utc(e.time_ns));
-  out += ",\"event\":{\"kind\":\"event\",\"category\":[\"network\"],\"type\":[\"protocol\"],\"duration\":";
+  out.put("{\"@timestamp\":\"");
+  out.set_end(format_iso8601(out.reserve(kTimestampChars), e.time_ns));
+  out.put(
+      "\",\"event\":{\"kind\":\"event\",\"category\":[\"network\"],\"type\":[\"protocol\"],\"duration\":");
   append_uint(out, std::uint64_t{e.duration_us} * 1000);  // ECS: nanoseconds
-  out += "},\"client\":{\"ip\":";
-  append_json_string(out, privacy.show({e.client.data(), e.client_len}));
-  out += ",\"port\":";
+  out.put("},\"client\":{\"ip\":\"");
+  out.set_end(privacy.show(out.reserve(ClientPrivacy::kMaxShown), {e.client.data(), e.client_len}));
+  out.put("\",\"port\":");
   append_uint(out, e.client_port);
-  out += "},\"server\":{\"ip\":";
-  append_json_string(out, address_text({e.server.data(), e.server_len}));
-  out += ",\"port\":";
+  out.put("},\"server\":{\"ip\":\"");
+  out.set_end(dns::format_address(out.reserve(dns::kMaxAddressText), {e.server.data(), e.server_len}));
+  out.put("\",\"port\":");
   append_uint(out, e.server_port);
-  out += "},\"network\":{\"transport\":";
-  out += e.tcp ? "\"tcp\"" : "\"udp\"";
-  out += ",\"protocol\":\"dns\"},\"dns\":{";
+  out.put(e.tcp ? std::string_view("},\"network\":{\"transport\":\"tcp\"")
+                : "},\"network\":{\"transport\":\"udp\"");
+  out.put(",\"protocol\":\"dns\"},\"dns\":{");
 
   dns::MessageView view;
   const bool cut = e.message_size < e.message_full_size;
   const bool ok = view.parse(e.message_octets()) == dns::Error::kOk;
   if (!ok) {
-    out += cut ? "\"type\":\"answer\"" : "\"type\":\"unknown\"";
+    out.put(cut ? std::string_view("\"type\":\"answer\"") : "\"type\":\"unknown\"");
   } else {
     const dns::Header& h = view.header();
-    out += e.is_response ? "\"type\":\"answer\"" : "\"type\":\"query\"";
-    out += ",\"id\":";
+    out.put(e.is_response ? std::string_view("\"type\":\"answer\"") : "\"type\":\"query\"");
+    out.put(",\"id\":");
     append_uint(out, h.id);
-    out += ",\"op_code\":";
-    append_json_string(out, dns::opcode_to_string(h.opcode));
+    out.put(",\"op_code\":");
+    append_plain(out, dns::opcode_to_string(h.opcode));
     if (view.count(dns::Section::kQuestion) > 0) {
-      out += ",\"question\":{\"name\":";
-      name_json(view.question_name());
-      out += ",\"type\":";
-      append_json_string(out, dns::type_to_string(view.question_type()));
-      out += ",\"class\":";
-      append_json_string(out, dns::class_to_string(view.question_class()));
-      out += '}';
+      out.put(",\"question\":{\"name\":");
+      append_name(out, view.question_name());
+      out.put(",\"type\":");
+      append_plain(out, dns::type_to_string(view.question_type()));
+      out.put(",\"class\":");
+      append_plain(out, dns::class_to_string(view.question_class()));
+      out.put('}');
     }
     if (e.is_response) {
-      out += ",\"response_code\":";
-      append_json_string(out, dns::rcode_to_string(view.rcode()));
-      out += ",\"header_flags\":[";
+      out.put(",\"response_code\":");
+      append_plain(out, dns::rcode_to_string(view.rcode()));
+      out.put(",\"header_flags\":[");
       bool first = true;
-      auto flag = [&](bool on, const char* f) {
+      auto flag = [&](bool on, std::string_view f) {
         if (!on) return;
-        if (!first) out += ',';
+        if (!first) out.put(',');
         first = false;
-        out += '"';
-        out += f;
-        out += '"';
+        append_plain(out, f);
       };
       flag(h.aa, "AA");
       flag(h.tc, "TC");
@@ -185,50 +243,58 @@ void append_json_line(std::string& out, const QueryEvent& e, const ClientPrivacy
       flag(h.ad, "AD");
       flag(h.cd, "CD");
       flag(view.has_edns() && view.edns().flags.dnssec_ok, "DO");
-      out += "],\"answers\":[";
-      std::size_t resolved_start = 0;
-      thread_local std::string resolved;
+      out.put("],\"answers\":[");
       resolved.clear();
       auto cursor = view.records();
       dns::RecordRef r;
       bool first_answer = true;
       while (cursor.next(r)) {
         if (r.section != dns::Section::kAnswer) break;
-        if (!first_answer) out += ',';
+        if (!first_answer) out.put(',');
         first_answer = false;
-        out += "{\"name\":";
-        name_json(view.name_at(r.name_pos));
-        out += ",\"type\":";
-        append_json_string(out, dns::type_to_string(r.type));
-        out += ",\"class\":";
-        append_json_string(out, dns::class_to_string(static_cast<dns::RRClass>(r.rclass)));
-        out += ",\"ttl\":";
+        out.put("{\"name\":");
+        append_name(out, view.name_at(r.name_pos));
+        out.put(",\"type\":");
+        append_plain(out, dns::type_to_string(r.type));
+        out.put(",\"class\":");
+        append_plain(out, dns::class_to_string(static_cast<dns::RRClass>(r.rclass)));
+        out.put(",\"ttl\":");
         append_uint(out, r.ttl);
-        out += ",\"data\":";
-        text.clear();
-        rdata.clear();
-        if (dns::read_rdata(view.wire(), r.rdata_pos, r.rdlength, r.type, rdata) == dns::Error::kOk) {
-          dns::append_rdata_text(text, r.type, rdata);
+        out.put(",\"data\":");
+        const bool address = (r.type == dns::RRType::A && r.rdlength == 4) ||
+                             (r.type == dns::RRType::AAAA && r.rdlength == 16);
+        const std::size_t data_start = out.size();
+        if (address) {  // the common case, straight from the message
+          out.put('"');
+          out.set_end(dns::format_address(out.reserve(dns::kMaxAddressText),
+                                          view.wire().subspan(r.rdata_pos, r.rdlength)));
+          out.put('"');
+        } else {
+          text.clear();
+          rdata.clear();
+          if (dns::read_rdata(view.wire(), r.rdata_pos, r.rdlength, r.type, rdata) == dns::Error::kOk) {
+            dns::append_rdata_text(text, r.type, rdata);
+          }
+          append_json_string(out, text);
         }
-        append_json_string(out, text);
-        out += '}';
         if (r.type == dns::RRType::A || r.type == dns::RRType::AAAA) {
-          if (resolved.size() > resolved_start) resolved += ',';
-          append_json_string(resolved, text);
+          if (!resolved.empty()) resolved.put(',');
+          resolved.put(out.view().substr(data_start));
         }
+        out.put('}');
       }
-      out += "],\"resolved_ip\":[";
-      out += resolved;
-      out += ']';
+      out.put("],\"resolved_ip\":[");
+      out.put(resolved.view());
+      out.put(']');
     }
   }
-  out += "},\"vigil\":{\"cache\":";
-  append_json_string(out, cache_status_name(e.cache));
-  out += ",\"outcome\":";
+  out.put("},\"vigil\":{\"cache\":");
+  append_plain(out, cache_status_name(e.cache));
+  out.put(",\"outcome\":");
   append_json_string(out, e.outcome);
-  out += ",\"upstream_queries\":";
+  out.put(",\"upstream_queries\":");
   append_uint(out, e.upstream_queries);
-  if (cut) out += ",\"answers_cut\":true";
+  if (cut) out.put(",\"answers_cut\":true");
   if (ok && view.has_edns()) {
     // The first Extended DNS Error option (RFC 8914: code 15, INFO-CODE, text).
     const auto opts = view.edns().options;
@@ -237,18 +303,18 @@ void append_json_line(std::string& out, const QueryEvent& e, const ClientPrivacy
       const std::size_t len = (std::size_t{opts[p + 2]} << 8) | opts[p + 3];
       if (p + 4 + len > opts.size()) break;
       if (code == 15 && len >= 2) {
-        out += ",\"ede\":{\"code\":";
+        out.put(",\"ede\":{\"code\":");
         append_uint(out, (unsigned{opts[p + 4]} << 8) | opts[p + 5]);
-        out += ",\"text\":";
+        out.put(",\"text\":");
         append_json_string(out,
                            std::string_view(reinterpret_cast<const char*>(opts.data() + p + 6), len - 2));
-        out += '}';
+        out.put('}');
         break;
       }
       p += 4 + len;
     }
   }
-  out += ",\"verdicts\":[]}}\n";
+  out.put(",\"verdicts\":[]}}\n");
 }
 
 }  // namespace vigil::monitor

@@ -89,6 +89,45 @@ TEST(QueryLogFormatTest, OddNamesStayValidJson) {
   EXPECT_EQ(j["dns"]["answers"][0]["type"], "TXT");
 }
 
+// Names are written in one pass (presentation escapes and JSON escapes at
+// once); the result must be what the two steps give, for every octet, in
+// every position, in questions and answers.
+TEST(QueryLogFormatTest, NamesAreThePresentationFormatJsonEscaped) {
+  for (unsigned c = 0; c < 256; ++c) {
+    const std::vector<std::uint8_t> wire = {
+        3, static_cast<std::uint8_t>(c), 'x', static_cast<std::uint8_t>(c),
+        1, static_cast<std::uint8_t>(c), 0};
+    auto name = dns::Name::from_wire(wire);
+    ASSERT_TRUE(name.ok()) << c;
+    std::string text;
+    name->append_text(text);
+    text.pop_back();  // the log leaves out the trailing dot
+    std::string expected;
+    append_json_string(expected, text);
+
+    dns::Message m = dns::make_query(1, *name, dns::RRType::A, true, 0);
+    m.header.qr = true;
+    m.answer.push_back({*name, dns::RRType::A, dns::RRClass::IN, 5, {192, 0, 2, 1}});
+    std::string out;
+    append_json_line(out, Event(m), {});
+    EXPECT_NE(out.find("\"question\":{\"name\":" + expected + ","), std::string::npos) << c << " " << out;
+    EXPECT_NE(out.find("\"answers\":[{\"name\":" + expected + ","), std::string::npos) << c << " " << out;
+    EXPECT_EQ(Line(Event(m))["dns"]["question"]["name"], json::parse(expected)) << c;
+  }
+}
+
+TEST(QueryLogFormatTest, RootAndAddresses) {
+  dns::Message m = dns::make_query(1, dns::Name(), dns::RRType::AAAA, true, 0);
+  m.header.qr = true;
+  m.answer.push_back(*dns::parse_record(". 5 IN AAAA 2001:db8::1"));
+  m.answer.push_back(*dns::parse_record(". 5 IN A 0.10.100.255"));
+  const json j = Line(Event(m));
+  EXPECT_EQ(j["dns"]["question"]["name"], ".");
+  EXPECT_EQ(j["dns"]["answers"][0]["data"], "2001:db8::1");
+  EXPECT_EQ(j["dns"]["answers"][1]["data"], "0.10.100.255");
+  EXPECT_EQ(j["dns"]["resolved_ip"], json::array({"2001:db8::1", "0.10.100.255"}));
+}
+
 TEST(QueryLogFormatTest, Timestamps) {
   EXPECT_EQ(iso8601_utc(0), "1970-01-01T00:00:00.000000Z");
   EXPECT_EQ(iso8601_utc(1'764'000'000'000'001'000), "2025-11-24T16:00:00.000001Z");

@@ -1,5 +1,6 @@
 #include "protocol/rdata.h"
 
+#include <cstring>
 #include <ctime>
 #include <initializer_list>
 
@@ -459,19 +460,25 @@ class TextVisitor final : public RdataVisitor {
 
 }  // namespace
 
-void append_address_text(std::string& out, std::span<const std::uint8_t> address) {
+char* format_address(char* out, std::span<const std::uint8_t> address) {
+  static_assert(kMaxAddressText >= INET6_ADDRSTRLEN);
   if (address.size() == 4) {  // by hand: inet_ntop formats IPv4 through sprintf
     for (std::size_t i = 0; i < 4; ++i) {
-      if (i > 0) out += '.';
+      if (i > 0) *out++ = '.';
       const unsigned v = address[i];
-      if (v >= 100) out += static_cast<char>('0' + v / 100);
-      if (v >= 10) out += static_cast<char>('0' + v / 10 % 10);
-      out += static_cast<char>('0' + v % 10);
+      if (v >= 100) *out++ = static_cast<char>('0' + v / 100);
+      if (v >= 10) *out++ = static_cast<char>('0' + v / 10 % 10);
+      *out++ = static_cast<char>('0' + v % 10);
     }
   } else if (address.size() == 16) {
-    char buf[INET6_ADDRSTRLEN];
-    if (inet_ntop(AF_INET6, address.data(), buf, sizeof buf) != nullptr) out += buf;
+    if (inet_ntop(AF_INET6, address.data(), out, INET6_ADDRSTRLEN) != nullptr) out += std::strlen(out);
   }
+  return out;
+}
+
+void append_address_text(std::string& out, std::span<const std::uint8_t> address) {
+  char buf[kMaxAddressText];
+  out.append(buf, format_address(buf, address));
 }
 
 bool is_typed(RRType type) {

@@ -87,6 +87,9 @@ void append_rdata_text(std::string& out, RRType type, std::span<const std::uint8
 // An address's text: 4 octets as dotted decimal, 16 as RFC 5952 IPv6;
 // anything else appends nothing.
 void append_address_text(std::string& out, std::span<const std::uint8_t> address);
+// The same into a buffer of at least kMaxAddressText chars; returns the end.
+inline constexpr std::size_t kMaxAddressText = 46;  // INET6_ADDRSTRLEN
+char* format_address(char* out, std::span<const std::uint8_t> address);
 
 // The domain name a record points at: NS/CNAME/DNAME/PTR targets, MX and
 // SRV targets, SVCB/HTTPS TargetName. nullopt for other types.
