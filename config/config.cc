@@ -1,5 +1,7 @@
 #include "config/config.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <charconv>
 #include <fstream>
@@ -531,6 +533,128 @@ std::optional<Cidr> parse_cidr(std::string_view text) {
   }
   c.prefix = static_cast<std::uint8_t>(prefix);
   return c;
+}
+
+const std::vector<EnvironmentKey> kEnvironmentKeys = {
+    {"VIGIL_LISTEN", "server", "listen", true, "addresses to serve, ADDR[:PORT], comma-separated"},
+    {"VIGIL_THREADS", "server", "threads", false, "worker threads (0 = one per core)"},
+    {"VIGIL_IDENTITY", "server", "identity", false, "the id.server / hostname.bind answer"},
+    {"VIGIL_ALLOW", "", "", true, "client prefixes allowed, comma-separated; all others refused"},
+    {"VIGIL_ROOT_HINTS", "resolver", "root_hints", false, "\"builtin\" or a root hints file"},
+    {"VIGIL_CACHE_SIZE", "cache", "size", false, "cache memory, e.g. 256MiB"},
+    {"VIGIL_CACHE_PERSIST_PATH", "cache", "persist_path", false, "where the cache is saved at exit"},
+    {"VIGIL_METRICS_LISTEN", "metrics", "listen", false, "Prometheus /metrics address, ADDR:PORT"},
+    {"VIGIL_QUERY_LOG", "query_log", "path", false, "query log file, - for stdout, empty for off"},
+    {"VIGIL_QUERY_LOG_CLIENT_IP", "query_log", "client_ip", false, "full, truncate or hash"},
+    {"VIGIL_QUERY_LOG_HASH_SECRET", "query_log", "hash_secret", false, "secret for client_ip: hash"},
+    {"VIGIL_DNSTAP_SOCKET", "dnstap", "socket", false, "dnstap collector's Unix socket"},
+    {"VIGIL_CONTROL_SOCKET", "control", "socket", false, "vigilctl's control socket"},
+};
+
+namespace {
+
+std::vector<std::string> split_list(const std::string& value) {
+  std::vector<std::string> out;
+  std::string item;
+  std::istringstream in(value);
+  while (std::getline(in, item, ',')) {
+    item.erase(0, item.find_first_not_of(" \t"));
+    item.erase(item.find_last_not_of(" \t") + 1);
+    if (!item.empty()) out.push_back(item);
+  }
+  return out;
+}
+
+// Sets what `s` names in the YAML tree; false for an unknown variable.
+bool apply_env(YAML::Node& root, const EnvSetting& s) {
+  const auto k = std::find_if(kEnvironmentKeys.begin(), kEnvironmentKeys.end(),
+                              [&](const EnvironmentKey& e) { return s.name == e.variable; });
+  if (k == kEnvironmentKeys.end()) return false;
+  if (s.name == "VIGIL_ALLOW") {
+    YAML::Node rules(YAML::NodeType::Sequence);
+    auto rule = [&](const std::string& from, const char* action) {
+      YAML::Node r(YAML::NodeType::Map);
+      r["from"] = from;
+      r["action"] = action;
+      rules.push_back(r);
+    };
+    for (const auto& prefix : split_list(s.value)) rule(prefix, "allow");
+    rule("0.0.0.0/0", "refuse");
+    rule("::/0", "refuse");
+    root["access_control"] = rules;
+  } else if (k->list) {
+    YAML::Node list(YAML::NodeType::Sequence);
+    for (const auto& item : split_list(s.value)) list.push_back(item);
+    root[k->section][k->key] = list;
+  } else if (s.value.empty()) {
+    root[k->section][k->key] = YAML::Node(YAML::NodeType::Null);
+  } else {
+    root[k->section][k->key] = s.value;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::vector<EnvSetting> environment() {
+  std::vector<EnvSetting> out;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    const std::string_view entry(*e);
+    const auto eq = entry.find('=');
+    if (eq == std::string_view::npos || !entry.starts_with("VIGIL_")) continue;
+    out.push_back({std::string(entry.substr(0, eq)), std::string(entry.substr(eq + 1))});
+  }
+  return out;
+}
+
+dns::Expected<Config, ConfigError> load_config(const std::string& path, const std::vector<EnvSetting>& env) {
+  std::string text;
+  if (!path.empty()) {
+    std::ifstream in(path);
+    if (!in) return ConfigError{path, 0, 0, "cannot read the file"};
+    std::stringstream ss;
+    ss << in.rdbuf();
+    text = ss.str();
+  }
+  const std::string name = path.empty() ? "<defaults>" : path;
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    return ConfigError{name, e.mark.is_null() ? 0 : e.mark.line + 1, e.mark.is_null() ? 0 : e.mark.column + 1,
+                       "YAML syntax: " + e.msg};
+  }
+  if (env.empty()) return load_config_text(text, name);
+  if (!root.IsMap() && !absent(root)) return load_config_text(text, name);  // the file's own error
+  if (absent(root)) root = YAML::Node(YAML::NodeType::Map);
+  // Each variable alone first, so that a bad value is reported by its name.
+  for (const EnvSetting& s : env) {
+    YAML::Node alone(YAML::NodeType::Map);
+    if (!apply_env(alone, s)) {
+      std::string known;
+      for (const auto& k : kEnvironmentKeys) known += std::string(known.empty() ? "" : ", ") + k.variable;
+      return ConfigError{"environment", 0, 0, s.name + " is not a Vigil setting (known: " + known + ")"};
+    }
+    try {
+      (void)load(alone);
+    } catch (const Invalid& e) {
+      // Keys that are only checked together (client_ip: hash and its secret)
+      // are left to the whole configuration below.
+      if (s.name != "VIGIL_QUERY_LOG_CLIENT_IP") {
+        return ConfigError{"environment", 0, 0, s.name + "=\"" + s.value + "\": " + e.message};
+      }
+    }
+    apply_env(root, s);
+  }
+  try {
+    return load(root);
+  } catch (const Invalid& e) {
+    const bool from_env = e.mark.is_null();
+    return ConfigError{from_env ? "environment" : name, from_env ? 0 : e.mark.line + 1,
+                       from_env ? 0 : e.mark.column + 1, e.message};
+  } catch (const YAML::Exception& e) {
+    return ConfigError{name, 0, 0, e.msg};
+  }
 }
 
 dns::Expected<Config, ConfigError> load_config_text(std::string_view yaml, const std::string& name) {

@@ -161,6 +161,28 @@ struct ConfigError {
 // Loads and validates a configuration. Unknown keys, wrong types and bad
 // values are errors naming the file, line and what is expected.
 dns::Expected<Config, ConfigError> load_config_file(const std::string& path);
+
+// Environment variables for the common keys, so that a container needs no
+// configuration file (docs/configuration.md, "Environment variables"):
+// VIGIL_LISTEN=127.0.0.1:53,[::1]:53 sets server.listen, VIGIL_THREADS
+// server.threads, and so on (kEnvironmentKeys). They override the file.
+struct EnvSetting {
+  std::string name;  // "VIGIL_THREADS"
+  std::string value;
+};
+struct EnvironmentKey {
+  const char* variable;  // "VIGIL_THREADS"
+  const char* section;   // "server"
+  const char* key;       // "threads"
+  bool list;             // a comma-separated list
+  const char* help;
+};
+extern const std::vector<EnvironmentKey> kEnvironmentKeys;
+// The process's VIGIL_* variables (any other name is ignored).
+std::vector<EnvSetting> environment();
+// The file (none when `path` is empty: the defaults) with `env` on top. An
+// unknown VIGIL_ name or a bad value is an error naming the variable.
+dns::Expected<Config, ConfigError> load_config(const std::string& path, const std::vector<EnvSetting>& env);
 dns::Expected<Config, ConfigError> load_config_text(std::string_view yaml,
                                                     const std::string& name = "<text>");
 

@@ -298,3 +298,100 @@ TEST(ConfigTest, Parsers) {
 
 }  // namespace
 }  // namespace vigil::config
+
+namespace vigil::config {
+namespace {
+
+// A YAML file in the test's temporary directory.
+std::string WriteFile(const std::string& name, const std::string& text) {
+  const std::string path = ::testing::TempDir() + name;
+  std::FILE* f = std::fopen(path.c_str(), "w");
+  std::fputs(text.c_str(), f);
+  std::fclose(f);
+  return path;
+}
+
+TEST(ConfigEnvironmentTest, VariablesSetKeysWithoutAFile) {
+  auto c = load_config("", {{"VIGIL_LISTEN", "0.0.0.0:53, [::]:5353"},
+                            {"VIGIL_THREADS", "2"},
+                            {"VIGIL_METRICS_LISTEN", "0.0.0.0:9153"},
+                            {"VIGIL_QUERY_LOG", "-"},
+                            {"VIGIL_CACHE_SIZE", "64MiB"},
+                            {"VIGIL_CACHE_PERSIST_PATH", "/var/lib/vigil/cache.dump"},
+                            {"VIGIL_CONTROL_SOCKET", "/run/vigil/c.sock"},
+                            {"VIGIL_ALLOW", "10.0.0.0/8,fd00::/8"}});
+  ASSERT_TRUE(c.ok()) << c.error().to_string();
+  ASSERT_EQ(c->server.listen.size(), 2u);
+  EXPECT_EQ(c->server.listen[0].to_string(), "0.0.0.0:53");
+  EXPECT_EQ(c->server.listen[1].to_string(), "[::]:5353");
+  EXPECT_EQ(c->server.threads, 2u);
+  EXPECT_EQ(c->metrics_listen, "0.0.0.0:9153");
+  EXPECT_EQ(c->query_log_path, "-");
+  EXPECT_EQ(c->cache.options.max_bytes, std::size_t{64} << 20);
+  EXPECT_EQ(c->cache.persist_path, "/var/lib/vigil/cache.dump");
+  EXPECT_EQ(c->control_socket, "/run/vigil/c.sock");
+  ASSERT_EQ(c->access_control.size(), 4u);  // the two prefixes, then everyone else refused
+  EXPECT_EQ(c->access_control[0].from.to_string(), "10.0.0.0/8");
+  EXPECT_EQ(c->access_control[0].action, AclAction::kAllow);
+  EXPECT_EQ(c->access_control[1].from.to_string(), "fd00::/8");
+  EXPECT_EQ(c->access_control[2].action, AclAction::kRefuse);
+  EXPECT_EQ(c->access_control[3].action, AclAction::kRefuse);
+}
+
+TEST(ConfigEnvironmentTest, VariablesOverrideTheFileAndKeepTheRest) {
+  const std::string path = WriteFile(
+      "env-override.yaml", "server:\n  threads: 4\n  identity: ns1\nmetrics:\n  listen: 127.0.0.1:9153\n");
+  auto c = load_config(path, {{"VIGIL_THREADS", "1"}, {"VIGIL_METRICS_LISTEN", ""}});
+  ASSERT_TRUE(c.ok()) << c.error().to_string();
+  EXPECT_EQ(c->server.threads, 1u);
+  EXPECT_EQ(c->server.identity, "ns1");  // not overridden
+  EXPECT_EQ(c->metrics_listen, "");      // empty: switched off
+  auto unchanged = load_config(path, {});
+  ASSERT_TRUE(unchanged.ok());
+  EXPECT_EQ(unchanged->server.threads, 4u);
+}
+
+TEST(ConfigEnvironmentTest, BadValuesAndUnknownNamesNameTheVariable) {
+  auto bad = load_config("", {{"VIGIL_THREADS", "many"}});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().file, "environment");
+  EXPECT_NE(bad.error().message.find("VIGIL_THREADS=\"many\""), std::string::npos) << bad.error().message;
+  auto unknown = load_config("", {{"VIGIL_THREAD", "1"}});
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.error().message.find("VIGIL_THREAD is not a Vigil setting"), std::string::npos);
+  EXPECT_NE(unknown.error().message.find("VIGIL_THREADS"), std::string::npos);  // the known ones listed
+  auto listen = load_config("", {{"VIGIL_LISTEN", "127.0.0.1:99999"}});
+  ASSERT_FALSE(listen.ok());
+  EXPECT_NE(listen.error().message.find("VIGIL_LISTEN"), std::string::npos);
+  // Checked together: hash needs its secret, from the file or the environment.
+  auto hash = load_config("", {{"VIGIL_QUERY_LOG_CLIENT_IP", "hash"}});
+  ASSERT_FALSE(hash.ok());
+  EXPECT_NE(hash.error().message.find("hash_secret"), std::string::npos);
+  auto hashed = load_config("", {{"VIGIL_QUERY_LOG_CLIENT_IP", "hash"},
+                                 {"VIGIL_QUERY_LOG_HASH_SECRET", "0123456789abcdef-secret"}});
+  EXPECT_TRUE(hashed.ok()) << hashed.error().to_string();
+  // A broken file is still reported as the file's error.
+  const std::string path = WriteFile("env-broken.yaml", "server:\n  threads: [\n");
+  auto broken = load_config(path, {{"VIGIL_THREADS", "1"}});
+  ASSERT_FALSE(broken.ok());
+  EXPECT_EQ(broken.error().file, path);
+}
+
+TEST(ConfigEnvironmentTest, EveryDocumentedVariableIsAccepted) {
+  for (const EnvironmentKey& k : kEnvironmentKeys) {
+    std::string value = "1";
+    const std::string name = k.variable;
+    if (name == "VIGIL_LISTEN") value = "127.0.0.1:5300";
+    if (name == "VIGIL_ALLOW") value = "192.168.0.0/16";
+    if (name == "VIGIL_CACHE_SIZE") value = "32MiB";
+    if (name == "VIGIL_METRICS_LISTEN") value = "127.0.0.1:9153";
+    if (name == "VIGIL_QUERY_LOG_CLIENT_IP") value = "truncate";
+    if (name.ends_with("_PATH") || name.ends_with("SOCKET") || name == "VIGIL_QUERY_LOG") value = "/tmp/x";
+    if (name == "VIGIL_ROOT_HINTS") value = "builtin";
+    auto c = load_config("", {{name, value}});
+    EXPECT_TRUE(c.ok()) << name << ": " << c.error().to_string();
+  }
+}
+
+}  // namespace
+}  // namespace vigil::config

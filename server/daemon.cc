@@ -295,7 +295,7 @@ ControlReply Daemon::reload() {
     log_warning("reload: running on built-in defaults (no -c FILE), nothing to reload");
     return {false, "vigild runs on its built-in defaults (no -c FILE): nothing to reload"};
   }
-  auto cfg = config::load_config_file(config_path_);
+  auto cfg = config::load_config(config_path_, config::environment());
   auto reject = [&](const std::string& why) {
     log_error("reload rejected, the running configuration stays in force: " + why);
     return ControlReply{false, "reload rejected, the running configuration stays in force:\n" + why};

@@ -1,17 +1,108 @@
 // vigilctl: inspects and controls a running vigild over its control socket.
-// Exit status: 0 done, 1 the command failed, 2 vigild could not be reached.
+// Exit status: 0 done, 1 the command failed (health: unhealthy), 2 vigild
+// could not be reached.
+#include <poll.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
+#include <random>
 #include <string>
 #include <vector>
 
 #include <CLI/CLI.hpp>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include "config/config.h"
+#include "protocol/message.h"
+#include "protocol/message_view.h"
 #include "server/control_channel.h"
 #include "server/version.h"
 
 namespace {
+
+// One UDP query for id.server CH TXT to `to`; true when a response with
+// the query's ID comes back within `timeout` (any RCODE: REFUSED from a
+// hidden identity still shows a serving resolver).
+bool probe(const vigil::config::Endpoint& to, std::chrono::milliseconds timeout, std::string& why) {
+  sockaddr_storage addr{};
+  socklen_t addr_len = 0;
+  std::string host = to.address;
+  if (host == "0.0.0.0") host = "127.0.0.1";  // a wildcard listener answers on loopback
+  if (host == "::") host = "::1";
+  if (to.ipv6) {
+    auto* a6 = reinterpret_cast<sockaddr_in6*>(&addr);
+    a6->sin6_family = AF_INET6;
+    a6->sin6_port = htons(to.port);
+    if (inet_pton(AF_INET6, host.c_str(), &a6->sin6_addr) != 1) return why = "bad address " + host, false;
+    addr_len = sizeof(sockaddr_in6);
+  } else {
+    auto* a4 = reinterpret_cast<sockaddr_in*>(&addr);
+    a4->sin_family = AF_INET;
+    a4->sin_port = htons(to.port);
+    if (inet_pton(AF_INET, host.c_str(), &a4->sin_addr) != 1) return why = "bad address " + host, false;
+    addr_len = sizeof(sockaddr_in);
+  }
+  const int fd = socket(addr.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return why = std::string("socket: ") + std::strerror(errno), false;
+  std::random_device rd;
+  const auto id = static_cast<std::uint16_t>(rd());
+  vigil::dns::Message q =
+      vigil::dns::make_query(id, *vigil::dns::Name::from_text("id.server."), vigil::dns::RRType::TXT, false);
+  q.questions[0].rclass = vigil::dns::RRClass::CH;
+  const std::vector<std::uint8_t> wire = q.to_wire();
+  bool ok = false;
+  why = "no answer from " + to.to_string() + " within " + std::to_string(timeout.count()) + " ms";
+  // Connected, so that a closed port fails at once (ECONNREFUSED).
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), addr_len) < 0 ||
+      send(fd, wire.data(), wire.size(), 0) < 0) {
+    why = "send to " + to.to_string() + ": " + std::strerror(errno);
+  } else {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      pollfd p{fd, POLLIN, 0};
+      if (left.count() <= 0 || poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
+      std::array<std::uint8_t, 4096> buf{};
+      const ssize_t n = recv(fd, buf.data(), buf.size(), 0);
+      if (n < 0) {
+        why = "receive from " + to.to_string() + ": " + std::strerror(errno);  // e.g. ECONNREFUSED
+        break;
+      }
+      vigil::dns::MessageView r;
+      if (r.parse({buf.data(), static_cast<std::size_t>(n)}) == vigil::dns::Error::kOk &&
+          r.header().id == id && r.header().qr) {
+        ok = true;
+        break;
+      }
+    }
+  }
+  close(fd);
+  return ok;
+}
+
+int health_check(const vigil::config::Config& cfg) {
+  if (cfg.server.listen.empty()) {
+    std::fprintf(stderr, "vigilctl: health: no listen address configured\n");
+    return 1;
+  }
+  std::string why;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    if (probe(cfg.server.listen.front(), std::chrono::milliseconds(1500), why)) {
+      std::printf("healthy: %s answers\n", cfg.server.listen.front().to_string().c_str());
+      return 0;
+    }
+  }
+  std::fprintf(stderr, "vigilctl: unhealthy: %s\n", why.c_str());
+  return 1;
+}
 
 int run(int argc, char** argv) {
   CLI::App app{"vigilctl: control a running vigild"};
@@ -59,20 +150,22 @@ int run(int argc, char** argv) {
   trace->add_option("NAME", trace_name, "the name to resolve")->required();
   trace->add_option("TYPE", trace_type, "the record type (default A)");
   trace->callback([&] { request = {"trace", trace_name, trace_type}; });
+  auto* health =
+      app.add_subcommand("health",
+                         "exit 0 if vigild answers DNS on its first listen address (a CHAOS id.server query, "
+                         "answered without going upstream); for container health checks");
+  health->callback([&] { request = {"health"}; });
   CLI11_PARSE(app, argc, argv);
 
-  if (socket_path.empty()) {
-    if (!config_path.empty()) {
-      auto cfg = vigil::config::load_config_file(config_path);
-      if (!cfg.ok()) {
-        std::fprintf(stderr, "vigilctl: %s\n", cfg.error().to_string().c_str());
-        return 2;
-      }
-      socket_path = cfg->control_socket;
-    } else {
-      socket_path = vigil::config::Config::defaults().control_socket;
-    }
+  // vigild's own configuration, to find its sockets: the file (or the
+  // defaults) with the VIGIL_* environment variables on top, as vigild reads it.
+  auto cfg = vigil::config::load_config(config_path, vigil::config::environment());
+  if (!cfg.ok()) {
+    std::fprintf(stderr, "vigilctl: %s\n", cfg.error().to_string().c_str());
+    return 2;
   }
+  if (request.front() == "health") return health_check(*cfg);
+  if (socket_path.empty()) socket_path = cfg->control_socket;
   const auto result = vigil::server::control_request(socket_path, request);
   using S = vigil::server::ControlClientResult::Status;
   switch (result.status) {

@@ -28,9 +28,8 @@ int run(int argc, char** argv) {
     std::printf("vigild %s (commit %s)\n", vigil::kVersion, vigil::kGitCommit);
     return 0;
   }
-  auto cfg = config_path.empty() ? vigil::dns::Expected<vigil::config::Config, vigil::config::ConfigError>(
-                                       vigil::config::Config::defaults())
-                                 : vigil::config::load_config_file(config_path);
+  // The file (or the defaults) with the VIGIL_* environment variables on top.
+  auto cfg = vigil::config::load_config(config_path, vigil::config::environment());
   if (!cfg.ok()) {
     std::fprintf(stderr, "vigild: %s\n", cfg.error().to_string().c_str());
     return 1;

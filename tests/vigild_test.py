@@ -22,6 +22,7 @@ import sys
 import tempfile
 import time
 import unittest
+import urllib.request
 
 ARGS = None
 
@@ -466,6 +467,37 @@ class LifecycleTest(unittest.TestCase):
         finally:
             proc.send_signal(signal.SIGINT)
             self.assertEqual(proc.wait(10), 0, proc.stderr.read())
+
+    def test_environment_variables_without_a_file_and_vigilctl_health(self):
+        # As a container runs it: no -c FILE, the VIGIL_* variables only;
+        # vigilctl finds the same settings in the same environment.
+        d = Vigild()
+        env = dict(os.environ, VIGIL_LISTEN="127.0.0.1:5355", VIGIL_THREADS="1",
+                   VIGIL_CONTROL_SOCKET=os.path.join(d.dir, "env.sock"),
+                   VIGIL_ROOT_HINTS=os.path.join(d.dir, "root.hints"), VIGIL_METRICS_LISTEN="127.0.0.1:9163")
+        ctl = os.path.join(ARGS.bin, "vigilctl")
+        proc = subprocess.Popen([os.path.join(ARGS.bin, "vigild")], env=env, stderr=subprocess.PIPE, text=True)
+        try:
+            self.assertTrue(wait_for(lambda: subprocess.run([ctl, "health"], env=env, capture_output=True)
+                                     .returncode == 0))
+            r = subprocess.run([ctl, "health"], env=env, capture_output=True, text=True)
+            self.assertEqual(r.stdout.strip(), "healthy: 127.0.0.1:5355 answers")
+            status = subprocess.run([ctl, "status"], env=env, capture_output=True, text=True)
+            self.assertEqual(status.returncode, 0, status.stderr)
+            self.assertIn("threads: 1\n", status.stdout)
+            with urllib.request.urlopen("http://127.0.0.1:9163/metrics", timeout=5) as m:
+                self.assertIn(b"vigil_build_info", m.read())
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            self.assertEqual(proc.wait(10), 0, proc.stderr.read())
+        r = subprocess.run([ctl, "health"], env=env, capture_output=True, text=True)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("unhealthy", r.stderr)
+        # A bad value names the variable; vigild does not start.
+        bad = subprocess.run([os.path.join(ARGS.bin, "vigild")], env=dict(env, VIGIL_THREADS="many"),
+                             capture_output=True, text=True, timeout=10)
+        self.assertEqual(bad.returncode, 1)
+        self.assertIn('environment: VIGIL_THREADS="many"', bad.stderr)
 
     def test_port_in_use_is_a_clear_error(self):
         blocker = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
