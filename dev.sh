@@ -30,13 +30,17 @@ PACKAGES=(
   # the test lab and real clients (prometheus: the server and promtool;
   # dnstap-ldns and fstrm-bin read the dnstap stream back)
   nsd bind9-dnsutils python3 iproute2 procps bc prometheus dnstap-ldns fstrm-bin
+  # docker/: dnsdist for the scale-out test, docker-compose to validate the
+  # stack, podman (with runc; crun cannot run on cgroup v1 hybrid hosts) and
+  # mmdebstrap to build and run the image without a Docker engine or registry
+  dnsdist docker-compose podman runc netavark aardvark-dns slirp4netns uidmap iptables mmdebstrap
 )
 # Only for ./dev.sh bench: the load generator and the resolver we compare with.
 BENCH_PACKAGES=(dnsperf unbound)
 # Packages whose Debian service must not start on its own: the lab and the
 # benchmarks run their own instances inside a network namespace, and a
 # system NSD or Unbound on port 53 would collide with vigild.
-LAB_DAEMONS=(nsd unbound)
+LAB_DAEMONS=(nsd unbound dnsdist)
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
