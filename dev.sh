@@ -42,7 +42,7 @@ BENCH_PACKAGES=(dnsperf unbound)
 # system NSD or Unbound on port 53 would collide with vigild.
 LAB_DAEMONS=(nsd unbound dnsdist)
 
-log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+log() { printf '\033[1m==> [%4ds] %s\033[0m\n' "$SECONDS" "$*" >&2; }
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
@@ -135,6 +135,11 @@ case "$cmd" in
     TSAN_OPTIONS=halt_on_error=1 run_ctest build/tsan -R '^(RRsetCache|RRsetCacheConcurrency|InfraCache|Worker|Engine|QueryLog|EventRing)Test[.]'
     build fuzz
     run_ctest build/fuzz -L fuzz
+    # The container image, built and run with podman (exit 77: cannot here).
+    log "container image (tests/docker/container_test.sh)"
+    rc=0
+    tests/docker/container_test.sh || rc=$?
+    if [ $rc -eq 77 ]; then log "container test skipped (see above)"; elif [ $rc -ne 0 ]; then exit $rc; fi
     log "all test stages passed"
     ;;
   bench)
