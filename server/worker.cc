@@ -1,5 +1,7 @@
 #include "server/worker.h"
 
+#include <pthread.h>
+
 #include <array>
 #include <cerrno>
 #include <cstring>
@@ -13,7 +15,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <pthread.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 
