@@ -38,6 +38,7 @@ class LineBuffer {
     ++size_;
   }
   void put(std::string_view s) {
+    if (s.empty()) return;  // memcpy's pointers must be valid even for 0 octets
     std::memcpy(reserve(s.size()), s.data(), s.size());
     size_ += s.size();
   }
