@@ -62,6 +62,7 @@ EOC
     rm -rf "$WORK"
   }
   trap cleanup EXIT
+  trap 'exit 143' TERM INT  # so that cleanup runs when the caller gives up
 
   if ! podman image exists localhost/debian:bookworm; then
     log "bootstrapping debian:bookworm from this machine's apt sources (mmdebstrap)"
