@@ -28,7 +28,8 @@ LAB=$ROOT/tests/lab/lab.sh
 # create; the test runs the check itself, so those lines are noise.
 podman() { command podman "$@" 2> >(grep -v 'unable to get systemd connection' >&2); }
 skip() { echo "container test skipped: $*" >&2; exit 77; }
-log() { printf '==> [%3ds] %s\n' "$SECONDS" "$*" >&2; }
+export T0=${T0:-$(date +%s)}  # kept across the exec into the lab's namespace
+log() { printf '==> [%3ds] %s\n' "$(($(date +%s) - T0))" "$*" >&2; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 if [ "${IN_NETNS:-}" != 1 ]; then
