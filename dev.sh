@@ -16,7 +16,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cd "$ROOT"
 JOBS=${JOBS:-$(nproc)}
-FUZZ_SECONDS=${VIGIL_FUZZ_SECONDS:-10}
+FUZZ_SECONDS=${VIGIL_FUZZ_SECONDS:-6}
 
 # Build and test dependencies, all from Debian 12.
 PACKAGES=(
