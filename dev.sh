@@ -27,6 +27,8 @@ PACKAGES=(
   nlohmann-json3-dev libyaml-cpp-dev
   # dnstap: Frame Streams and protobuf-c (and its compiler for dnstap.proto)
   libfstrm-dev libprotobuf-c-dev protobuf-c-compiler
+  # intent detection: the Public Suffix List (libpsl, and Debian's list data)
+  libpsl-dev publicsuffix
   # the test lab and real clients (prometheus: the server and promtool;
   # dnstap-ldns and fstrm-bin read the dnstap stream back)
   nsd bind9-dnsutils python3 iproute2 procps bc prometheus dnstap-ldns fstrm-bin
