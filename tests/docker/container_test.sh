@@ -54,10 +54,13 @@ EOC
   export CONTAINERS_CONF=$WORK/containers.conf
   # VIGIL_IMAGE=NAME: test that image instead of building one (kept after).
   IMAGE=${VIGIL_IMAGE:-localhost/vigil:test-$$}
-  export IMAGE
+  # A volume of this run's own: a cache saved by an earlier run must not
+  # decide what this one sees.
+  VOLUME=vigil-test-cache-$$
+  export IMAGE VOLUME
   cleanup() {
     podman rm -f -i vigil-test vigil-test-2 >/dev/null 2>&1 || true
-    podman volume rm -f vigil-test-cache >/dev/null 2>&1 || true
+    podman volume rm -f "$VOLUME" >/dev/null 2>&1 || true
     [ -n "${VIGIL_IMAGE:-}" ] || podman rmi -f "$IMAGE" >/dev/null 2>&1 || true
     podman image prune -f >/dev/null 2>&1 || true  # the build stage
     rm -rf "$WORK"
@@ -103,7 +106,10 @@ EOC
   sed "s#/etc/prometheus/alerts.yml#$ROOT/docker/prometheus/alerts.yml#" "$ROOT/docker/prometheus/prometheus.yml" >"$WORK/prometheus.yml"
   promtool check config "$WORK/prometheus.yml" >/dev/null || fail "promtool check config"
 
-  IN_NETNS=1 exec "$LAB" netns "$0"
+  # Not exec: this shell's EXIT trap removes the image, volume and containers.
+  rc=0
+  IN_NETNS=1 "$LAB" netns "$0" || rc=$?
+  exit $rc
 fi
 
 # --- inside the lab's network namespace ----------------------------------------
@@ -129,7 +135,7 @@ METRICS=9190
 run_container() {  # name
   # No systemd here to run the checks on a timer: the test runs it itself.
   podman run -d --name "$1" --network host --health-interval=disable \
-    -v "$WORK/lab:/lab:ro" -v "$WORK/vigil.yaml:/etc/vigil/vigil.yaml:ro" -v vigil-test-cache:/var/lib/vigil \
+    -v "$WORK/lab:/lab:ro" -v "$WORK/vigil.yaml:/etc/vigil/vigil.yaml:ro" -v "$VOLUME:/var/lib/vigil" \
     -e VIGIL_LISTEN=127.0.0.1:$PORT -e VIGIL_METRICS_LISTEN=127.0.0.1:$METRICS -e VIGIL_THREADS=1 \
     "$IMAGE" >/dev/null
   for _ in $(seq 100); do
@@ -171,7 +177,11 @@ PY
 n=0
 while read -r name expected; do
   got=$(dig +short +tries=3 +time=3 -p $PORT @127.0.0.1 "$name" A | sort | tr '\n' ' ' | sed 's/ $//')
-  [ "$got" = "$expected" ] || fail "$name: got '$got', expected '$expected'"
+  if [ "$got" != "$expected" ]; then
+    dig +tries=1 +time=3 -p $PORT @127.0.0.1 "$name" A >&2 || true
+    podman logs vigil-test 2>&1 >/dev/null | tail -20 >&2
+    fail "$name: got '$got', expected '$expected'"
+  fi
   n=$((n + 1))
 done <"$WORK/names"
 log "$n names answered as the lab's manifest says"
