@@ -653,36 +653,97 @@ std::vector<ServerAddress> addresses_of(const cache::ZoneCut::Server& s) {
 
 awaitable<Engine::Asked> Engine::ask(const Cut& cut, const Name& name, RRType type, Budget& b,
                                      unsigned depth) {
-  const auto now = clock_.wall();
   std::vector<ServerAddress> candidates = cut.fixed;
   for (const auto& s : cut.ns.servers) {
     for (const auto& a : addresses_of(s)) candidates.push_back(a);
   }
+  const bool had_addresses = !candidates.empty();
+  if (!had_addresses) co_await resolve_server_names(cut, b, depth, candidates);
+  Asked asked = co_await ask_servers(cut, candidates, name, type, b, depth);
+  if (asked.reply || !cut.fixed.empty() || cut.ns.zone.is_root()) co_return asked;
+  // The last resort: the servers that had no address. Those named outside the
+  // zone are resolved; those inside it can only be reached through glue from
+  // the parent, which is fetched again (the NS set outlived its glue: the
+  // zone's own, shorter address TTLs, eviction, a saved cache).
+  std::vector<ServerAddress> more;
+  if (had_addresses) co_await resolve_server_names(cut, b, depth, more);
+  if (more.empty()) co_await fetch_glue(cut, b, depth, more);
+  if (more.empty()) co_return asked;
+  note(b, depth, "last resort: the name servers of " + cut.ns.zone.to_text() + " that had no address");
+  Asked again = co_await ask_servers(cut, more, name, type, b, depth);
+  co_return again.reply ? std::move(again) : std::move(asked);
+}
+
+awaitable<void> Engine::resolve_server_names(const Cut& cut, Budget& b, unsigned depth,
+                                             std::vector<ServerAddress>& out) {
   // No glue: resolve name-server names (NXNSAttack bound, cycle guard).
-  if (candidates.empty()) {
-    const RRType want = options_.ipv4 ? RRType::A : RRType::AAAA;
-    for (const auto& s : cut.ns.servers) {
-      if (b.ns_resolutions_left == 0 || depth + 1 > limits_.max_nesting) break;
-      const std::string key = s.name.lowercased().to_text();
-      if (b.resolving.count(key) != 0) {
-        note(b, depth + 1, "skipping " + s.name.to_text() + ": a dependency cycle");
-        continue;
-      }
-      --b.ns_resolutions_left;
-      b.resolving.insert(key);
-      note(b, depth + 1, "resolving the name server " + s.name.to_text() + " (no glue)");
-      ResolveOutcome r = co_await resolve_name(s.name, want, b, depth + 2);
-      b.resolving.erase(key);
-      if (!r.ok) continue;
-      auto a = cache_.lookup(s.name, want, RRClass::IN, clock_.wall());
-      if (a.positive) {
-        cache::ZoneCut::Server resolved{s.name, {}, {}};
-        (want == RRType::A ? resolved.ipv4 : resolved.ipv6) = a.positive->rrset.rdatas;
-        for (const auto& addr : addresses_of(resolved)) candidates.push_back(addr);
-      }
-      if (!candidates.empty()) break;
+  // Names inside the zone are skipped: asking the zone's own servers for
+  // them is what failed or cannot be done.
+  const RRType want = options_.ipv4 ? RRType::A : RRType::AAAA;
+  for (const auto& s : cut.ns.servers) {
+    if (!s.ipv4.empty() || !s.ipv6.empty() || s.name.is_subdomain_of(cut.ns.zone)) continue;
+    if (b.ns_resolutions_left == 0 || depth + 1 > limits_.max_nesting) break;
+    const std::string key = s.name.lowercased().to_text();
+    if (b.resolving.count(key) != 0) {
+      note(b, depth + 1, "skipping " + s.name.to_text() + ": a dependency cycle");
+      continue;
     }
+    --b.ns_resolutions_left;
+    b.resolving.insert(key);
+    note(b, depth + 1, "resolving the name server " + s.name.to_text() + " (no glue)");
+    ResolveOutcome r = co_await resolve_name(s.name, want, b, depth + 2);
+    b.resolving.erase(key);
+    if (!r.ok) continue;
+    auto a = cache_.lookup(s.name, want, RRClass::IN, clock_.wall());
+    if (a.positive) {
+      cache::ZoneCut::Server resolved{s.name, {}, {}};
+      (want == RRType::A ? resolved.ipv4 : resolved.ipv6) = a.positive->rrset.rdatas;
+      for (const auto& addr : addresses_of(resolved)) out.push_back(addr);
+    }
+    if (!out.empty()) break;
   }
+}
+
+awaitable<void> Engine::fetch_glue(const Cut& cut, Budget& b, unsigned depth,
+                                   std::vector<ServerAddress>& out) {
+  const Name& zone = cut.ns.zone;
+  std::vector<Name> wanted;
+  for (const auto& s : cut.ns.servers) {
+    if (s.ipv4.empty() && s.ipv6.empty() && s.name.is_subdomain_of(zone)) wanted.push_back(s.name);
+  }
+  if (wanted.empty() || zone.is_root() || depth + 1 > limits_.max_nesting) co_return;
+  const std::string key = "glue " + zone.lowercased().to_text();
+  if (b.resolving.count(key) != 0) co_return;
+  b.resolving.insert(key);
+  Cut parent = co_await start_cut(zone.parent(), b, depth + 1);
+  if (parent.recursive || parent.ns.zone == zone) {
+    b.resolving.erase(key);
+    co_return;
+  }
+  note(b, depth + 1,
+       "asking the parent " + parent.ns.zone.to_text() + " again for the glue of " + zone.to_text());
+  // QTYPE NS for the zone itself: the referral, and nothing more of the
+  // client's name than the zone (RFC 9156).
+  Asked asked = co_await ask(parent, zone, RRType::NS, b, depth + 1);
+  b.resolving.erase(key);
+  if (!asked.reply) co_return;
+  Name child;
+  if (classify(*asked.reply, parent.ns.zone, zone, RRType::NS, &child) != ReplyKind::kReferral ||
+      child != zone)
+    co_return;
+  store(*asked.reply, ReplyKind::kReferral, parent.ns.zone, zone, RRType::NS);
+  for (const auto& g : asked.reply->additional) {
+    if (std::find(wanted.begin(), wanted.end(), g.name) == wanted.end()) continue;
+    cache::ZoneCut::Server s{g.name, {}, {}};
+    if (g.type == RRType::A) s.ipv4.push_back(g.rdata);
+    if (g.type == RRType::AAAA) s.ipv6.push_back(g.rdata);
+    for (const auto& a : addresses_of(s)) out.push_back(a);
+  }
+}
+
+awaitable<Engine::Asked> Engine::ask_servers(const Cut& cut, const std::vector<ServerAddress>& candidates,
+                                             const Name& name, RRType type, Budget& b, unsigned depth) {
+  const auto now = clock_.wall();
   // Fastest first: unknown servers get the initial RTO and come in between.
   // Now and then (explore_one_in) another server goes first, so its RTT
   // estimate stays current.

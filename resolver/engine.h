@@ -175,6 +175,16 @@ class Engine {
                                                       unsigned depth);
   boost::asio::awaitable<Asked> ask(const Cut& cut, const dns::Name& name, dns::RRType type, Budget& b,
                                     unsigned depth);
+  // ask()'s steps: try these addresses, fastest first; resolve the server
+  // names outside the zone that have no address; fetch the parent's glue for
+  // those inside it.
+  boost::asio::awaitable<Asked> ask_servers(const Cut& cut, const std::vector<ServerAddress>& candidates,
+                                            const dns::Name& name, dns::RRType type, Budget& b,
+                                            unsigned depth);
+  boost::asio::awaitable<void> resolve_server_names(const Cut& cut, Budget& b, unsigned depth,
+                                                    std::vector<ServerAddress>& out);
+  boost::asio::awaitable<void> fetch_glue(const Cut& cut, Budget& b, unsigned depth,
+                                          std::vector<ServerAddress>& out);
   boost::asio::awaitable<std::optional<UpstreamReply>> exchange(const ServerAddress& server,
                                                                 const dns::Name& name, dns::RRType type,
                                                                 bool rd, Budget& b, unsigned depth);

@@ -252,6 +252,48 @@ TEST_F(EngineTest, OutOfBailiwickGlueIsNeverUsed) {
   EXPECT_EQ(glue.positive->rrset.rdatas[0], (std::vector<std::uint8_t>{127, 5, 0, 1}));
 }
 
+TEST_F(EngineTest, ADelegationWhoseGlueIsGoneIsFetchedAgainFromTheParent) {
+  // The NS set of a delegation can outlive its glue (shorter TTLs for the
+  // addresses, eviction, a saved cache): its in-bailiwick servers cannot be
+  // resolved through the zone itself, so the parent is asked again.
+  ASSERT_TRUE(Resolve("www.example.").ok);
+  ASSERT_GT(cache_.flush(N("ns0.example.")) + cache_.flush(N("ns1.example.")), 0u);
+  cache_.flush(N("www.example."));
+  auto cut = cache_.find_zone_cut(N("www.example."), dns::RRClass::IN, clock_.wall());
+  ASSERT_TRUE(cut.has_value());
+  ASSERT_EQ(cut->zone, N("example."));
+  const std::size_t to_root = QueriesTo(kRoot);
+  ResolveOutcome r = Resolve("www.example.");
+  ASSERT_TRUE(r.ok) << r.why;
+  EXPECT_TRUE(Cached("www.example."));
+  EXPECT_EQ(QueriesTo(kRoot), to_root + 1);  // the referral again, with its glue
+  EXPECT_EQ(CountTo(kRoot, "example.", RRType::NS), 1u);
+  cut = cache_.find_zone_cut(N("www.example."), dns::RRClass::IN, clock_.wall());
+  ASSERT_TRUE(cut.has_value());
+  EXPECT_EQ(cut->zone, N("example."));
+  EXPECT_TRUE(std::any_of(cut->servers.begin(), cut->servers.end(),
+                          [](const auto& s) { return !s.ipv4.empty(); }));  // glue again
+  // Then the zone's own servers are used directly again.
+  cache_.flush(N("www.example."));
+  ASSERT_TRUE(Resolve("www.example.").ok);
+  EXPECT_EQ(QueriesTo(kRoot), to_root + 1);
+}
+
+TEST_F(EngineTest, AServerAddressThatExpiresBeforeItsNsSetIsNoDeadEnd) {
+  // The zone's own, authoritative address for ns1.example. (3600 s) replaces
+  // the root's glue (172800 s) and expires long before the NS set.
+  ASSERT_TRUE(Resolve("ns1.example.").ok);
+  clock_.advance(std::chrono::seconds(3601));
+  const std::size_t before = CountTo(kRoot, "example.", RRType::NS);
+  ResolveOutcome r = Resolve("www.example.");
+  ASSERT_TRUE(r.ok) << r.why;
+  EXPECT_TRUE(Cached("www.example."));
+  // ns0.example. (its glue still cached) did not answer; ns1.example.'s
+  // address came from the root's referral, asked again for the zone only.
+  EXPECT_EQ(CountTo(kRoot, "example.", RRType::NS), before + 1);
+  EXPECT_EQ(CountTo(kRoot, "www.example."), 0u);
+}
+
 TEST_F(EngineTest, NoReachableAuthorityIsRememberedBriefly) {
   transport_.serve(kRoot, [](const dns::Message&, bool) { return std::optional<dns::Message>(); });
   ResolveOutcome r = Resolve("www.example.");
