@@ -57,4 +57,22 @@ bool PublicSuffixList::is_public_suffix(std::string_view name) const {
   return psl_is_public_suffix2(ctx_, buf, PSL_TYPE_ANY) != 0;
 }
 
+std::string_view PublicSuffixList::icann_domain(std::string_view name) const {
+  char buf[kMaxText + 1];
+  std::size_t length = 0;
+  if (!terminated(name, buf, length)) return {};
+  constexpr int kIcann = PSL_TYPE_ICANN | PSL_TYPE_NO_STAR_RULE;
+  if (psl_is_public_suffix2(ctx_, buf, kIcann) != 0) return {};  // a suffix itself
+  // The longest ICANN suffix: try each suffix from the second label on.
+  std::size_t previous = 0;
+  for (std::size_t i = 0; i < length; ++i) {
+    if (buf[i] != '.') continue;
+    const std::size_t start = i + 1;
+    if (start < length && psl_is_public_suffix2(ctx_, buf + start, kIcann) != 0)
+      return name.substr(previous, length - previous);
+    previous = start;
+  }
+  return {};
+}
+
 }  // namespace vigil::monitor

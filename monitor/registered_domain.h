@@ -29,6 +29,12 @@ class PublicSuffixList {
   // the name is a public suffix itself, the root, or too long to be a name.
   std::string_view registered_domain(std::string_view name) const;
   bool is_public_suffix(std::string_view name) const;
+  // The registered domain under the ICANN section only: a name below a
+  // private-section suffix (cloudfront.net, blogspot.com) gives the
+  // platform's domain, and a name under a TLD the list does not know gives
+  // nothing (no implicit "*" rule). What a registrar sold, which is what a
+  // DGA bot needs: the DGA detector scores this.
+  std::string_view icann_domain(std::string_view name) const;
 
  private:
   psl_ctx_st* ctx_;

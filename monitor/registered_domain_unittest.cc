@@ -28,6 +28,19 @@ TEST(PublicSuffixListTest, RegisteredDomainsFromTheList) {
   EXPECT_EQ(Psl().registered_domain("host.site.notatld"), "site.notatld");
 }
 
+TEST(PublicSuffixListTest, IcannDomainsIgnoreThePrivateSectionAndUnknownTlds) {
+  EXPECT_EQ(Psl().icann_domain("www.example.com"), "example.com");
+  EXPECT_EQ(Psl().icann_domain("a.b.example.co.uk."), "example.co.uk");
+  EXPECT_EQ(Psl().icann_domain("d12zgccgt6pwjz.cloudfront.net"), "cloudfront.net");
+  EXPECT_EQ(Psl().icann_domain("www.someone.blogspot.com"), "blogspot.com");
+  EXPECT_EQ(Psl().icann_domain("host.site.notatld"), "");
+  EXPECT_EQ(Psl().icann_domain("zyjupoocumuc"), "");  // a browser's single-label probe
+  EXPECT_EQ(Psl().icann_domain("co.uk"), "");
+  EXPECT_EQ(Psl().icann_domain("com"), "");
+  EXPECT_EQ(Psl().icann_domain(""), "");
+  EXPECT_EQ(Psl().icann_domain("4.3.2.1.in-addr.arpa"), "1.in-addr.arpa");
+}
+
 TEST(PublicSuffixListTest, SuffixesThemselvesHaveNoRegisteredDomain) {
   EXPECT_EQ(Psl().registered_domain("com"), "");
   EXPECT_EQ(Psl().registered_domain("co.uk"), "");
