@@ -29,6 +29,9 @@ PACKAGES=(
   libfstrm-dev libprotobuf-c-dev protobuf-c-compiler
   # intent detection: the Public Suffix List (libpsl, and Debian's list data)
   libpsl-dev publicsuffix
+  # ... and the data the DGA model is trained on at build time: host names
+  # from Privacy Badger's crawl and uBlock Origin's filter lists, English words
+  webext-privacy-badger webext-ublock-origin-firefox wamerican
   # the test lab and real clients (prometheus: the server and promtool;
   # dnstap-ldns and fstrm-bin read the dnstap stream back)
   nsd bind9-dnsutils python3 iproute2 procps bc prometheus dnstap-ldns fstrm-bin
