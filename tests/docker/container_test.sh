@@ -203,7 +203,10 @@ capeff=$(awk '/^CapEff:/ {print $2}' "/proc/$pid/status")
 [ "$capeff" = 0000000000000400 ] || fail "vigild's effective capabilities are $capeff, not CAP_NET_BIND_SERVICE alone"
 log "healthy; vigild is uid $uid with CapEff $capeff (cap_net_bind_service only)"
 read -r first first_expected <"$WORK/names"
-podman logs vigil-test 2>/dev/null | grep -q "\"question\":{\"name\":\"${first%.}\"" ||
+# To files first: "podman logs | grep -q" fails under pipefail whenever grep
+# matches early and podman logs dies of SIGPIPE (it did, in CI).
+podman logs vigil-test 2>/dev/null >"$WORK/stdout.log"
+grep -q "\"question\":{\"name\":\"${first%.}\"" "$WORK/stdout.log" ||
   fail "the query log on stdout has no line for $first"
 
 log "podman stop: clean exit and the cache on the volume"
@@ -213,7 +216,8 @@ took=$((SECONDS - start))
 code=$(podman inspect --format '{{.State.ExitCode}}' vigil-test)
 [ "$code" = 0 ] || { podman logs vigil-test 2>&1 | tail; fail "exit code $code after podman stop"; }
 [ "$took" -lt 15 ] || fail "podman stop took ${took}s"
-podman logs vigil-test 2>&1 >/dev/null | grep -q "cache: saved" || { podman logs vigil-test 2>&1 | tail; fail "no 'cache: saved' in the log"; }
+podman logs vigil-test 2>"$WORK/stderr.log" >/dev/null
+grep -q "cache: saved" "$WORK/stderr.log" || { podman logs vigil-test 2>&1 | tail; fail "no 'cache: saved' in the log"; }
 log "exit 0 after ${took}s"
 
 log "a new container on the same volume answers from the saved cache"
