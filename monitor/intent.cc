@@ -1,0 +1,288 @@
+#include "monitor/intent.h"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstdio>
+#include <string_view>
+
+#include "monitor/name_shape.h"
+
+namespace vigil::monitor {
+
+namespace {
+
+constexpr std::uint8_t kNxdomain = 3;
+
+std::uint64_t fnv1a(std::span<const std::uint8_t> data, std::uint64_t h = 14695981039346656037ULL) {
+  for (std::uint8_t c : data) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
+std::uint64_t fnv1a(std::string_view s, std::uint64_t h = 14695981039346656037ULL) {
+  return fnv1a(std::span(reinterpret_cast<const std::uint8_t*>(s.data()), s.size()), h);
+}
+
+// Labels in a presentation-form name (an escaped "\." is not a separator).
+std::size_t label_count(std::string_view name) {
+  if (name.empty()) return 0;
+  std::size_t n = 1;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    if (name[i] == '\\') {
+      ++i;
+    } else if (name[i] == '.') {
+      ++n;
+    }
+  }
+  return n;
+}
+
+void append_number(std::string& out, const char* key, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%s\"%s\":%.1f", out.empty() ? "" : ",", key, v);
+  out += buf;
+}
+
+void append_count(std::string& out, const char* key, std::uint64_t v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%s\"%s\":%llu", out.empty() ? "" : ",", key,
+                static_cast<unsigned long long>(v));
+  out += buf;
+}
+
+void append_flag(std::string& out, const char* key) {
+  out += out.empty() ? "\"" : ",\"";
+  out += key;
+  out += "\":true";
+}
+
+// RFC 6761/7686 special-use and private-use top-level names: never
+// registered, so neither a DGA's nor a tunnel's (a Tor address leaking into
+// DNS is a misconfiguration, not a tunnel).
+bool special_use(std::string_view name) {
+  const std::string_view tld = name.substr(name.rfind('.') + 1);
+  for (std::string_view s : {"onion", "local", "localhost", "test", "invalid", "example", "internal", "lan",
+                             "home", "corp", "localdomain"}) {
+    if (tld == s) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+const char* intent_category_name(IntentCategory c) {
+  switch (c) {
+    case IntentCategory::kDga: return "dga";
+    case IntentCategory::kTunnel: return "tunnel";
+    case IntentCategory::kNxdomainStorm: return "nxdomain-storm";
+  }
+  return "dga";
+}
+
+IntentEngine::IntentEngine(const IntentOptions& options, std::shared_ptr<const DgaModel> model,
+                           std::shared_ptr<const PublicSuffixList> psl)
+    : options_(options),
+      model_(std::move(model)),
+      psl_(std::move(psl)),
+      clients_(options.max_clients),
+      pairs_(options.max_pairs),
+      alerted_(options.max_alert_keys) {}
+
+IntentStats IntentEngine::stats() const {
+  IntentStats s;
+  s.clients = clients_.size();
+  s.pairs = pairs_.size();
+  s.alert_keys = alerted_.size();
+  s.clients_capacity = clients_.capacity();
+  s.pairs_capacity = pairs_.capacity();
+  s.alert_keys_capacity = alerted_.capacity();
+  s.evictions = clients_.evictions() + pairs_.evictions() + alerted_.evictions();
+  s.verdicts = verdicts_;
+  s.alerts = alerts_;
+  return s;
+}
+
+void IntentEngine::observe(const Observation& o, std::vector<Verdict>& out) {
+  if (o.qname == nullptr || o.qname->is_root()) return;
+  const auto now = static_cast<std::uint32_t>(std::max<std::int64_t>(o.time_ns / 1'000'000'000, 1));
+  const std::uint64_t client_key = fnv1a(o.client);
+  bool fresh = false;
+  ClientState& c = clients_.touch(client_key, now, &fresh);
+
+  text_.clear();
+  o.qname->lowercased().append_text(text_);
+  if (!text_.empty() && text_.back() == '.') text_.pop_back();
+  const std::string_view name(text_);
+  // Reverse lookups are the resolver's business, not a registration.
+  const bool arpa = name == "arpa" || name.ends_with(".arpa");
+
+  // Reverse lookups fail all the time (addresses without PTR records), and
+  // single-label names are browsers' probes: neither is a storm's matter.
+  if (!arpa && o.qname->label_count() > 1) storm(o, now, client_key, c, out);
+  if (arpa || special_use(name)) return;
+  const std::string_view icann = psl_->icann_domain(name);
+  dga(o, now, client_key, c, icann, out);
+  tunnel(o, now, client_key, icann.empty() ? std::string_view{} : psl_->registered_domain(name), out);
+}
+
+void IntentEngine::emit(std::uint32_t now, std::uint64_t client_key, Verdict v, std::vector<Verdict>& out) {
+  const auto category = static_cast<std::size_t>(v.category);
+  const std::uint64_t key = fnv1a(v.domain, client_key * 31 + category + 1);
+  bool fresh = false;
+  std::uint32_t& last = alerted_.touch(key, now, &fresh);
+  if (fresh || now - last >= options_.alert_suppress_s) {
+    last = now;
+    v.alert = true;
+    ++alerts_[category];
+  }
+  ++verdicts_[category];
+  out.push_back(std::move(v));
+}
+
+// DGA: the registered domain's label (lexical), and the client's NXDOMAIN
+// answers for distinct registered domains (behaviour).
+void IntentEngine::dga(const Observation& o, std::uint32_t now, std::uint64_t client_key, ClientState& c,
+                       std::string_view icann, std::vector<Verdict>& out) {
+  if (icann.empty() || !model_ || model_->empty()) return;
+  const std::string_view label = icann.substr(0, icann.find('.'));
+  const LexicalScore lex = model_->score(label);
+
+  double weighted = 0;
+  if (o.rcode == kNxdomain) {
+    const auto hash = static_cast<std::uint32_t>(fnv1a(icann));
+    const std::uint8_t weight =
+        lex.low ? 2 : static_cast<std::uint8_t>(std::lround(options_.dga_plain_weight * 2));
+    auto it = std::find_if(c.nx_domains.begin(), c.nx_domains.end(),
+                           [&](const NxDomain& d) { return d.weight > 0 && d.hash == hash; });
+    if (it != c.nx_domains.end()) {
+      it->time_s = now;
+    } else {
+      c.nx_domains[c.nx_next] = {hash, now, weight};
+      c.nx_next = static_cast<std::uint8_t>((c.nx_next + 1) % kDgaRing);
+    }
+    for (const NxDomain& d : c.nx_domains) {
+      if (d.weight > 0 && now - d.time_s < options_.dga_window_s) weighted += d.weight / 2.0;
+    }
+    if (weighted >= options_.dga_nx_threshold) c.dga_flagged_s = now;
+  }
+  const bool behaving = c.dga_flagged_s != 0 && now - c.dga_flagged_s < options_.dga_window_s;
+  // A flagged client's NXDOMAIN lookups, and its lookups that resolve and
+  // look like them (the one that answers is the one to block).
+  const bool by_behaviour = behaving && (o.rcode == kNxdomain || lex.low);
+  if (!lex.high && !by_behaviour) return;
+
+  Verdict v;
+  v.category = IntentCategory::kDga;
+  v.domain = std::string(icann);
+  v.score = lex.surprise;
+  append_number(v.evidence, "surprise_bits", lex.surprise);
+  if (lex.high) append_flag(v.evidence, "lexical");
+  if (behaving) {
+    if (weighted == 0) {
+      for (const NxDomain& d : c.nx_domains) {
+        if (d.weight > 0 && now - d.time_s < options_.dga_window_s) weighted += d.weight / 2.0;
+      }
+    }
+    append_number(v.evidence, "client_nxdomain_domains", weighted);
+    if (o.rcode != kNxdomain) append_flag(v.evidence, "resolved");
+  }
+  emit(now, client_key, std::move(v), out);
+}
+
+// NXDOMAIN storm: the client's NXDOMAIN count and ratio over a sliding
+// window, kept in kStormBuckets slices (the window is the last full slices
+// and the current one).
+void IntentEngine::storm(const Observation& o, std::uint32_t now, std::uint64_t client_key, ClientState& c,
+                         std::vector<Verdict>& out) {
+  const std::uint32_t width = std::max<std::uint32_t>(options_.storm_window_s / kStormBuckets, 1);
+  const std::uint32_t bucket = now / width;
+  if (bucket != c.bucket) {
+    const std::uint32_t shift = bucket > c.bucket ? bucket - c.bucket : kStormBuckets;
+    for (std::size_t i = kStormBuckets; i-- > 0;) {
+      const bool kept = i >= shift;
+      c.total[i] = kept ? c.total[i - shift] : 0;
+      c.nx[i] = kept ? c.nx[i - shift] : 0;
+    }
+    c.bucket = bucket;
+  }
+  auto bump = [](std::uint16_t& n) { n = static_cast<std::uint16_t>(n == 0xFFFF ? n : n + 1); };
+  bump(c.total[0]);
+  if (o.rcode != kNxdomain) return;
+  bump(c.nx[0]);
+  std::uint32_t nx = 0, total = 0;
+  for (std::size_t i = 0; i < kStormBuckets; ++i) {
+    nx += c.nx[i];
+    total += c.total[i];
+  }
+  if (nx < options_.storm_nxdomain || nx < options_.storm_ratio * total) return;
+  Verdict v;
+  v.category = IntentCategory::kNxdomainStorm;
+  v.score = nx;
+  append_count(v.evidence, "window_s", width * kStormBuckets);
+  append_count(v.evidence, "nxdomain", nx);
+  append_count(v.evidence, "queries", total);
+  emit(now, client_key, std::move(v), out);
+}
+
+// Tunnelling: the name's shape alone, or its (client, registered domain)
+// pair's distinct encoded-looking names and information.
+void IntentEngine::tunnel(const Observation& o, std::uint32_t now, std::uint64_t client_key,
+                          std::string_view registered, std::vector<Verdict>& out) {
+  if (!model_) return;
+  const NameShape shape = shape_of(*o.qname, label_count(registered), *model_);
+  // NULL (10) and PRIVATE-use types: what iodine asks for; nothing else does.
+  const bool tunnel_type = o.qtype == 10 || o.qtype >= 65280;
+  const bool encoded = shape.encoded || (tunnel_type && shape.sub_labels > 0);
+  bool pair_flagged = false;
+  PairState* p = nullptr;
+  if (shape.sub_labels > 0 && !registered.empty()) {
+    bool fresh = false;
+    p = &pairs_.touch(fnv1a(registered, client_key), now, &fresh);
+    if (fresh || now - p->window_start_s >= options_.tunnel_window_s) {
+      const std::uint32_t flagged = p->flagged_s;
+      *p = PairState{};
+      p->window_start_s = now;
+      p->flagged_s = flagged;
+    }
+    ++p->queries;
+    const std::uint64_t h = fnv1a(o.qname->lowercased().wire());
+    const std::uint64_t bit = std::uint64_t{1} << (h & 63);
+    std::uint64_t& word = p->seen[(h >> 6) & 1];
+    if ((word & bit) == 0) {
+      word |= bit;
+      if (encoded) ++p->encoded;
+      p->bits += static_cast<float>(shape.info_bits);
+    }
+    const int zeros = 128 - std::popcount(p->seen[0]) - std::popcount(p->seen[1]);
+    const double distinct = zeros == 0 ? 128.0 * std::log(128.0) : -128.0 * std::log(zeros / 128.0);
+    if (p->encoded >= options_.tunnel_encoded_names ||
+        (distinct >= options_.tunnel_min_names && static_cast<double>(p->bits) >= options_.tunnel_bits &&
+         static_cast<double>(p->bits) >= options_.tunnel_mean_bits * distinct)) {
+      if (encoded || p->flagged_s == 0) p->flagged_s = now;
+    }
+    pair_flagged = p->flagged_s != 0 && now - p->flagged_s < options_.tunnel_window_s;
+    if (pair_flagged && shape.lookup && !encoded) pair_flagged = false;
+  }
+  if (!shape.strong && !pair_flagged) return;
+
+  Verdict v;
+  v.category = IntentCategory::kTunnel;
+  v.domain = std::string(registered);
+  v.score = shape.info_bits;
+  append_number(v.evidence, "name_bits", shape.info_bits);
+  append_count(v.evidence, "longest_label", shape.max_label);
+  if (shape.non_ldh > 0) append_count(v.evidence, "non_ldh_octets", shape.non_ldh);
+  if (shape.odd_hex > 0) append_count(v.evidence, "hex_label", shape.odd_hex);
+  if (shape.dnscat) append_flag(v.evidence, "dnscat");
+  if (pair_flagged && p != nullptr) {
+    append_count(v.evidence, "pair_queries", p->queries);
+    append_count(v.evidence, "pair_encoded_names", p->encoded);
+    append_number(v.evidence, "pair_bits", static_cast<double>(p->bits));
+  }
+  emit(now, client_key, std::move(v), out);
+}
+
+}  // namespace vigil::monitor

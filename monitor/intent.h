@@ -1,0 +1,121 @@
+// The intent detectors' driver: one call per answered client query, on the
+// query log's writer thread (never the query path), gives the verdicts for
+// it. Each detector keeps its state in fixed-size tables
+// (bounded_table.h), so memory does not depend on how many clients or
+// names there are; every threshold is in intent_limits.h.
+//
+//   IntentEngine engine(options, model, psl);
+//   std::vector<Verdict> verdicts;
+//   engine.observe({.time_ns = ..., .client = ..., .qname = &name, .rcode = 3}, verdicts);
+//
+// Detectors, each small (docs/intent.md says what each measures and how
+// well it does):
+//   dga            lexical: a registered domain's label is random-looking (DgaModel);
+//                  behaviour: a client gets NXDOMAIN for many distinct registered
+//                  domains (weighted by how random each looks), then its lookups
+//                  carry the verdict — including the one that resolves
+//   tunnel         per name: its shape (name_shape.h); per (client, registered
+//                  domain): many distinct encoded-looking names, or much information
+//   nxdomain-storm per client: NXDOMAIN count and ratio over a sliding window
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "monitor/bounded_table.h"
+#include "monitor/dga_model.h"
+#include "monitor/intent_limits.h"
+#include "monitor/registered_domain.h"
+#include "protocol/name.h"
+
+namespace vigil::monitor {
+
+enum class IntentCategory : std::uint8_t { kDga, kTunnel, kNxdomainStorm };
+inline constexpr std::size_t kIntentCategoryCount = 3;
+const char* intent_category_name(IntentCategory c);
+
+struct Verdict {
+  IntentCategory category = IntentCategory::kDga;
+  double score = 0;      // the detector's measure (evidence says which)
+  std::string domain;    // the registered domain it is about ("" for a client-level verdict)
+  std::string evidence;  // a JSON object's members, e.g. "\"surprise_bits\":41.2"
+  bool alert = false;    // the first for (client, category, domain) in the suppression window
+};
+
+struct Observation {
+  std::int64_t time_ns = 0;
+  std::span<const std::uint8_t> client;  // 4 or 16 octets
+  const dns::Name* qname = nullptr;
+  std::uint16_t qtype = 1;
+  std::uint8_t rcode = 0;  // of the answer sent
+};
+
+struct IntentStats {
+  std::size_t clients = 0, pairs = 0, alert_keys = 0;  // entries in use
+  std::size_t clients_capacity = 0, pairs_capacity = 0, alert_keys_capacity = 0;
+  std::uint64_t evictions = 0;
+  std::array<std::uint64_t, kIntentCategoryCount> verdicts{};
+  std::array<std::uint64_t, kIntentCategoryCount> alerts{};
+};
+
+class IntentEngine {
+ public:
+  IntentEngine(const IntentOptions& options, std::shared_ptr<const DgaModel> model,
+               std::shared_ptr<const PublicSuffixList> psl);
+
+  // Appends this query's verdicts (none for most) to `out`.
+  void observe(const Observation& o, std::vector<Verdict>& out);
+  IntentStats stats() const;
+  const IntentOptions& options() const { return options_; }
+
+ private:
+  static constexpr std::size_t kDgaRing = 16;
+  static constexpr std::size_t kStormBuckets = 6;
+  struct NxDomain {
+    std::uint32_t hash = 0;
+    std::uint32_t time_s = 0;
+    std::uint8_t weight = 0;  // in halves (2 = one domain)
+  };
+  struct ClientState {
+    // NXDOMAIN storm: answers in the window's kStormBuckets slices, the
+    // newest (number `bucket`) first.
+    std::uint32_t bucket = 0;
+    std::array<std::uint16_t, kStormBuckets> total{}, nx{};
+    // DGA: the last distinct registered domains answered NXDOMAIN.
+    std::array<NxDomain, kDgaRing> nx_domains{};
+    std::uint8_t nx_next = 0;
+    std::uint32_t dga_flagged_s = 0;  // 0: not flagged
+  };
+  struct PairState {
+    std::uint32_t window_start_s = 0;
+    std::uint32_t queries = 0;
+    std::array<std::uint64_t, 2> seen{};  // the names below the domain, a 128-bit linear counter
+    std::uint32_t encoded = 0;            // distinct names that looked encoded
+    float bits = 0;                       // information in distinct names
+    std::uint32_t flagged_s = 0;          // 0: not flagged
+  };
+
+  void dga(const Observation& o, std::uint32_t now, std::uint64_t client_key, ClientState& c,
+           std::string_view icann, std::vector<Verdict>& out);
+  void storm(const Observation& o, std::uint32_t now, std::uint64_t client_key, ClientState& c,
+             std::vector<Verdict>& out);
+  void tunnel(const Observation& o, std::uint32_t now, std::uint64_t client_key, std::string_view registered,
+              std::vector<Verdict>& out);
+  void emit(std::uint32_t now, std::uint64_t client_key, Verdict v, std::vector<Verdict>& out);
+
+  IntentOptions options_;
+  std::shared_ptr<const DgaModel> model_;
+  std::shared_ptr<const PublicSuffixList> psl_;
+  BoundedTable<ClientState> clients_;
+  BoundedTable<PairState> pairs_;
+  BoundedTable<std::uint32_t> alerted_;  // (client, category, domain) → when alerted
+  std::array<std::uint64_t, kIntentCategoryCount> verdicts_{};
+  std::array<std::uint64_t, kIntentCategoryCount> alerts_{};
+  std::string text_;  // scratch: the query name in lower-case presentation form
+};
+
+}  // namespace vigil::monitor

@@ -1,0 +1,64 @@
+// Every threshold, window and bound of the intent detectors, in one place.
+// The constants are the name-shape rules (name_shape.cc); IntentOptions
+// holds what the configuration can change, with its defaults.
+// docs/intent.md says how each was chosen and what it gives on the
+// development data.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace vigil::monitor {
+
+// --- Name shape (tunnelling, per name) --------------------------------------
+// A hex label this long that is no digest's length: session ids and hex
+// encodings (dnscat2).
+inline constexpr std::size_t kTunnelHexLabel = 16;
+inline constexpr std::size_t kTunnelLongHexLabel = 24;  // ... alone a verdict
+// A label of Base32/64/128 data: iodine fills labels to 57+ octets; benign
+// labels this long are digests (not counted) or rare.
+inline constexpr std::size_t kTunnelLongLabel = 50;
+// Octets outside letters, digits and '-' (iodine's Base128 and Base64u).
+inline constexpr std::size_t kTunnelNonLdhOctets = 3;
+// A label this long with several capitals and small letters (Base64).
+inline constexpr std::size_t kTunnelMixedCaseLabel = 12;
+// Surprise (bits, DgaModel) of the labels below the registered domain:
+// above kTunnelEncodedBits a name counts as encoded towards its pair, above
+// kTunnelStrongBits it is a verdict alone.
+inline constexpr double kTunnelEncodedBits = 100;
+inline constexpr double kTunnelStrongBits = 160;
+
+// --- Configurable: defaults ---------------------------------------------------
+struct IntentOptions {
+  // Tracking tables: at most this many entries each, whatever the traffic
+  // (a full table forgets its least recently seen entry).
+  std::size_t max_clients = 65536;
+  std::size_t max_pairs = 65536;       // (client, registered domain) for tunnelling
+  std::size_t max_alert_keys = 65536;  // (client, category, domain) suppression
+
+  // DGA: a client whose NXDOMAIN answers within `dga_window_s` name this
+  // many distinct registered domains (weighted: 1 for a lexically
+  // random-looking one, dga_plain_weight for others) is generating names.
+  std::uint32_t dga_window_s = 600;
+  double dga_nx_threshold = 8;
+  double dga_plain_weight = 0.5;
+
+  // Tunnelling per (client, registered domain) within `tunnel_window_s`:
+  // this many distinct encoded-looking names below it, or this many
+  // distinct names carrying this much information (in all, and on average).
+  std::uint32_t tunnel_window_s = 300;
+  std::uint32_t tunnel_encoded_names = 5;
+  std::uint32_t tunnel_min_names = 30;
+  double tunnel_bits = 4000;
+  double tunnel_mean_bits = 60;
+
+  // NXDOMAIN storm per client within `storm_window_s`.
+  std::uint32_t storm_window_s = 60;
+  std::uint32_t storm_nxdomain = 100;
+  double storm_ratio = 0.5;
+
+  // One alert per (client, category, domain) per this many seconds.
+  std::uint32_t alert_suppress_s = 3600;
+};
+
+}  // namespace vigil::monitor
