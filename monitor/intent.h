@@ -30,21 +30,10 @@
 #include "monitor/dga_model.h"
 #include "monitor/intent_limits.h"
 #include "monitor/registered_domain.h"
+#include "monitor/verdict.h"
 #include "protocol/name.h"
 
 namespace vigil::monitor {
-
-enum class IntentCategory : std::uint8_t { kDga, kTunnel, kNxdomainStorm };
-inline constexpr std::size_t kIntentCategoryCount = 3;
-const char* intent_category_name(IntentCategory c);
-
-struct Verdict {
-  IntentCategory category = IntentCategory::kDga;
-  double score = 0;      // the detector's measure (evidence says which)
-  std::string domain;    // the registered domain it is about ("" for a client-level verdict)
-  std::string evidence;  // a JSON object's members, e.g. "\"surprise_bits\":41.2"
-  bool alert = false;    // the first for (client, category, domain) in the suppression window
-};
 
 struct Observation {
   std::int64_t time_ns = 0;

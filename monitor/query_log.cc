@@ -60,8 +60,13 @@ void QueryLog::configure(const QueryLogOptions& options) {
       if (on_error_) on_error_(e.what());
     }
   }
+  intent_ = options.intent;
+  if (alert_file_ && (options.alerts_path != alert_file_->path() || !intent_)) alert_file_.reset();
+  if (!alert_file_ && intent_ && !options.alerts_path.empty()) {
+    alert_file_ = std::make_unique<LogFile>(options.alerts_path, options.max_bytes, options.keep, on_error_);
+  }
   wants_queries_.store(dnstap_ && options.dnstap.client_queries, std::memory_order_relaxed);
-  enabled_.store(file_ || dnstap_, std::memory_order_relaxed);
+  enabled_.store(file_ || dnstap_ || intent_, std::memory_order_relaxed);
 }
 
 void QueryLog::flush() {
@@ -92,31 +97,57 @@ QueryLogStats QueryLog::stats() const {
     s.dnstap_connected = dnstap_->connected();
   }
   for (const auto& d : dropped_) s.dropped_queue_full += d->load(std::memory_order_relaxed);
+  s.intent_enabled = intent_ != nullptr;
+  if (intent_) s.intent = intent_->stats();
+  s.alerts_written = alerts_written_;
+  s.alerts_dropped = alerts_dropped_;
   return s;
 }
 
-// Formats and writes what the rings hold (called with mu_ held).
-std::size_t QueryLog::drain(LineBuffer& buffer) {
+// Formats and writes what the rings hold (called with mu_ held): the
+// detectors see each event first, so that its line carries their verdicts.
+std::size_t QueryLog::drain(LineBuffer& buffer, LineBuffer& alerts) {
   std::size_t events = 0;
+  std::vector<Verdict> verdicts;
   bool more = true;
   while (more) {
     more = false;
     buffer.clear();
-    std::size_t lines = 0;
+    alerts.clear();
+    std::size_t lines = 0, alert_lines = 0;
     for (auto& ring : rings_) {
-      while (buffer.size() < kBatchBytes) {
+      while (buffer.size() < kBatchBytes && alerts.size() < kBatchBytes) {
         const QueryEvent* e = ring->peek();
         if (e == nullptr) break;
+        dns::MessageView view;
+        const bool parsed = (file_ || intent_) && view.parse(e->message_octets()) == dns::Error::kOk;
+        verdicts.clear();
+        if (intent_ && parsed && e->is_response && view.count(dns::Section::kQuestion) > 0) {
+          const dns::Name qname = view.question_name();
+          intent_->observe({.time_ns = e->time_ns,
+                            .client = {e->client.data(), e->client_len},
+                            .qname = &qname,
+                            .qtype = static_cast<std::uint16_t>(view.question_type()),
+                            .rcode = static_cast<std::uint8_t>(view.rcode())},
+                           verdicts);
+        }
         if (file_) {
-          append_json_line(buffer, *e, options_.privacy);
+          append_json_line(buffer, *e, parsed ? &view : nullptr, options_.privacy, verdicts);
           ++lines;
+        }
+        if (alert_file_) {
+          for (const Verdict& v : verdicts) {
+            if (!v.alert) continue;
+            append_alert_line(alerts, *e, parsed ? &view : nullptr, options_.privacy, v);
+            ++alert_lines;
+          }
         }
         if (dnstap_) dnstap_->write(*e, options_.privacy);
         ring->release();
         ++events;
       }
       ring->commit();
-      if (buffer.size() >= kBatchBytes) more = true;
+      if (buffer.size() >= kBatchBytes || alerts.size() >= kBatchBytes) more = true;
     }
     if (lines > 0 && file_) {
       if (file_->write(buffer.view())) {
@@ -126,20 +157,29 @@ std::size_t QueryLog::drain(LineBuffer& buffer) {
         dropped_write_error_ += lines;
       }
     }
+    if (alert_lines > 0 && alert_file_) {
+      if (alert_file_->write(alerts.view())) {
+        alerts_written_ += alert_lines;
+      } else {
+        alerts_dropped_ += alert_lines;
+      }
+    }
   }
   return events;
 }
 
 void QueryLog::run() {
-  LineBuffer buffer;
+  LineBuffer buffer, alerts;
   buffer.reserve(kBatchBytes + 4096);
+  alerts.reserve(4096);
   std::unique_lock lock(mu_);
   for (;;) {
     if (!paused_) {
       const std::uint64_t requested = flush_requests_;
-      (void)drain(buffer);
+      (void)drain(buffer, alerts);
       if (flushes_done_ < requested) {
         if (file_) file_->sync();
+        if (alert_file_) alert_file_->sync();
         flushes_done_ = requested;
         flushed_.notify_all();
       }
@@ -147,8 +187,9 @@ void QueryLog::run() {
     if (stopping_) break;
     wake_.wait_for(lock, kIdlePoll);
   }
-  (void)drain(buffer);
+  (void)drain(buffer, alerts);
   if (file_) file_->sync();
+  if (alert_file_) alert_file_->sync();
   flushes_done_ = flush_requests_;
   flushed_.notify_all();
 }

@@ -9,6 +9,11 @@
 //                                          // (and dnstap, beside or instead of the file)
 //   if (auto* e = log.claim(worker)) { fill *e; log.publish(worker); }
 //   log.flush();                           // SIGHUP, SIGTERM: everything so far written
+//
+// The writer also runs the intent detectors (intent.h) when they are
+// configured: their verdicts go into the query's line and alerts into the
+// alert stream. Either needs no query log file: the rings run whenever
+// any of the file, dnstap or the detectors is on.
 #pragma once
 
 #include <atomic>
@@ -23,6 +28,7 @@
 #include "monitor/client_privacy.h"
 #include "monitor/dnstap.h"
 #include "monitor/event_ring.h"
+#include "monitor/intent.h"
 #include "monitor/line_buffer.h"
 #include "monitor/log_file.h"
 
@@ -34,6 +40,10 @@ struct QueryLogOptions {
   unsigned keep = 10;                                  // rotated files kept
   ClientPrivacy privacy;
   DnstapOptions dnstap;  // socket "" = no dnstap
+  // The intent detectors (null: off); kept by the caller across
+  // reconfigurations so that their state survives a reload.
+  std::shared_ptr<IntentEngine> intent;
+  std::string alerts_path;  // the alert stream: "" = off, "-" = standard output
 };
 
 struct QueryLogStats {
@@ -44,6 +54,10 @@ struct QueryLogStats {
   std::uint64_t rotations = 0;
   DnstapStats dnstap;
   bool dnstap_connected = false;
+  bool intent_enabled = false;
+  IntentStats intent;
+  std::uint64_t alerts_written = 0;
+  std::uint64_t alerts_dropped = 0;  // alert lines lost to failed writes
 };
 
 class QueryLog {
@@ -78,7 +92,7 @@ class QueryLog {
 
  private:
   void run();
-  std::size_t drain(LineBuffer& buffer);
+  std::size_t drain(LineBuffer& buffer, LineBuffer& alerts);
 
   std::vector<std::unique_ptr<EventRing>> rings_;
   std::vector<std::unique_ptr<std::atomic<std::uint64_t>>> dropped_;
@@ -90,6 +104,10 @@ class QueryLog {
   QueryLogOptions options_;
   std::unique_ptr<LogFile> file_;
   std::unique_ptr<DnstapWriter> dnstap_;
+  std::shared_ptr<IntentEngine> intent_;
+  std::unique_ptr<LogFile> alert_file_;
+  std::uint64_t alerts_written_ = 0;
+  std::uint64_t alerts_dropped_ = 0;
   DnstapStats dnstap_before_;  // of writers replaced
   std::atomic<bool> enabled_{false};
   std::atomic<bool> wants_queries_{false};

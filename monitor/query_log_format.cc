@@ -118,6 +118,31 @@ void append_plain(LineBuffer& out, std::string_view s) {
   out.put('"');
 }
 
+const dns::MessageView& empty_view() {
+  static const dns::MessageView view;
+  return view;
+}
+
+void append_score(LineBuffer& out, double v) {
+  char buf[32];
+  const int n = std::snprintf(buf, sizeof buf, "%.1f", v);
+  out.put(std::string_view(buf, n > 0 ? static_cast<std::size_t>(n) : 0));
+}
+
+// {"category":"dga","domain":"x.com","score":41.2,"alert":true,"evidence":{...}}
+void append_verdict(LineBuffer& out, const Verdict& v) {
+  out.put("{\"category\":");
+  append_plain(out, intent_category_name(v.category));
+  out.put(",\"domain\":");
+  append_json_string(out, v.domain);
+  out.put(",\"score\":");
+  append_score(out, v.score);
+  if (v.alert) out.put(",\"alert\":true");
+  out.put(",\"evidence\":{");
+  out.put(v.evidence);  // the detectors' own JSON members
+  out.put("}}");
+}
+
 }  // namespace
 
 void append_json_string(LineBuffer& out, std::string_view s) {
@@ -181,6 +206,13 @@ void append_json_line(std::string& out, const QueryEvent& e, const ClientPrivacy
 }
 
 void append_json_line(LineBuffer& out, const QueryEvent& e, const ClientPrivacy& privacy) {
+  dns::MessageView view;
+  const bool ok = view.parse(e.message_octets()) == dns::Error::kOk;
+  append_json_line(out, e, ok ? &view : nullptr, privacy, {});
+}
+
+void append_json_line(LineBuffer& out, const QueryEvent& e, const dns::MessageView* parsed,
+                      const ClientPrivacy& privacy, std::span<const Verdict> verdicts) {
   // Scratch space reused line after line: after the first lines, formatting
   // allocates nothing.
   thread_local std::string text;
@@ -204,9 +236,9 @@ void append_json_line(LineBuffer& out, const QueryEvent& e, const ClientPrivacy&
                 : "},\"network\":{\"transport\":\"udp\"");
   out.put(",\"protocol\":\"dns\"},\"dns\":{");
 
-  dns::MessageView view;
   const bool cut = e.message_size < e.message_full_size;
-  const bool ok = view.parse(e.message_octets()) == dns::Error::kOk;
+  const bool ok = parsed != nullptr;
+  const dns::MessageView& view = ok ? *parsed : empty_view();
   if (!ok) {
     out.put(cut ? std::string_view("\"type\":\"answer\"") : "\"type\":\"unknown\"");
   } else {
@@ -314,7 +346,51 @@ void append_json_line(LineBuffer& out, const QueryEvent& e, const ClientPrivacy&
       p += 4 + len;
     }
   }
-  out.put(",\"verdicts\":[]}}\n");
+  out.put(",\"verdicts\":[");
+  for (std::size_t i = 0; i < verdicts.size(); ++i) {
+    if (i > 0) out.put(',');
+    append_verdict(out, verdicts[i]);
+  }
+  out.put("]}}\n");
+}
+
+void append_alert_line(LineBuffer& out, const QueryEvent& e, const dns::MessageView* view,
+                       const ClientPrivacy& privacy, const Verdict& v) {
+  out.put("{\"@timestamp\":\"");
+  out.set_end(format_iso8601(out.reserve(kTimestampChars), e.time_ns));
+  out.put(
+      "\",\"event\":{\"kind\":\"alert\",\"category\":[\"network\",\"intrusion_detection\"],\"type\":["
+      "\"info\"],"
+      "\"dataset\":\"vigil.intent\"},\"rule\":{\"name\":");
+  append_plain(out, intent_category_name(v.category));
+  out.put("},\"client\":{\"ip\":\"");
+  out.set_end(privacy.show(out.reserve(ClientPrivacy::kMaxShown), {e.client.data(), e.client_len}));
+  out.put("\"},\"dns\":{");
+  if (view != nullptr && view->count(dns::Section::kQuestion) > 0) {
+    out.put("\"question\":{\"name\":");
+    append_name(out, view->question_name());
+    out.put(",\"type\":");
+    append_plain(out, dns::type_to_string(view->question_type()));
+    out.put("},\"response_code\":");
+    append_plain(out, dns::rcode_to_string(view->rcode()));
+    out.put(",\"resolved_ip\":[");
+    bool first = true;
+    auto cursor = view->records();
+    dns::RecordRef r;
+    while (cursor.next(r) && r.section == dns::Section::kAnswer) {
+      if ((r.type == dns::RRType::A && r.rdlength == 4) ||
+          (r.type == dns::RRType::AAAA && r.rdlength == 16)) {
+        out.put(first ? std::string_view("\"") : ",\"");
+        first = false;
+        out.set_end(dns::format_address(out.reserve(dns::kMaxAddressText), view->rdata(r)));
+        out.put('"');
+      }
+    }
+    out.put(']');
+  }
+  out.put("},\"vigil\":{\"alert\":");
+  append_verdict(out, v);
+  out.put("}}\n");
 }
 
 }  // namespace vigil::monitor

@@ -4,19 +4,32 @@
 // path: the message octets are parsed here.
 #pragma once
 
+#include <span>
 #include <string>
 #include <string_view>
 
 #include "monitor/client_privacy.h"
 #include "monitor/line_buffer.h"
 #include "monitor/query_event.h"
+#include "monitor/verdict.h"
+#include "protocol/message_view.h"
 
 namespace vigil::monitor {
 
 // Appends the line (with its newline) to `out`. The writer thread formats
-// into a LineBuffer; the std::string form is for tests and tools.
+// into a LineBuffer, from the message it has parsed already (`view`,
+// nullptr when it did not parse) and with the intent detectors' verdicts;
+// the other forms parse the message themselves and have no verdicts (for
+// tests and tools).
+void append_json_line(LineBuffer& out, const QueryEvent& e, const dns::MessageView* view,
+                      const ClientPrivacy& privacy, std::span<const Verdict> verdicts);
 void append_json_line(LineBuffer& out, const QueryEvent& e, const ClientPrivacy& privacy);
 void append_json_line(std::string& out, const QueryEvent& e, const ClientPrivacy& privacy);
+
+// One alert (docs/intent.md, "Alerts"): the verdict with the query that
+// raised it — client, question, response code, resolved addresses.
+void append_alert_line(LineBuffer& out, const QueryEvent& e, const dns::MessageView* view,
+                       const ClientPrivacy& privacy, const Verdict& v);
 
 // JSON string escaping: quotes, backslashes and control characters; octets
 // above 0x7F that are not valid UTF-8 become \u00XX (so every line is valid

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "protocol/message.h"
+#include "protocol/presentation.h"
 
 namespace vigil::monitor {
 namespace {
@@ -44,13 +45,98 @@ class QueryLogTest : public ::testing::Test {
     return true;
   }
 
+  // A response from client 10.0.0.<client>: `rcode`, and an A record when
+  // `address` is given.
+  static void Respond(QueryLog& log, std::uint8_t client, const std::string& name, std::uint8_t rcode,
+                      const std::string& address = "") {
+    QueryEvent* e = log.claim(0);
+    ASSERT_NE(e, nullptr);
+    auto m = dns::make_query(7, *dns::Name::from_text(name), dns::RRType::A, true, 0);
+    m.header.qr = true;
+    m.header.rcode = rcode;
+    if (!address.empty()) {
+      auto rr = dns::parse_record(name + " 300 IN A " + address);
+      ASSERT_TRUE(rr);
+      m.answer.push_back(*rr);
+    }
+    e->set_message(m.to_wire(), true);
+    e->client = {10, 0, 0, client};
+    e->client_len = 4;
+    e->time_ns = std::int64_t{1'700'000'000} * 1'000'000'000;
+    e->outcome = "answered";
+    log.publish(0);
+  }
+
   std::filesystem::path dir_;
   std::string path_;
 };
 
+TEST_F(QueryLogTest, TheDetectorsVerdictsAreInTheLineAndAnAlertIsRaisedOnce) {
+  std::string error;
+  auto model = DgaModel::load(VIGIL_DGA_MODEL, &error);
+  ASSERT_TRUE(model) << error;
+  QueryLogOptions o{path_, 0, 1, {}, {}, {}, {}};
+  o.intent =
+      std::make_shared<IntentEngine>(IntentOptions{}, std::make_shared<const DgaModel>(std::move(*model)),
+                                     std::make_shared<const PublicSuffixList>());
+  o.alerts_path = (dir_ / "alerts.log").string();
+  QueryLog log(1, 64);
+  log.configure(o);
+  Respond(log, 1, "www.example.com.", 0, "192.0.2.1");
+  Respond(log, 1, "www.xjwqkvbzlrtpmqhd.com.", 0, "192.0.2.66");
+  Respond(log, 1, "xjwqkvbzlrtpmqhd.com.", 0, "192.0.2.66");
+  log.flush();
+
+  const auto lines = Lines(path_);
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_TRUE(nlohmann::json::parse(lines[0])["vigil"]["verdicts"].empty());
+  const auto v = nlohmann::json::parse(lines[1])["vigil"]["verdicts"];
+  ASSERT_EQ(v.size(), 1u) << lines[1];
+  EXPECT_EQ(v[0]["category"], "dga");
+  EXPECT_EQ(v[0]["domain"], "xjwqkvbzlrtpmqhd.com");
+  EXPECT_GT(v[0]["score"].get<double>(), 10);
+  EXPECT_EQ(v[0]["alert"], true);
+  EXPECT_EQ(v[0]["evidence"]["lexical"], true);
+  EXPECT_FALSE(nlohmann::json::parse(lines[2])["vigil"]["verdicts"][0].contains("alert"));
+
+  const auto alerts = Lines(o.alerts_path);
+  ASSERT_EQ(alerts.size(), 1u);  // the second verdict is within the suppression window
+  const auto a = nlohmann::json::parse(alerts[0]);
+  EXPECT_EQ(a["event"]["kind"], "alert");
+  EXPECT_EQ(a["rule"]["name"], "dga");
+  EXPECT_EQ(a["client"]["ip"], "10.0.0.1");
+  EXPECT_EQ(a["dns"]["question"]["name"], "www.xjwqkvbzlrtpmqhd.com");
+  EXPECT_EQ(a["dns"]["resolved_ip"], nlohmann::json::array({"192.0.2.66"}));
+  EXPECT_EQ(a["vigil"]["alert"]["domain"], "xjwqkvbzlrtpmqhd.com");
+
+  const QueryLogStats s = log.stats();
+  EXPECT_TRUE(s.intent_enabled);
+  EXPECT_EQ(s.alerts_written, 1u);
+  EXPECT_EQ(s.intent.verdicts[static_cast<std::size_t>(IntentCategory::kDga)], 2u);
+  EXPECT_EQ(s.intent.clients, 1u);
+}
+
+TEST_F(QueryLogTest, TheDetectorsRunWithoutAQueryLogFile) {
+  QueryLogOptions o{"", 0, 1, {}, {}, {}, {}};
+  o.intent =
+      std::make_shared<IntentEngine>(IntentOptions{}, nullptr, std::make_shared<const PublicSuffixList>());
+  o.alerts_path = (dir_ / "alerts.log").string();
+  QueryLog log(1, 256);
+  log.configure(o);
+  EXPECT_TRUE(log.enabled());  // the rings run for the detectors
+  for (int i = 0; i < 120; ++i) Respond(log, 2, "n" + std::to_string(i) + ".example.com.", 3);
+  log.flush();
+  EXPECT_FALSE(std::filesystem::exists(path_));
+  const auto alerts = Lines(o.alerts_path);
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(nlohmann::json::parse(alerts[0])["rule"]["name"], "nxdomain-storm");
+  log.configure({"", 0, 1, {}, {}, {}, {}});
+  EXPECT_FALSE(log.enabled());
+}
+
 TEST_F(QueryLogTest, EveryRecordFromEveryProducerIsWrittenOnce) {
   QueryLog log(4, 1024);
-  log.configure({path_, 0, 1, {}, {}});
+  log.configure({path_, 0, 1, {}, {}, {}, {}});
   std::vector<std::thread> producers;
   std::atomic<std::uint64_t> full{0};
   for (unsigned p = 0; p < 4; ++p) {
@@ -76,7 +162,7 @@ TEST_F(QueryLogTest, EveryRecordFromEveryProducerIsWrittenOnce) {
 
 TEST_F(QueryLogTest, AStalledWriterDropsAndCountsNeverBlocks) {
   QueryLog log(1, 16);
-  log.configure({path_, 0, 1, {}, {}});
+  log.configure({path_, 0, 1, {}, {}, {}, {}});
   log.pause_writer(true);
   int recorded = 0;
   for (int i = 0; i < 100; ++i) recorded += Record(log, 0, "x" + std::to_string(i) + ".example.") ? 1 : 0;
@@ -91,13 +177,13 @@ TEST_F(QueryLogTest, AStalledWriterDropsAndCountsNeverBlocks) {
 TEST_F(QueryLogTest, SwitchedOffRePointedAndOnAgain) {
   QueryLog log(1, 64);
   EXPECT_FALSE(log.enabled());
-  log.configure({path_, 0, 1, {}, {}});
+  log.configure({path_, 0, 1, {}, {}, {}, {}});
   EXPECT_TRUE(log.enabled());
   ASSERT_TRUE(Record(log, 0, "one.example."));
   const std::string second = (dir_ / "second.log").string();
-  log.configure({second, 0, 1, {}, {}});  // what was queued goes to the first file
+  log.configure({second, 0, 1, {}, {}, {}, {}});  // what was queued goes to the first file
   ASSERT_TRUE(Record(log, 0, "two.example."));
-  log.configure({"", 0, 1, {}, {}});
+  log.configure({"", 0, 1, {}, {}, {}, {}});
   EXPECT_FALSE(log.enabled());
   EXPECT_EQ(Lines(path_).size(), 1u);
   EXPECT_EQ(Lines(second).size(), 1u);
@@ -107,7 +193,7 @@ TEST_F(QueryLogTest, SwitchedOffRePointedAndOnAgain) {
 TEST_F(QueryLogTest, WriteErrorsAreCountedAndReportedOnce) {
   int reports = 0;
   QueryLog log(1, 64, [&](const std::string&) { ++reports; });
-  log.configure({(dir_ / "missing" / "q.log").string(), 0, 1, {}, {}});
+  log.configure({(dir_ / "missing" / "q.log").string(), 0, 1, {}, {}, {}, {}});
   for (int i = 0; i < 5; ++i) ASSERT_TRUE(Record(log, 0, "e" + std::to_string(i) + ".example."));
   log.flush();
   EXPECT_EQ(log.stats().dropped_write_error, 5u);
@@ -117,21 +203,21 @@ TEST_F(QueryLogTest, WriteErrorsAreCountedAndReportedOnce) {
 
 TEST_F(QueryLogTest, RotationsAreCountedAcrossSwitches) {
   QueryLog log(1, 64);
-  log.configure({path_, 300, 2, {}, {}});  // a line is about 500 octets: every line rotates
+  log.configure({path_, 300, 2, {}, {}, {}, {}});  // a line is about 500 octets: every line rotates
   for (int i = 0; i < 3; ++i) {
     ASSERT_TRUE(Record(log, 0, "r" + std::to_string(i) + ".example."));
     log.flush();
   }
   const auto rotated = log.stats().rotations;
   EXPECT_EQ(rotated, 2u);
-  log.configure({"", 0, 1, {}, {}});
+  log.configure({"", 0, 1, {}, {}, {}, {}});
   EXPECT_EQ(log.stats().rotations, rotated);  // switching off keeps the count
 }
 
 TEST_F(QueryLogTest, DestructionWritesWhatIsQueued) {
   {
     QueryLog log(1, 64);
-    log.configure({path_, 0, 1, {}, {}});
+    log.configure({path_, 0, 1, {}, {}, {}, {}});
     for (int i = 0; i < 10; ++i) ASSERT_TRUE(Record(log, 0, "d" + std::to_string(i) + ".example."));
   }
   EXPECT_EQ(Lines(path_).size(), 10u);

@@ -1,0 +1,25 @@
+// What an intent detector concluded about one query (intent.h): carried
+// into the query log line of the query and, the first time per (client,
+// category, domain) in the suppression window, into the alert stream.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace vigil::monitor {
+
+enum class IntentCategory : std::uint8_t { kDga, kTunnel, kNxdomainStorm };
+inline constexpr std::size_t kIntentCategoryCount = 3;
+// "dga", "tunnel", "nxdomain-storm"
+const char* intent_category_name(IntentCategory c);
+
+struct Verdict {
+  IntentCategory category = IntentCategory::kDga;
+  double score = 0;      // the detector's measure (evidence says which)
+  std::string domain;    // the registered domain it is about ("" for a client-level verdict)
+  std::string evidence;  // a JSON object's members, e.g. "\"surprise_bits\":41.2"
+  bool alert = false;    // the first for (client, category, domain) in the suppression window
+};
+
+}  // namespace vigil::monitor
