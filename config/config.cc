@@ -126,6 +126,76 @@ std::chrono::milliseconds get_duration(const YAML::Node& n, const std::string& k
   return *d;
 }
 
+double get_double(const YAML::Node& n, const std::string& key, double min, double max) {
+  std::string s = scalar(n, key);
+  double v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size()) fail(n, key + ": expected a number, got \"" + s + "\"");
+  if (!(v >= min && v <= max)) {
+    fail(n, key + ": " + s + " is out of range (" + std::to_string(min) + " to " + std::to_string(max) + ")");
+  }
+  return v;
+}
+
+std::uint32_t get_seconds(const YAML::Node& n, const std::string& key, std::uint32_t max_s) {
+  using std::chrono::milliseconds;
+  const auto d = get_duration(n, key, milliseconds(1000), milliseconds(std::int64_t{max_s} * 1000));
+  return static_cast<std::uint32_t>(d.count() / 1000);
+}
+
+void load_intent(const YAML::Node& n, IntentConfig& c) {
+  expect_map(n, "intent",
+             {"enabled", "model", "alerts", "alert_suppress", "max_clients", "max_pairs", "max_alert_keys",
+              "dga", "tunnel", "nxdomain_storm"});
+  if (absent(n)) return;
+  auto& o = c.options;
+  if (n["enabled"]) c.enabled = get_bool(n["enabled"], "intent.enabled");
+  if (n["model"]) c.model = n["model"].IsNull() ? "" : scalar(n["model"], "intent.model");
+  if (n["alerts"]) c.alerts_path = n["alerts"].IsNull() ? "" : scalar(n["alerts"], "intent.alerts");
+  constexpr std::uint32_t kWeek = 7 * 86400;
+  if (n["alert_suppress"])
+    o.alert_suppress_s = get_seconds(n["alert_suppress"], "intent.alert_suppress", kWeek);
+  constexpr std::uint64_t kMaxEntries = 1U << 24;
+  if (n["max_clients"]) o.max_clients = get_uint(n["max_clients"], "intent.max_clients", 64, kMaxEntries);
+  if (n["max_pairs"]) o.max_pairs = get_uint(n["max_pairs"], "intent.max_pairs", 64, kMaxEntries);
+  if (n["max_alert_keys"])
+    o.max_alert_keys = get_uint(n["max_alert_keys"], "intent.max_alert_keys", 64, kMaxEntries);
+  if (const auto d = n["dga"]) {
+    expect_map(d, "intent.dga", {"window", "nxdomain_domains", "plain_weight"});
+    if (d.IsMap()) {
+      if (d["window"]) o.dga_window_s = get_seconds(d["window"], "intent.dga.window", kWeek);
+      if (d["nxdomain_domains"])
+        o.dga_nx_threshold = get_double(d["nxdomain_domains"], "intent.dga.nxdomain_domains", 1, 1000);
+      if (d["plain_weight"])
+        o.dga_plain_weight = get_double(d["plain_weight"], "intent.dga.plain_weight", 0, 1);
+    }
+  }
+  if (const auto t = n["tunnel"]) {
+    expect_map(t, "intent.tunnel", {"window", "encoded_names", "min_names", "bits", "mean_bits"});
+    if (t.IsMap()) {
+      if (t["window"]) o.tunnel_window_s = get_seconds(t["window"], "intent.tunnel.window", kWeek);
+      if (t["encoded_names"])
+        o.tunnel_encoded_names = static_cast<std::uint32_t>(
+            get_uint(t["encoded_names"], "intent.tunnel.encoded_names", 1, 100000));
+      if (t["min_names"])
+        o.tunnel_min_names =
+            static_cast<std::uint32_t>(get_uint(t["min_names"], "intent.tunnel.min_names", 1, 100000));
+      if (t["bits"]) o.tunnel_bits = get_double(t["bits"], "intent.tunnel.bits", 0, 1e9);
+      if (t["mean_bits"]) o.tunnel_mean_bits = get_double(t["mean_bits"], "intent.tunnel.mean_bits", 0, 1e6);
+    }
+  }
+  if (const auto s = n["nxdomain_storm"]) {
+    expect_map(s, "intent.nxdomain_storm", {"window", "nxdomain", "ratio"});
+    if (s.IsMap()) {
+      if (s["window"]) o.storm_window_s = get_seconds(s["window"], "intent.nxdomain_storm.window", 86400);
+      if (s["nxdomain"])
+        o.storm_nxdomain = static_cast<std::uint32_t>(
+            get_uint(s["nxdomain"], "intent.nxdomain_storm.nxdomain", 1, 1U << 30));
+      if (s["ratio"]) o.storm_ratio = get_double(s["ratio"], "intent.nxdomain_storm.ratio", 0, 1);
+    }
+  }
+}
+
 void load_server(const YAML::Node& n, ServerConfig& s) {
   using std::chrono::milliseconds;
   expect_map(n, "server",
@@ -338,7 +408,7 @@ Config load(const YAML::Node& root) {
   Config cfg = Config::defaults();
   if (absent(root)) return cfg;
   expect_map(root, "",
-             {"server", "access_control", "resolver", "cache", "metrics", "query_log", "dnstap",
+             {"server", "access_control", "resolver", "cache", "metrics", "query_log", "dnstap", "intent",
               "local_zones", "local_data", "local_data_ptr", "control"});
   if (!root.IsMap()) fail(root, "expected a mapping of sections (server:, resolver:, ...)");
   load_server(root["server"], cfg.server);
@@ -395,6 +465,7 @@ Config load(const YAML::Node& root) {
         d.client_responses = get_bool(t["client_responses"], "dnstap.client_responses");
     }
   }
+  load_intent(root["intent"], cfg.intent);
   if (const auto c = root["control"]) {
     expect_map(c, "control", {"socket"});
     if (c.IsMap() && c["socket"]) cfg.control_socket = scalar(c["socket"], "control.socket");
@@ -548,6 +619,8 @@ const std::vector<EnvironmentKey> kEnvironmentKeys = {
     {"VIGIL_QUERY_LOG_CLIENT_IP", "query_log", "client_ip", false, "full, truncate or hash"},
     {"VIGIL_QUERY_LOG_HASH_SECRET", "query_log", "hash_secret", false, "secret for client_ip: hash"},
     {"VIGIL_DNSTAP_SOCKET", "dnstap", "socket", false, "dnstap collector's Unix socket"},
+    {"VIGIL_INTENT", "intent", "enabled", false, "intent detection on (true) or off (false)"},
+    {"VIGIL_INTENT_ALERTS", "intent", "alerts", false, "alert stream file, - for stdout, empty for off"},
     {"VIGIL_CONTROL_SOCKET", "control", "socket", false, "vigilctl's control socket"},
 };
 

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "cache/cache_options.h"
+#include "monitor/intent_limits.h"
 #include "protocol/result.h"
 
 namespace vigil::config {
@@ -127,6 +128,17 @@ struct DnstapConfig {
   bool operator==(const DnstapConfig&) const = default;
 };
 
+// Intent detection (monitor/intent.h): on by default, verdicts in the
+// query log and metrics; alerts to their own stream when `alerts_path` is
+// set.
+struct IntentConfig {
+  bool enabled = true;
+  std::string model;        // the DGA model file; "" = the one installed with vigild
+  std::string alerts_path;  // "" = no alert stream, "-" = standard output
+  monitor::IntentOptions options;
+  bool operator==(const IntentConfig&) const = default;
+};
+
 struct CacheConfig {
   cache::CacheOptions options;
   std::string persist_path;  // "" = the cache is not persisted
@@ -141,6 +153,7 @@ struct Config {
   std::string query_log_path;  // "" = off, "-" = stdout
   QueryLogConfig query_log;    // the rest of query_log.*
   DnstapConfig dnstap;
+  IntentConfig intent;
   std::vector<LocalZone> local_zones;
   std::vector<LocalRecord> local_data;  // RRs in presentation format, validated
   bool local_data_ptr = true;           // synthesise PTRs for local A/AAAA data

@@ -193,6 +193,42 @@ dnstap:
   EXPECT_TRUE(Config::defaults().dnstap.socket.empty());
 }
 
+TEST(ConfigTest, IntentKeys) {
+  const Config d = Config::defaults();
+  EXPECT_TRUE(d.intent.enabled);
+  EXPECT_TRUE(d.intent.alerts_path.empty());
+  EXPECT_EQ(d.intent.options.dga_window_s, 600u);
+  const Config c = Load(R"(
+intent:
+  model: /usr/share/vigil/dga.model
+  alerts: "-"
+  alert_suppress: 30m
+  max_clients: 1000
+  dga: {window: 5m, nxdomain_domains: 12, plain_weight: 0.25}
+  tunnel: {window: 2m, encoded_names: 3, min_names: 20, bits: 3000, mean_bits: 50}
+  nxdomain_storm: {window: 30s, nxdomain: 40, ratio: 0.8}
+)");
+  EXPECT_TRUE(c.intent.enabled);
+  EXPECT_EQ(c.intent.model, "/usr/share/vigil/dga.model");
+  EXPECT_EQ(c.intent.alerts_path, "-");
+  const auto& o = c.intent.options;
+  EXPECT_EQ(o.alert_suppress_s, 1800u);
+  EXPECT_EQ(o.max_clients, 1000u);
+  EXPECT_EQ(o.max_pairs, d.intent.options.max_pairs);
+  EXPECT_EQ(o.dga_window_s, 300u);
+  EXPECT_EQ(o.dga_nx_threshold, 12);
+  EXPECT_EQ(o.dga_plain_weight, 0.25);
+  EXPECT_EQ(o.tunnel_window_s, 120u);
+  EXPECT_EQ(o.tunnel_encoded_names, 3u);
+  EXPECT_EQ(o.tunnel_min_names, 20u);
+  EXPECT_EQ(o.tunnel_bits, 3000);
+  EXPECT_EQ(o.tunnel_mean_bits, 50);
+  EXPECT_EQ(o.storm_window_s, 30u);
+  EXPECT_EQ(o.storm_nxdomain, 40u);
+  EXPECT_EQ(o.storm_ratio, 0.8);
+  EXPECT_FALSE(Load("intent:\n  enabled: false\n").intent.enabled);
+}
+
 TEST(ConfigTest, ParsesDurations) {
   EXPECT_EQ(parse_duration("10"), std::chrono::milliseconds(10000));
   EXPECT_EQ(parse_duration("10s"), std::chrono::milliseconds(10000));
@@ -248,6 +284,11 @@ TEST(ConfigTest, ErrorsNameFileLineAndWhatIsExpected) {
        2, "at most 107 characters"},
       {"dnstap:\n  client_queries: sometimes\n", 2, "expected true or false"},
       {"dnstap:\n  sokcet: /x\n", 2, "unknown key \"dnstap.sokcet\""},
+      {"intent:\n  dga:\n    windw: 5m\n", 3, "unknown key \"intent.dga.windw\""},
+      {"intent:\n  nxdomain_storm:\n    ratio: 2\n", 3, "intent.nxdomain_storm.ratio: 2 is out of range"},
+      {"intent:\n  tunnel:\n    bits: lots\n", 3, "intent.tunnel.bits: expected a number"},
+      {"intent:\n  max_clients: 10\n", 2, "intent.max_clients: 10 is out of range"},
+      {"intent:\n  dga: {window: 500ms}\n", 2, "intent.dga.window: 500ms is out of range"},
       {"local_zones:\n  - {name: \"a..b\", type: static}\n", 2, "is not a domain name"},
       {"local_data:\n  - \"x. 1 IN A 999.1.1.1\"\n", 2, "local_data:"},
       {"local_data:\n  - \"x. 1 CH TXT hi\"\n", 2, "only class IN"},
@@ -388,6 +429,8 @@ TEST(ConfigEnvironmentTest, EveryDocumentedVariableIsAccepted) {
     if (name == "VIGIL_QUERY_LOG_CLIENT_IP") value = "truncate";
     if (name.ends_with("_PATH") || name.ends_with("SOCKET") || name == "VIGIL_QUERY_LOG") value = "/tmp/x";
     if (name == "VIGIL_ROOT_HINTS") value = "builtin";
+    if (name == "VIGIL_INTENT") value = "true";
+    if (name == "VIGIL_INTENT_ALERTS") value = "-";
     auto c = load_config("", {{name, value}});
     EXPECT_TRUE(c.ok()) << name << ": " << c.error().to_string();
   }

@@ -59,6 +59,8 @@ struct IntentOptions {
 
   // One alert per (client, category, domain) per this many seconds.
   std::uint32_t alert_suppress_s = 3600;
+
+  bool operator==(const IntentOptions&) const = default;
 };
 
 }  // namespace vigil::monitor

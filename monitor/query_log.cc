@@ -97,6 +97,7 @@ QueryLogStats QueryLog::stats() const {
     s.dnstap_connected = dnstap_->connected();
   }
   for (const auto& d : dropped_) s.dropped_queue_full += d->load(std::memory_order_relaxed);
+  s.file_open = file_ != nullptr;
   s.intent_enabled = intent_ != nullptr;
   if (intent_) s.intent = intent_->stats();
   s.alerts_written = alerts_written_;

@@ -54,6 +54,7 @@ struct QueryLogStats {
   std::uint64_t rotations = 0;
   DnstapStats dnstap;
   bool dnstap_connected = false;
+  bool file_open = false;  // a query log file (or standard output) is being written
   bool intent_enabled = false;
   IntentStats intent;
   std::uint64_t alerts_written = 0;

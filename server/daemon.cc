@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <filesystem>
 #include <limits>
 #include <sstream>
 #include <thread>
@@ -78,6 +79,13 @@ bool Daemon::start() {
     return false;
   }
   runtime_ = *rt;
+  IntentSetup intent = prepare_intent(cfg.intent);
+  if (!intent.error.empty()) {
+    log_error(intent.error);
+    return false;
+  }
+  intent_ = intent.engine;
+  intent_config_ = cfg.intent;
   recursion_ = std::make_unique<Recursion>(runtime_->config, runtime_->root_hints, *cache_);
   unsigned threads = cfg.server.threads;
   if (threads == 0) threads = std::max(1U, std::thread::hardware_concurrency());
@@ -206,7 +214,41 @@ void Daemon::apply_query_log(const config::Config& cfg) {
   o.dnstap.version = std::string("vigil ") + kVersion;
   o.dnstap.client_queries = cfg.dnstap.client_queries;
   o.dnstap.client_responses = cfg.dnstap.client_responses;
+  o.intent = intent_;
+  o.alerts_path = cfg.intent.alerts_path;
   query_log_->configure(o);
+}
+
+Daemon::IntentSetup Daemon::prepare_intent(const config::IntentConfig& c) {
+  if (!c.enabled) return {};
+  if (intent_ && c == intent_config_) return {intent_, ""};  // unchanged: its state carries on
+  if (!psl_) psl_ = std::make_shared<const monitor::PublicSuffixList>();
+  // The model: the configured file, else the one installed beside vigild
+  // (<prefix>/share/vigil/) or built beside it (a build tree's monitor/).
+  std::string path = c.model;
+  if (path.empty()) {
+    std::error_code ec;
+    const auto exe_dir = std::filesystem::read_symlink("/proc/self/exe", ec).parent_path();
+    for (const auto& candidate : {exe_dir / "../share/vigil/dga.model", exe_dir / "../monitor/dga.model"}) {
+      if (!ec && std::filesystem::exists(candidate, ec)) {
+        path = candidate.lexically_normal().string();
+        break;
+      }
+    }
+  }
+  std::shared_ptr<const monitor::DgaModel> model;
+  if (path.empty()) {
+    log_warning(
+        "intent: no DGA model installed beside vigild (intent.model names one); the DGA and tunnel "
+        "detectors are off, NXDOMAIN storms are still watched");
+  } else {
+    std::string error;
+    auto loaded = monitor::DgaModel::load(path, &error);
+    if (!loaded) return {nullptr, "intent.model: " + error};
+    model = std::make_shared<const monitor::DgaModel>(std::move(*loaded));
+    log_info("intent: DGA model " + path + " (" + std::to_string(model->grams()) + " 4-grams)");
+  }
+  return {std::make_shared<monitor::IntentEngine>(c.options, std::move(model), psl_), ""};
 }
 
 bool Daemon::drop_privileges() {
@@ -303,6 +345,8 @@ ControlReply Daemon::reload() {
   if (!cfg.ok()) return reject(cfg.error().to_string());
   auto rt = make_runtime(*cfg, config_path_, *cache_, shared_->resolver != nullptr);
   if (!rt.ok()) return reject(rt.error().to_string());
+  IntentSetup intent = prepare_intent((*rt)->config.intent);
+  if (!intent.error.empty()) return reject(intent.error);
   const config::Config& old = runtime_->config;
   const config::Config& next = (*rt)->config;
   std::vector<std::string> restart;
@@ -315,6 +359,8 @@ ControlReply Daemon::reload() {
     restart.emplace_back("cache (size and TTL limits)");
   runtime_ = *rt;
   for (auto& w : workers_) w->set_runtime(runtime_);
+  intent_ = intent.engine;
+  intent_config_ = runtime_->config.intent;
   apply_query_log(runtime_->config);  // flushes what is queued, then follows the new file
   ++reloads_;
   std::string msg = "configuration reloaded from " + config_path_;
@@ -493,7 +539,7 @@ std::vector<monitor::MetricFamilyData> Daemon::metrics() const {
   }
   if (query_log_) {
     const monitor::QueryLogStats q = query_log_->stats();
-    one("vigil_querylog_enabled", "Whether the query log is on.", T::kGauge, query_log_->enabled() ? 1 : 0);
+    one("vigil_querylog_enabled", "Whether the query log is on.", T::kGauge, q.file_open ? 1 : 0);
     one("vigil_querylog_records_total", "Query log lines written.", T::kCounter, d(q.written));
     out.push_back({"vigil_querylog_dropped_total",
                    "Query log records lost, by reason.",
@@ -511,6 +557,44 @@ std::vector<monitor::MetricFamilyData> Daemon::metrics() const {
                    T::kCounter,
                    {{{{"reason", "no_collector"}}, d(q.dnstap.dropped_no_collector)},
                     {{{"reason", "queue_full"}}, d(q.dnstap.dropped_queue_full)}}});
+    one("vigil_intent_enabled", "Whether the intent detectors run.", T::kGauge, q.intent_enabled ? 1 : 0);
+    monitor::MetricFamilyData verdicts{"vigil_intent_verdicts_total",
+                                       "Queries the intent detectors gave a verdict, by category.",
+                                       T::kCounter,
+                                       {}};
+    monitor::MetricFamilyData alerts{
+        "vigil_intent_alerts_total",
+        "Alerts raised (one per client, category and domain per suppression window), "
+        "by category.",
+        T::kCounter,
+        {}};
+    for (std::size_t i = 0; i < monitor::kIntentCategoryCount; ++i) {
+      const char* category = monitor::intent_category_name(static_cast<monitor::IntentCategory>(i));
+      verdicts.samples.push_back({{{"category", category}}, d(q.intent.verdicts[i])});
+      alerts.samples.push_back({{{"category", category}}, d(q.intent.alerts[i])});
+    }
+    out.push_back(std::move(verdicts));
+    out.push_back(std::move(alerts));
+    out.push_back({"vigil_intent_alert_lines_total",
+                   "Alert stream lines, by result.",
+                   T::kCounter,
+                   {{{{"result", "written"}}, d(q.alerts_written)},
+                    {{{"result", "write_error"}}, d(q.alerts_dropped)}}});
+    out.push_back({"vigil_intent_tracked",
+                   "Entries in use in the detectors' fixed-size tables: clients, (client, domain) pairs, "
+                   "alert suppression keys.",
+                   T::kGauge,
+                   {{{{"table", "clients"}}, d(q.intent.clients)},
+                    {{{"table", "pairs"}}, d(q.intent.pairs)},
+                    {{{"table", "alert_keys"}}, d(q.intent.alert_keys)}}});
+    out.push_back({"vigil_intent_capacity",
+                   "Size of the detectors' tables (intent.max_*); they never grow.",
+                   T::kGauge,
+                   {{{{"table", "clients"}}, d(q.intent.clients_capacity)},
+                    {{{"table", "pairs"}}, d(q.intent.pairs_capacity)},
+                    {{{"table", "alert_keys"}}, d(q.intent.alert_keys_capacity)}}});
+    one("vigil_intent_evictions_total", "Table entries forgotten to make room for new ones.", T::kCounter,
+        d(q.intent.evictions));
   }
   out.push_back({"vigil_build_info",
                  "Version and commit of this vigild (always 1).",

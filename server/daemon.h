@@ -23,6 +23,7 @@
 
 #include "cache/rrset_cache.h"
 #include "config/config.h"
+#include "monitor/intent.h"
 #include "monitor/metrics.h"
 #include "server/connection_table.h"
 #include "server/control_channel.h"
@@ -66,6 +67,17 @@ class Daemon {
   std::vector<monitor::MetricFamilyData> metrics() const;  // called on the exposer's threads
   std::string query_log_override_;                         // vigilctl query-log FILE|off; "" = as configured
   void apply_query_log(const config::Config& cfg);
+  // Intent detection: the engine the configuration asks for, kept across
+  // reloads while intent.* (and the model file) stay the same, so that its
+  // state survives them. An error names the model file.
+  struct IntentSetup {
+    std::shared_ptr<monitor::IntentEngine> engine;  // null: intent.enabled is false
+    std::string error;
+  };
+  IntentSetup prepare_intent(const config::IntentConfig& c);
+  std::shared_ptr<monitor::IntentEngine> intent_;
+  config::IntentConfig intent_config_;  // what intent_ was built from
+  std::shared_ptr<const monitor::PublicSuffixList> psl_;
   std::unique_ptr<Recursion> recursion_;
   std::unique_ptr<WorkerShared> shared_;
   std::shared_ptr<const Runtime> runtime_;  // the one in force (main thread)
