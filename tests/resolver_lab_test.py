@@ -18,6 +18,7 @@ import atexit
 import concurrent.futures
 import json
 import os
+import random
 import re
 import shutil
 import signal
@@ -46,6 +47,8 @@ metrics:
 dnstap:
   socket: %(dir)s/dnstap.sock
   identity: lab-resolver
+intent:
+  alerts: %(dir)s/alerts.log
 """
 
 
@@ -361,6 +364,82 @@ class DnstapLabTest(unittest.TestCase):
         self.assertIn("response_message:", response)
         self.assertIn("rcode: NOERROR", response)
         self.assertIn("response_time:", response)
+
+
+class IntentLabTest(unittest.TestCase):
+    """The intent detectors in the same vigild, fed by real dig clients on
+    their own loopback addresses: a DGA bot and a DNS tunnel are flagged, a
+    client asking every lab name is not."""
+
+    BOT, TUNNEL, BENIGN = "127.0.0.77", "127.0.0.78", "127.0.0.79"
+
+    def batch(self, source, queries):
+        path = os.path.join(ResolverLabTest.d.dir, "batch-%s.txt" % source)
+        with open(path, "w") as f:
+            f.writelines("%s %s\n" % q for q in queries)
+        r = dig("@127.0.0.1", "-b", source, "-f", path, timeout=600)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return r.stdout
+
+    def alerts(self):
+        path = os.path.join(ResolverLabTest.d.dir, "alerts.log")
+        if not os.path.exists(path):
+            return []
+        with open(path) as f:
+            return [json.loads(line) for line in f]
+
+    def test_a_dga_bot_and_a_tunnel_are_flagged_the_lab_names_are_not(self):
+        rng = random.Random(9)
+        letters = "abcdefghijklmnopqrstuvwxyz"
+        # The lab's own names, as a benign client asks them.
+        self.batch(self.BENIGN, [(e["qname"], e["qtype"]) for e in ResolverLabTest.lab.manifest])
+        # A bot cycling through random-letter names: the lab's root knows no
+        # such TLD, so every one is NXDOMAIN, as most of a DGA's are.
+        bot = ["".join(rng.choice(letters) for _ in range(rng.randint(10, 18))) + rng.choice([".com", ".net", ".org"])
+               for _ in range(30)]
+        out = self.batch(self.BOT, [(n, "A") for n in bot])
+        self.assertEqual(out.count("status: NXDOMAIN"), len(bot))
+        # A tunnel: Base32 data in long labels under one domain, TXT queries.
+        b32 = "abcdefghijklmnopqrstuvwxyz234567"
+        tunnel = ["%s.%s.t.tunnel-lab.com" % ("".join(rng.choice(b32) for _ in range(56)),
+                                              "".join(rng.choice(b32) for _ in range(30))) for _ in range(20)]
+        self.batch(self.TUNNEL, [(n, "TXT") for n in tunnel])
+
+        deadline = time.time() + 10
+        while time.time() < deadline and not {self.BOT, self.TUNNEL} <= {a["client"]["ip"] for a in self.alerts()}:
+            time.sleep(0.05)
+        alerts = self.alerts()
+        by_client = {}
+        for a in alerts:
+            by_client.setdefault(a["client"]["ip"], []).append(a)
+        self.assertNotIn(self.BENIGN, by_client, by_client.get(self.BENIGN))
+        self.assertIn(self.BOT, by_client, alerts)
+        self.assertEqual({a["rule"]["name"] for a in by_client[self.BOT]}, {"dga"})
+        # One alert per domain: the bot's names are all different.
+        self.assertEqual(len({a["vigil"]["alert"]["domain"] for a in by_client[self.BOT]}), len(by_client[self.BOT]))
+        self.assertIn(self.TUNNEL, by_client, alerts)
+        tunnel_alerts = by_client[self.TUNNEL]
+        self.assertEqual([(a["rule"]["name"], a["vigil"]["alert"]["domain"]) for a in tunnel_alerts],
+                         [("tunnel", "tunnel-lab.com")])
+        self.assertEqual(tunnel_alerts[0]["dns"]["question"]["type"], "TXT")
+        # Every tunnel query's log line carries the verdict (the writer
+        # catches up within its poll interval).
+        deadline = time.time() + 10
+        while True:
+            with open(os.path.join(ResolverLabTest.d.dir, "queries.log")) as f:
+                lines = [json.loads(line) for line in f]
+            tunnel_lines = [l for l in lines if l["client"]["ip"] == self.TUNNEL]
+            if len(tunnel_lines) >= len(tunnel) or time.time() > deadline:
+                break
+            time.sleep(0.05)
+        self.assertEqual(len(tunnel_lines), len(tunnel))
+        self.assertTrue(all(any(v["category"] == "tunnel" for v in l["vigil"]["verdicts"]) for l in tunnel_lines))
+        self.assertFalse(any(l["vigil"]["verdicts"] for l in lines if l["client"]["ip"] == self.BENIGN))
+        # And the metrics count them.
+        _, m = scrape()
+        self.assertEqual(m['vigil_intent_alerts_total{category="tunnel"}'], 1)
+        self.assertEqual(m['vigil_intent_alerts_total{category="dga"}'], len(by_client[self.BOT]))
+        self.assertGreaterEqual(m['vigil_intent_tracked{table="clients"}'], 3)
 
 
 def scrape():
