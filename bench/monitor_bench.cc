@@ -2,12 +2,17 @@
 // and what a worker spends handing an event over. Off the query path or
 // not, the writer's CPU comes out of the same cores on a small machine, so
 // docs/performance.md tracks it.
+#include <array>
+#include <memory>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 #include <benchmark/benchmark.h>
 
 #include "monitor/client_privacy.h"
 #include "monitor/event_ring.h"
+#include "monitor/intent.h"
 #include "monitor/query_event.h"
 #include "monitor/query_log_format.h"
 #include "protocol/message.h"
@@ -72,6 +77,79 @@ void BM_EventRingHandOver(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_EventRingHandOver);
+
+// The intent detectors, per query, on the writer thread: a mix of names
+// (popular sites, CDN hosts, subdomains, some NXDOMAIN) from 256 clients.
+struct IntentMix {
+  std::vector<Name> names;
+  std::vector<std::uint8_t> rcodes;
+  std::shared_ptr<vigil::monitor::IntentEngine> engine;
+
+  IntentMix() {
+    std::string error;
+    auto model = vigil::monitor::DgaModel::load(VIGIL_DGA_MODEL, &error);
+    if (!model) throw std::runtime_error(error);
+    engine = std::make_shared<vigil::monitor::IntentEngine>(
+        vigil::monitor::IntentOptions{}, std::make_shared<const vigil::monitor::DgaModel>(std::move(*model)),
+        std::make_shared<const vigil::monitor::PublicSuffixList>());
+    const char* sites[] = {"www.google.com",
+                           "mail.example.co.uk",
+                           "static.xx.fbcdn.net",
+                           "api.github.com",
+                           "d12zgccgt6pwjz.cloudfront.net",
+                           "e70559.g.akamaiedge.net",
+                           "www.wikipedia.org",
+                           "clients4.google.com",
+                           "outlook.office365.com",
+                           "cdn.jsdelivr.net",
+                           "xjwqkvbzlrtpmqhd.com",
+                           "4.3.2.1.zen.spamhaus.org"};
+    for (int i = 0; i < 1024; ++i) {
+      std::string n = sites[i % 12];
+      if (i % 3 == 0) n = "host-" + std::to_string(i) + "." + n;
+      names.push_back(*Name::from_text(n));
+      rcodes.push_back(i % 10 == 0 ? 3 : 0);
+    }
+  }
+};
+
+void BM_IntentObserve(benchmark::State& state) {
+  IntentMix mix;
+  std::vector<vigil::monitor::Verdict> out;
+  std::size_t i = 0;
+  std::int64_t t = 1'790'000'000'000'000'000;
+  for (auto _ : state) {
+    const std::array<std::uint8_t, 4> client{10, 0, 1, static_cast<std::uint8_t>(i)};
+    out.clear();
+    mix.engine->observe(
+        {.time_ns = t, .client = client, .qname = &mix.names[i % 1024], .rcode = mix.rcodes[i % 1024]}, out);
+    benchmark::DoNotOptimize(out.data());
+    ++i;
+    t += 100'000;
+  }
+}
+BENCHMARK(BM_IntentObserve);
+
+// The writer's whole work for a cache hit with the detectors on: parse,
+// observe, format.
+void BM_QueryLogLineWithIntent(benchmark::State& state) {
+  IntentMix mix;
+  const vigil::monitor::QueryEvent e = HitEvent();
+  const vigil::monitor::ClientPrivacy privacy;
+  vigil::monitor::LineBuffer out;
+  std::vector<vigil::monitor::Verdict> verdicts;
+  for (auto _ : state) {
+    vigil::dns::MessageView view;
+    (void)view.parse(e.message_octets());
+    const Name qname = view.question_name();
+    verdicts.clear();
+    mix.engine->observe({.time_ns = e.time_ns, .client = {e.client.data(), 4}, .qname = &qname}, verdicts);
+    out.clear();
+    vigil::monitor::append_json_line(out, e, &view, privacy, verdicts);
+    benchmark::DoNotOptimize(out.view().data());
+  }
+}
+BENCHMARK(BM_QueryLogLineWithIntent);
 
 }  // namespace
 

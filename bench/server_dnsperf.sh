@@ -9,9 +9,10 @@
 # Three query mixes, each for SECONDS (default 10):
 #   local     A queries for 1000 names of a static local zone
 #   negative  names of the same zone that do not exist (NXDOMAIN + SOA)
-#   cache     A queries for 1000 names loaded into vigild's cache (vigild only),
-#             also with the query log on and /metrics scraped every second
-#             (the cost of logging every query), then off again
+#   cache     A queries for 1000 names loaded into vigild's cache (vigild only):
+#             with the intent detectors and the query log off, with the
+#             detectors on (their default), and with the query log on too and
+#             /metrics scraped every second (the cost of watching every query)
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -38,12 +39,18 @@ N=1000
   echo "  - {name: lan., type: static}"
   echo "local_data:"
   for i in $(seq 1 $N); do echo "  - \"host-$i.lan. 3600 IN A 10.0.$((i / 256)).$((i % 256))\""; done
-} >"$WORK/vigil.yaml"
+} >"$WORK/base.yaml"
+# The intent detectors on (the default) or off, switched by a reload.
+intent() {  # on|off
+  { cat "$WORK/base.yaml"; [ "$1" = on ] || printf 'intent:\n  enabled: false\n'; } >"$WORK/vigil.yaml"
+  [ -z "${VPID:-}" ] || "$BUILD/server/vigilctl" -s "$WORK/control.sock" reload >/dev/null
+}
+intent off
 expires=$(($(date +%s) + 86400))
-for i in $(seq 1 $N); do printf 'P 5 %d 1 1 host-%d.cached.example. 0a01%04x\n' "$expires" "$i" "$i"; done >"$WORK/seed.dump"
+for i in $(seq 1 $N); do printf 'P 5 %d 1 1 host-%d.cached-bench.com. 0a01%04x\n' "$expires" "$i" "$i"; done >"$WORK/seed.dump"
 for i in $(seq 1 $N); do echo "host-$i.lan A"; done >"$WORK/q-local"
 for i in $(seq 1 $N); do echo "missing-$i.lan A"; done >"$WORK/q-negative"
-for i in $(seq 1 $N); do echo "host-$i.cached.example A"; done >"$WORK/q-cache"
+for i in $(seq 1 $N); do echo "host-$i.cached-bench.com A"; done >"$WORK/q-cache"
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # user + system, in clock ticks
 # The same for the threads of PID whose name starts with PREFIX (vigild names
@@ -109,11 +116,14 @@ scrape_loop() {
   done
 }
 for round in $(seq 1 "${ROUNDS:-3}"); do
+  intent off
   RESULTS=$WORK/off run_dnsperf "vigild cache hits" "$WORK/q-cache" 127.0.0.1 $VPID
+  intent on
+  RESULTS=$WORK/intent run_dnsperf "vigild hits + intent" "$WORK/q-cache" 127.0.0.1 $VPID
   "$BUILD/server/vigilctl" -s "$WORK/control.sock" query-log "$WORK/queries.log" >/dev/null
   scrape_loop &
   SCRAPER=$!
-  RESULTS=$WORK/on run_dnsperf "vigild hits + qlog + metrics" "$WORK/q-cache" 127.0.0.1 $VPID
+  RESULTS=$WORK/on run_dnsperf "vigild hits + all + scrapes" "$WORK/q-cache" 127.0.0.1 $VPID
   kill $SCRAPER 2>/dev/null; wait $SCRAPER 2>/dev/null || true
   "$BUILD/server/vigilctl" -s "$WORK/control.sock" query-log off >/dev/null
   rm -f "$WORK"/queries.log*
@@ -121,10 +131,13 @@ done
 qstatus=$("$BUILD/server/vigilctl" -s "$WORK/control.sock" status)
 echo "   query log: $(echo "$qstatus" | awk '/^querylog_written/ {print $2}') lines written, $(echo "$qstatus" | awk '/^querylog_dropped_queue_full/ {print $2}') dropped (writer behind), $(echo "$qstatus" | awk '/^querylog_rotations/ {print $2}') rotations"
 off_qps=$(median "$WORK/off" 1)
+intent_qps=$(median "$WORK/intent" 1)
 on_qps=$(median "$WORK/on" 1)
-printf 'median of %s: off %s qps, %s us CPU/query (worker %s)\n' "${ROUNDS:-3}" "$off_qps" "$(median "$WORK/off" 2)" "$(median "$WORK/off" 3)"
-printf '              on  %s qps, %s us CPU/query (worker %s, log writer %s)\n' "$on_qps" "$(median "$WORK/on" 2)" "$(median "$WORK/on" 3)" "$(median "$WORK/on" 4)"
-printf '              throughput cost of the query log + scrapes: %s %%\n' "$(echo "scale=1; ($off_qps - $on_qps) * 100 / $off_qps" | bc)"
+printf 'median of %s: off    %s qps, %s us CPU/query (worker %s)\n' "${ROUNDS:-3}" "$off_qps" "$(median "$WORK/off" 2)" "$(median "$WORK/off" 3)"
+printf '              intent %s qps, %s us CPU/query (worker %s, writer %s)\n' "$intent_qps" "$(median "$WORK/intent" 2)" "$(median "$WORK/intent" 3)" "$(median "$WORK/intent" 4)"
+printf '              all    %s qps, %s us CPU/query (worker %s, writer %s)\n' "$on_qps" "$(median "$WORK/on" 2)" "$(median "$WORK/on" 3)" "$(median "$WORK/on" 4)"
+printf '              throughput cost of the detectors: %s %%; of detectors + query log + scrapes: %s %%\n' \
+  "$(echo "scale=1; ($off_qps - $intent_qps) * 100 / $off_qps" | bc)" "$(echo "scale=1; ($off_qps - $on_qps) * 100 / $off_qps" | bc)"
 kill -TERM $VPID
 wait $VPID || true
 
