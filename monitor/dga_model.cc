@@ -13,6 +13,8 @@ namespace {
 constexpr std::string_view kMagic = "vigil-dga-model 1";
 // A model file far larger than any real one is refused before it is read.
 constexpr std::size_t kMaxModelBytes = std::size_t{64} << 20;
+// The largest count a 4-gram may have (a real model's are below 10^7).
+constexpr std::uint64_t kMaxCount = std::uint64_t{1} << 40;
 
 bool starts_with_xn(std::string_view label) {
   return label.size() >= 4 && (label[0] | 0x20) == 'x' && (label[1] | 0x20) == 'n' && label[2] == '-' &&
@@ -179,10 +181,11 @@ std::optional<DgaModel> DgaModel::parse(std::string_view text, std::string* erro
     in >> first;
     if (first == "threshold") {
       Thresholds t;
-      if (!(in >> t.alpha_high >> t.alnum_high >> t.alpha_low >> t.alnum_low) ||
-          !std::isfinite(t.alpha_high) || !std::isfinite(t.alnum_high) || !std::isfinite(t.alpha_low) ||
-          !std::isfinite(t.alnum_low))
-        return fail(line_no, "threshold: expected four numbers");
+      // Bits; 1e9 is "never" (an uncalibrated model's).
+      auto sane = [](double v) { return std::isfinite(v) && std::fabs(v) <= 1e9; };
+      if (!(in >> t.alpha_high >> t.alnum_high >> t.alpha_low >> t.alnum_low) || !sane(t.alpha_high) ||
+          !sane(t.alnum_high) || !sane(t.alpha_low) || !sane(t.alnum_low))
+        return fail(line_no, "threshold: expected four numbers of bits (at most 1e9 each)");
       m.thresholds_ = t;
       have_thresholds = true;
       continue;
@@ -208,6 +211,11 @@ std::optional<DgaModel> DgaModel::parse(std::string_view text, std::string* erro
     if (!(in >> count) || count == 0) return fail(line_no, "expected a count after the 4-gram");
     std::string rest;
     if (in >> rest) return fail(line_no, "unexpected \"" + rest + "\" after the count");
+    // Bounded so that no sum over the model overflows (every context's
+    // total is a sum of at most kSymbols^4 of them).
+    const std::uint64_t already = m.counts_[kOrder - 1].contains(gram) ? m.counts_[kOrder - 1][gram] : 0;
+    if (count > kMaxCount - already)
+      return fail(line_no, "the count of \"" + first + "\" is over " + std::to_string(kMaxCount));
     m.add(gram, count);
   }
   if (line_no == 0) return fail(1, "empty file");

@@ -74,6 +74,16 @@ TEST(DgaModelTest, BadModelFilesSayWhereAndWhat) {
   EXPECT_FALSE(DgaModel::parse("vigil-dga-model 1\nthreshold 1 2 3 4\n", &error).has_value());
   EXPECT_NE(error.find("no 4-grams"), std::string::npos) << error;
   EXPECT_FALSE(DgaModel::parse("vigil-dga-model 1\nthreshold nan 2 3 4\n^^^a 1\n", &error).has_value());
+  // Counts that would overflow a sum (found by dga_model_fuzzer: a count
+  // that wrapped to 0 was written out and could not be read back).
+  EXPECT_FALSE(DgaModel::parse("vigil-dga-model 1\nthreshold 1 2 3 4\n^^^a 18446744073709551615\n", &error));
+  EXPECT_NE(error.find("line 3: the count of \"^^^a\" is over"), std::string::npos) << error;
+  EXPECT_FALSE(DgaModel::parse(
+      "vigil-dga-model 1\nthreshold 1 2 3 4\n^^^a 1000000000000\n^^^A 1000000000000\n", &error));
+  EXPECT_NE(error.find("line 4"), std::string::npos) << error;
+  // A threshold too long to write back (found by the fuzzer too).
+  EXPECT_FALSE(DgaModel::parse("vigil-dga-model 1\nthreshold 1e300 2 3 4\n^^^a 1\n", &error));
+  EXPECT_NE(error.find("line 2: threshold"), std::string::npos) << error;
   EXPECT_FALSE(DgaModel::load("/nonexistent/dga.model", &error).has_value());
   EXPECT_NE(error.find("/nonexistent/dga.model"), std::string::npos);
   EXPECT_TRUE(DgaModel::parse("vigil-dga-model 1\nthreshold 1 2 3 4\n^^^a 2\n", &error).has_value()) << error;
