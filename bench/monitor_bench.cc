@@ -130,6 +130,28 @@ void BM_IntentObserve(benchmark::State& state) {
 }
 BENCHMARK(BM_IntentObserve);
 
+// The worst case: every name new (nothing remembered), as under a
+// random-subdomain flood.
+void BM_IntentObserveNewNames(benchmark::State& state) {
+  IntentMix mix;
+  std::vector<Name> names;
+  for (int i = 0; i < 65536; ++i) {
+    names.push_back(*Name::from_text("h" + std::to_string(i) + ".site-" + std::to_string(i % 997) + ".com"));
+  }
+  std::vector<vigil::monitor::Verdict> out;
+  std::size_t i = 0;
+  std::int64_t t = 1'790'000'000'000'000'000;
+  for (auto _ : state) {
+    const std::array<std::uint8_t, 4> client{10, 0, 1, static_cast<std::uint8_t>(i)};
+    out.clear();
+    mix.engine->observe({.time_ns = t, .client = client, .qname = &names[i % names.size()]}, out);
+    benchmark::DoNotOptimize(out.data());
+    ++i;
+    t += 100'000;
+  }
+}
+BENCHMARK(BM_IntentObserveNewNames);
+
 // The writer's whole work for a cache hit with the detectors on: parse,
 // observe, format.
 void BM_QueryLogLineWithIntent(benchmark::State& state) {

@@ -89,7 +89,8 @@ IntentEngine::IntentEngine(const IntentOptions& options, std::shared_ptr<const D
       psl_(std::move(psl)),
       clients_(options.max_clients),
       pairs_(options.max_pairs),
-      alerted_(options.max_alert_keys) {}
+      alerted_(options.max_alert_keys),
+      memo_(kMemo) {}
 
 IntentStats IntentEngine::stats() const {
   IntentStats s;
@@ -112,20 +113,39 @@ void IntentEngine::observe(const Observation& o, std::vector<Verdict>& out) {
   bool fresh = false;
   ClientState& c = clients_.touch(client_key, now, &fresh);
 
-  text_.clear();
-  o.qname->lowercased().append_text(text_);
-  if (!text_.empty() && text_.back() == '.') text_.pop_back();
-  const std::string_view name(text_);
-  // Reverse lookups are the resolver's business, not a registration.
-  const bool arpa = name == "arpa" || name.ends_with(".arpa");
-
+  const NameFacts& f = facts_of(*o.qname);
   // Reverse lookups fail all the time (addresses without PTR records), and
   // single-label names are browsers' probes: neither is a storm's matter.
+  const bool arpa = f.lower == "arpa" || f.lower.ends_with(".arpa");
   if (!arpa && o.qname->label_count() > 1) storm(o, now, client_key, c, out);
-  if (arpa || special_use(name)) return;
-  const std::string_view icann = psl_->icann_domain(name);
-  dga(o, now, client_key, c, icann, out);
-  tunnel(o, now, client_key, icann.empty() ? std::string_view{} : psl_->registered_domain(name), out);
+  if (f.skip) return;
+  dga(o, now, client_key, c, f, out);
+  tunnel(o, now, client_key, f, out);
+}
+
+const IntentEngine::NameFacts& IntentEngine::facts_of(const dns::Name& qname) {
+  text_.clear();
+  qname.append_text(text_);
+  NameFacts& f = memo_[fnv1a(text_) % kMemo];
+  if (f.key == text_) return f;
+  f.key = text_;
+  f.lower.clear();
+  qname.lowercased().append_text(f.lower);
+  if (!f.lower.empty() && f.lower.back() == '.') f.lower.pop_back();
+  const std::string_view name(f.lower);
+  // Reverse lookups are the resolver's business, not a registration.
+  f.skip = name == "arpa" || name.ends_with(".arpa") || special_use(name);
+  f.icann = f.registered = {};
+  f.lex = {};
+  f.shape = {};
+  if (f.skip) return f;
+  f.icann = psl_->icann_domain(name);
+  if (!f.icann.empty()) f.registered = psl_->registered_domain(name);
+  if (model_ && !model_->empty()) {
+    if (!f.icann.empty()) f.lex = model_->score(f.icann.substr(0, f.icann.find('.')));
+    f.shape = shape_of(qname, label_count(f.registered), *model_);
+  }
+  return f;
 }
 
 void IntentEngine::emit(std::uint32_t now, std::uint64_t client_key, Verdict v, std::vector<Verdict>& out) {
@@ -145,10 +165,10 @@ void IntentEngine::emit(std::uint32_t now, std::uint64_t client_key, Verdict v, 
 // DGA: the registered domain's label (lexical), and the client's NXDOMAIN
 // answers for distinct registered domains (behaviour).
 void IntentEngine::dga(const Observation& o, std::uint32_t now, std::uint64_t client_key, ClientState& c,
-                       std::string_view icann, std::vector<Verdict>& out) {
-  if (icann.empty() || !model_ || model_->empty()) return;
-  const std::string_view label = icann.substr(0, icann.find('.'));
-  const LexicalScore lex = model_->score(label);
+                       const NameFacts& f, std::vector<Verdict>& out) {
+  if (f.icann.empty() || !model_ || model_->empty()) return;
+  const std::string_view icann = f.icann;
+  const LexicalScore& lex = f.lex;
 
   double weighted = 0;
   if (o.rcode == kNxdomain) {
@@ -230,9 +250,10 @@ void IntentEngine::storm(const Observation& o, std::uint32_t now, std::uint64_t 
 // Tunnelling: the name's shape alone, or its (client, registered domain)
 // pair's distinct encoded-looking names and information.
 void IntentEngine::tunnel(const Observation& o, std::uint32_t now, std::uint64_t client_key,
-                          std::string_view registered, std::vector<Verdict>& out) {
-  if (!model_) return;
-  const NameShape shape = shape_of(*o.qname, label_count(registered), *model_);
+                          const NameFacts& f, std::vector<Verdict>& out) {
+  if (!model_ || model_->empty()) return;
+  const std::string_view registered = f.registered;
+  const NameShape& shape = f.shape;
   // NULL (10) and PRIVATE-use types: what iodine asks for; nothing else does.
   const bool tunnel_type = o.qtype == 10 || o.qtype >= 65280;
   const bool encoded = shape.encoded || (tunnel_type && shape.sub_labels > 0);

@@ -29,6 +29,7 @@
 #include "monitor/bounded_table.h"
 #include "monitor/dga_model.h"
 #include "monitor/intent_limits.h"
+#include "monitor/name_shape.h"
 #include "monitor/registered_domain.h"
 #include "monitor/verdict.h"
 #include "protocol/name.h"
@@ -88,11 +89,25 @@ class IntentEngine {
     std::uint32_t flagged_s = 0;          // 0: not flagged
   };
 
+  // What the detectors work out from a name alone, remembered for recent
+  // names in a direct-mapped table (a resolver's traffic repeats itself:
+  // the Public Suffix List and the model are asked once per name).
+  static constexpr std::size_t kMemo = 4096;
+  struct NameFacts {
+    std::string key;                     // the name's presentation form, as asked (case kept: it is evidence)
+    std::string lower;                   // lower case, without the trailing dot
+    bool skip = false;                   // .arpa, or a special-use TLD: not for the dga and tunnel detectors
+    std::string_view icann, registered;  // into `lower`; registered only when icann is not empty
+    LexicalScore lex;                    // of icann's label
+    NameShape shape;
+  };
+  const NameFacts& facts_of(const dns::Name& qname);
+
   void dga(const Observation& o, std::uint32_t now, std::uint64_t client_key, ClientState& c,
-           std::string_view icann, std::vector<Verdict>& out);
+           const NameFacts& f, std::vector<Verdict>& out);
   void storm(const Observation& o, std::uint32_t now, std::uint64_t client_key, ClientState& c,
              std::vector<Verdict>& out);
-  void tunnel(const Observation& o, std::uint32_t now, std::uint64_t client_key, std::string_view registered,
+  void tunnel(const Observation& o, std::uint32_t now, std::uint64_t client_key, const NameFacts& f,
               std::vector<Verdict>& out);
   void emit(std::uint32_t now, std::uint64_t client_key, Verdict v, std::vector<Verdict>& out);
 
@@ -104,7 +119,8 @@ class IntentEngine {
   BoundedTable<std::uint32_t> alerted_;  // (client, category, domain) → when alerted
   std::array<std::uint64_t, kIntentCategoryCount> verdicts_{};
   std::array<std::uint64_t, kIntentCategoryCount> alerts_{};
-  std::string text_;  // scratch: the query name in lower-case presentation form
+  std::vector<NameFacts> memo_;
+  std::string text_;  // scratch: the query name in presentation form
 };
 
 }  // namespace vigil::monitor
