@@ -146,7 +146,7 @@ std::uint32_t get_seconds(const YAML::Node& n, const std::string& key, std::uint
 void load_intent(const YAML::Node& n, IntentConfig& c) {
   expect_map(n, "intent",
              {"enabled", "model", "alerts", "alert_suppress", "max_clients", "max_pairs", "max_alert_keys",
-              "dga", "tunnel", "nxdomain_storm"});
+              "dga", "tunnel", "nxdomain_storm", "new_domain"});
   if (absent(n)) return;
   auto& o = c.options;
   if (n["enabled"]) c.enabled = get_bool(n["enabled"], "intent.enabled");
@@ -182,6 +182,32 @@ void load_intent(const YAML::Node& n, IntentConfig& c) {
             static_cast<std::uint32_t>(get_uint(t["min_names"], "intent.tunnel.min_names", 1, 100000));
       if (t["bits"]) o.tunnel_bits = get_double(t["bits"], "intent.tunnel.bits", 0, 1e9);
       if (t["mean_bits"]) o.tunnel_mean_bits = get_double(t["mean_bits"], "intent.tunnel.mean_bits", 0, 1e6);
+    }
+  }
+  if (const auto d = n["new_domain"]) {
+    expect_map(d, "intent.new_domain", {"enabled", "window", "learning", "domains_per_day", "state"});
+    if (d.IsMap()) {
+      constexpr std::uint32_t kYear = 366 * 86400;
+      if (d["enabled"]) o.new_domain = get_bool(d["enabled"], "intent.new_domain.enabled");
+      if (d["window"]) {
+        const auto w = get_duration(d["window"], "intent.new_domain.window", std::chrono::hours(24),
+                                    std::chrono::milliseconds(std::int64_t{kYear} * 1000));
+        if (w.count() % 86400000 != 0)
+          fail(d["window"], "intent.new_domain.window: expected whole days, such as 30d");
+        o.new_domain_days = static_cast<std::uint32_t>(w.count() / 86400000);
+      }
+      if (d["learning"]) {
+        const auto l = get_duration(d["learning"], "intent.new_domain.learning", std::chrono::milliseconds(0),
+                                    std::chrono::milliseconds(std::int64_t{kYear} * 1000));
+        if (l.count() % 86400000 != 0)
+          fail(d["learning"], "intent.new_domain.learning: expected whole days, such as 2d");
+        o.new_domain_learning_days = static_cast<std::uint32_t>(l.count() / 86400000);
+      }
+      if (d["domains_per_day"])
+        o.new_domain_per_day =
+            get_uint(d["domains_per_day"], "intent.new_domain.domains_per_day", 1024, 100000000);
+      if (d["state"])
+        c.new_domain_state = d["state"].IsNull() ? "" : scalar(d["state"], "intent.new_domain.state");
     }
   }
   if (const auto s = n["nxdomain_storm"]) {
@@ -539,7 +565,7 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
   if (ec != std::errc() || p == text.data() || v > 100000000) return std::nullopt;
   std::string_view unit(p, static_cast<std::size_t>(text.data() + text.size() - p));
   static constexpr std::pair<std::string_view, std::uint64_t> kUnits[] = {
-      {"", 1000}, {"s", 1000}, {"ms", 1}, {"m", 60000}, {"h", 3600000}};
+      {"", 1000}, {"s", 1000}, {"ms", 1}, {"m", 60000}, {"h", 3600000}, {"d", 86400000}};
   for (const auto& [name, factor] : kUnits) {
     if (unit == name) return std::chrono::milliseconds(static_cast<std::int64_t>(v * factor));
   }

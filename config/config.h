@@ -133,8 +133,9 @@ struct DnstapConfig {
 // set.
 struct IntentConfig {
   bool enabled = true;
-  std::string model;        // the DGA model file; "" = the one installed with vigild
-  std::string alerts_path;  // "" = no alert stream, "-" = standard output
+  std::string model;             // the DGA model file; "" = the one installed with vigild
+  std::string alerts_path;       // "" = no alert stream, "-" = standard output
+  std::string new_domain_state;  // the domain history's file; "" = not kept across restarts
   monitor::IntentOptions options;
   bool operator==(const IntentConfig&) const = default;
 };

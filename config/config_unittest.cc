@@ -207,6 +207,7 @@ intent:
   dga: {window: 5m, nxdomain_domains: 12, plain_weight: 0.25}
   tunnel: {window: 2m, encoded_names: 3, min_names: 20, bits: 3000, mean_bits: 50}
   nxdomain_storm: {window: 30s, nxdomain: 40, ratio: 0.8}
+  new_domain: {window: 7d, learning: 1d, domains_per_day: 50000, state: /var/lib/vigil/domains.history}
 )");
   EXPECT_TRUE(c.intent.enabled);
   EXPECT_EQ(c.intent.model, "/usr/share/vigil/dga.model");
@@ -226,6 +227,12 @@ intent:
   EXPECT_EQ(o.storm_window_s, 30u);
   EXPECT_EQ(o.storm_nxdomain, 40u);
   EXPECT_EQ(o.storm_ratio, 0.8);
+  EXPECT_TRUE(o.new_domain);
+  EXPECT_EQ(o.new_domain_days, 7u);
+  EXPECT_EQ(o.new_domain_learning_days, 1u);
+  EXPECT_EQ(o.new_domain_per_day, 50000u);
+  EXPECT_EQ(c.intent.new_domain_state, "/var/lib/vigil/domains.history");
+  EXPECT_FALSE(Load("intent:\n  new_domain: {enabled: false}\n").intent.options.new_domain);
   EXPECT_FALSE(Load("intent:\n  enabled: false\n").intent.enabled);
 }
 
@@ -235,6 +242,7 @@ TEST(ConfigTest, ParsesDurations) {
   EXPECT_EQ(parse_duration("250ms"), std::chrono::milliseconds(250));
   EXPECT_EQ(parse_duration("2m"), std::chrono::milliseconds(120000));
   EXPECT_EQ(parse_duration("1h"), std::chrono::milliseconds(3600000));
+  EXPECT_EQ(parse_duration("30d"), std::chrono::milliseconds(std::int64_t{30} * 86400000));
   EXPECT_FALSE(parse_duration(""));
   EXPECT_FALSE(parse_duration("s"));
   EXPECT_FALSE(parse_duration("10 s"));
@@ -288,6 +296,8 @@ TEST(ConfigTest, ErrorsNameFileLineAndWhatIsExpected) {
       {"intent:\n  nxdomain_storm:\n    ratio: 2\n", 3, "intent.nxdomain_storm.ratio: 2 is out of range"},
       {"intent:\n  tunnel:\n    bits: lots\n", 3, "intent.tunnel.bits: expected a number"},
       {"intent:\n  max_clients: 10\n", 2, "intent.max_clients: 10 is out of range"},
+      {"intent:\n  new_domain:\n    window: 36h\n", 3, "intent.new_domain.window: expected whole days"},
+      {"intent:\n  new_domain:\n    window: 2000d\n", 3, "intent.new_domain.window: 2000d is out of range"},
       {"intent:\n  dga: {window: 500ms}\n", 2, "intent.dga.window: 500ms is out of range"},
       {"local_zones:\n  - {name: \"a..b\", type: static}\n", 2, "is not a domain name"},
       {"local_data:\n  - \"x. 1 IN A 999.1.1.1\"\n", 2, "local_data:"},

@@ -78,6 +78,7 @@ const char* intent_category_name(IntentCategory c) {
     case IntentCategory::kDga: return "dga";
     case IntentCategory::kTunnel: return "tunnel";
     case IntentCategory::kNxdomainStorm: return "nxdomain-storm";
+    case IntentCategory::kNewDomain: return "new-domain";
   }
   return "dga";
 }
@@ -90,7 +91,25 @@ IntentEngine::IntentEngine(const IntentOptions& options, std::shared_ptr<const D
       clients_(options.max_clients),
       pairs_(options.max_pairs),
       alerted_(options.max_alert_keys),
-      memo_(kMemo) {}
+      memo_(kMemo) {
+  if (options.new_domain) {
+    history_ = std::make_unique<DomainHistory>(options.new_domain_days, options.new_domain_per_day);
+  }
+}
+
+bool IntentEngine::save_history(const std::string& path, std::string* error) const {
+  if (!history_) return true;
+  return history_->save(path, error);
+}
+
+bool IntentEngine::load_history(const std::string& path, std::string* error) {
+  if (!history_) return true;
+  auto loaded = DomainHistory::load(path, options_.new_domain_days, options_.new_domain_per_day, error);
+  if (!loaded) return false;
+  *history_ = std::move(*loaded);
+  for (auto& f : memo_) f.history_day = 0;
+  return true;
+}
 
 IntentStats IntentEngine::stats() const {
   IntentStats s;
@@ -101,6 +120,11 @@ IntentStats IntentEngine::stats() const {
   s.pairs_capacity = pairs_.capacity();
   s.alert_keys_capacity = alerted_.capacity();
   s.evictions = clients_.evictions() + pairs_.evictions() + alerted_.evictions();
+  if (history_) {
+    s.history_bytes = history_->memory_bytes();
+    const std::uint32_t first = history_->first_day();
+    s.history_days_kept = first == 0 ? 0 : last_day_ - first;
+  }
   s.verdicts = verdicts_;
   s.alerts = alerts_;
   return s;
@@ -113,7 +137,8 @@ void IntentEngine::observe(const Observation& o, std::vector<Verdict>& out) {
   bool fresh = false;
   ClientState& c = clients_.touch(client_key, now, &fresh);
 
-  const NameFacts& f = facts_of(*o.qname);
+  NameFacts& f = facts_of(*o.qname);
+  last_day_ = now / 86400;
   // Reverse lookups fail all the time (addresses without PTR records), and
   // single-label names are browsers' probes: neither is a storm's matter.
   const bool arpa = f.lower == "arpa" || f.lower.ends_with(".arpa");
@@ -121,14 +146,35 @@ void IntentEngine::observe(const Observation& o, std::vector<Verdict>& out) {
   if (f.skip) return;
   dga(o, now, client_key, c, f, out);
   tunnel(o, now, client_key, f, out);
+  new_domain(o, now, client_key, f, out);
 }
 
-const IntentEngine::NameFacts& IntentEngine::facts_of(const dns::Name& qname) {
+// A registered domain that resolved and was not looked up here in the last
+// new_domain_days: each name is checked against the history once a day.
+void IntentEngine::new_domain(const Observation& o, std::uint32_t now, std::uint64_t client_key, NameFacts& f,
+                              std::vector<Verdict>& out) {
+  if (!history_ || f.icann.empty() || o.rcode != 0) return;
+  const std::uint32_t today = now / 86400;
+  if (f.history_day == today) return;  // recorded today already
+  f.history_day = today;
+  if (history_->seen_then_add(f.icann, now)) return;
+  const std::uint32_t age = today - history_->first_day();
+  if (age < options_.new_domain_learning_days) return;  // still learning what is usual here
+  Verdict v;
+  v.category = IntentCategory::kNewDomain;
+  v.domain = std::string(f.icann);
+  v.score = std::min(age, options_.new_domain_days);
+  append_count(v.evidence, "history_days", std::min(age, options_.new_domain_days));
+  emit(now, client_key, std::move(v), out);
+}
+
+IntentEngine::NameFacts& IntentEngine::facts_of(const dns::Name& qname) {
   text_.clear();
   qname.append_text(text_);
   NameFacts& f = memo_[fnv1a(text_) % kMemo];
   if (f.key == text_) return f;
   f.key = text_;
+  f.history_day = 0;
   f.lower.clear();
   qname.lowercased().append_text(f.lower);
   if (!f.lower.empty() && f.lower.back() == '.') f.lower.pop_back();
@@ -217,7 +263,8 @@ void IntentEngine::dga(const Observation& o, std::uint32_t now, std::uint64_t cl
 // and the current one).
 void IntentEngine::storm(const Observation& o, std::uint32_t now, std::uint64_t client_key, ClientState& c,
                          std::vector<Verdict>& out) {
-  const std::uint32_t width = std::max<std::uint32_t>(options_.storm_window_s / kStormBuckets, 1);
+  const std::uint32_t width =
+      std::max<std::uint32_t>(options_.storm_window_s / static_cast<std::uint32_t>(kStormBuckets), 1);
   const std::uint32_t bucket = now / width;
   if (bucket != c.bucket) {
     const std::uint32_t shift = bucket > c.bucket ? bucket - c.bucket : kStormBuckets;

@@ -17,6 +17,8 @@
 //   tunnel         per name: its shape (name_shape.h); per (client, registered
 //                  domain): many distinct encoded-looking names, or much information
 //   nxdomain-storm per client: NXDOMAIN count and ratio over a sliding window
+//   new-domain     a registered domain that resolved and nobody here looked up in
+//                  the last 30 days (domain_history.h), after a learning period
 #pragma once
 
 #include <array>
@@ -28,6 +30,7 @@
 
 #include "monitor/bounded_table.h"
 #include "monitor/dga_model.h"
+#include "monitor/domain_history.h"
 #include "monitor/intent_limits.h"
 #include "monitor/name_shape.h"
 #include "monitor/registered_domain.h"
@@ -47,6 +50,8 @@ struct Observation {
 struct IntentStats {
   std::size_t clients = 0, pairs = 0, alert_keys = 0;  // entries in use
   std::size_t clients_capacity = 0, pairs_capacity = 0, alert_keys_capacity = 0;
+  std::size_t history_bytes = 0;        // the domain history's filters
+  std::uint32_t history_days_kept = 0;  // days since the history began
   std::uint64_t evictions = 0;
   std::array<std::uint64_t, kIntentCategoryCount> verdicts{};
   std::array<std::uint64_t, kIntentCategoryCount> alerts{};
@@ -61,6 +66,11 @@ class IntentEngine {
   void observe(const Observation& o, std::vector<Verdict>& out);
   IntentStats stats() const;
   const IntentOptions& options() const { return options_; }
+
+  // The newly-observed-domain history, to a file and back (at shutdown and
+  // start); load() keeps the history it has when the file will not do.
+  bool save_history(const std::string& path, std::string* error) const;
+  bool load_history(const std::string& path, std::string* error);
 
  private:
   static constexpr std::size_t kDgaRing = 16;
@@ -100,8 +110,9 @@ class IntentEngine {
     std::string_view icann, registered;  // into `lower`; registered only when icann is not empty
     LexicalScore lex;                    // of icann's label
     NameShape shape;
+    std::uint32_t history_day = 0;  // the day icann was last recorded in the domain history
   };
-  const NameFacts& facts_of(const dns::Name& qname);
+  NameFacts& facts_of(const dns::Name& qname);
 
   void dga(const Observation& o, std::uint32_t now, std::uint64_t client_key, ClientState& c,
            const NameFacts& f, std::vector<Verdict>& out);
@@ -109,6 +120,8 @@ class IntentEngine {
              std::vector<Verdict>& out);
   void tunnel(const Observation& o, std::uint32_t now, std::uint64_t client_key, const NameFacts& f,
               std::vector<Verdict>& out);
+  void new_domain(const Observation& o, std::uint32_t now, std::uint64_t client_key, NameFacts& f,
+                  std::vector<Verdict>& out);
   void emit(std::uint32_t now, std::uint64_t client_key, Verdict v, std::vector<Verdict>& out);
 
   IntentOptions options_;
@@ -116,11 +129,13 @@ class IntentEngine {
   std::shared_ptr<const PublicSuffixList> psl_;
   BoundedTable<ClientState> clients_;
   BoundedTable<PairState> pairs_;
-  BoundedTable<std::uint32_t> alerted_;  // (client, category, domain) → when alerted
+  BoundedTable<std::uint32_t> alerted_;     // (client, category, domain) → when alerted
+  std::unique_ptr<DomainHistory> history_;  // null: new_domain is off
   std::array<std::uint64_t, kIntentCategoryCount> verdicts_{};
   std::array<std::uint64_t, kIntentCategoryCount> alerts_{};
   std::vector<NameFacts> memo_;
-  std::string text_;  // scratch: the query name in presentation form
+  std::uint32_t last_day_ = 0;  // of the latest observation
+  std::string text_;            // scratch: the query name in presentation form
 };
 
 }  // namespace vigil::monitor

@@ -57,6 +57,16 @@ struct IntentOptions {
   std::uint32_t storm_nxdomain = 100;
   double storm_ratio = 0.5;
 
+  // Newly observed domains: a registered domain that resolved and was not
+  // looked up in the last `new_domain_days`, once the history is
+  // `new_domain_learning_days` old; the history is sized for
+  // `new_domain_per_day` distinct domains a day (1 % false positives there:
+  // about 120 KB a day of history).
+  bool new_domain = true;
+  std::uint32_t new_domain_days = 30;
+  std::uint32_t new_domain_learning_days = 2;
+  std::size_t new_domain_per_day = 100000;
+
   // One alert per (client, category, domain) per this many seconds.
   std::uint32_t alert_suppress_s = 3600;
 

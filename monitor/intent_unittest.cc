@@ -188,6 +188,32 @@ TEST_F(IntentEngineTest, AlertsAreSuppressedPerClientCategoryAndDomain) {
   EXPECT_EQ(s.alerts[static_cast<std::size_t>(IntentCategory::kDga)], 3u);
 }
 
+TEST_F(IntentEngineTest, ADomainNobodyLookedUpForAMonthIsNewOnceTheHistoryIsOld) {
+  constexpr std::int64_t kDay = 86400 * kSecond;
+  // Learning: the first two days give no verdicts, but are remembered.
+  EXPECT_EQ(Find(Ask(0, 1, "www.example.com", kNoError), IntentCategory::kNewDomain), nullptr);
+  EXPECT_EQ(Find(Ask(kDay, 1, "www.wikipedia.org", kNoError), IntentCategory::kNewDomain), nullptr);
+  // Day 2: a domain not seen before is new, one seen during learning is not.
+  const auto v = Ask(2 * kDay, 2, "login.fresh-parcel-notice.com", kNoError);
+  const Verdict* nd = Find(v, IntentCategory::kNewDomain);
+  ASSERT_NE(nd, nullptr);
+  EXPECT_EQ(nd->domain, "fresh-parcel-notice.com");
+  EXPECT_TRUE(nd->alert);
+  EXPECT_NE(nd->evidence.find("\"history_days\":2"), std::string::npos) << nd->evidence;
+  EXPECT_EQ(Find(Ask(2 * kDay, 1, "example.com", kNoError), IntentCategory::kNewDomain), nullptr);
+  // Once seen, it is not new again, for anyone.
+  EXPECT_EQ(
+      Find(Ask(2 * kDay + kSecond, 3, "www.fresh-parcel-notice.com", kNoError), IntentCategory::kNewDomain),
+      nullptr);
+  // Only what resolved counts: an NXDOMAIN name is no new domain (and is not
+  // recorded).
+  EXPECT_EQ(Find(Ask(2 * kDay, 1, "unregistered-thing.com", kNxdomain), IntentCategory::kNewDomain), nullptr);
+  EXPECT_NE(Find(Ask(2 * kDay, 1, "unregistered-thing.com", kNoError), IntentCategory::kNewDomain), nullptr);
+  // After 30 days without a lookup it is new again.
+  EXPECT_NE(Find(Ask(40 * kDay, 1, "www.example.com", kNoError), IntentCategory::kNewDomain), nullptr);
+  EXPECT_GT(engine_.stats().history_bytes, 0u);
+}
+
 class SmallIntentEngineTest : public IntentEngineTest {
  protected:
   static IntentOptions Small() {

@@ -88,6 +88,14 @@ class QueryLog {
   void flush();
   QueryLogStats stats() const;
 
+  // Runs `f` while the writer is between batches: for what touches the
+  // intent detectors from another thread (saving their history).
+  template <typename F>
+  void with_writer_stopped(F&& f) {
+    std::lock_guard lock(mu_);
+    f();
+  }
+
   // For tests: hold the writer (it stops draining) to fill the rings.
   void pause_writer(bool paused);
 

@@ -9,9 +9,9 @@
 
 namespace vigil::monitor {
 
-enum class IntentCategory : std::uint8_t { kDga, kTunnel, kNxdomainStorm };
-inline constexpr std::size_t kIntentCategoryCount = 3;
-// "dga", "tunnel", "nxdomain-storm"
+enum class IntentCategory : std::uint8_t { kDga, kTunnel, kNxdomainStorm, kNewDomain };
+inline constexpr std::size_t kIntentCategoryCount = 4;
+// "dga", "tunnel", "nxdomain-storm", "new-domain"
 const char* intent_category_name(IntentCategory c);
 
 struct Verdict {

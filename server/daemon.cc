@@ -248,7 +248,34 @@ Daemon::IntentSetup Daemon::prepare_intent(const config::IntentConfig& c) {
     model = std::make_shared<const monitor::DgaModel>(std::move(*loaded));
     log_info("intent: DGA model " + path + " (" + std::to_string(model->grams()) + " 4-grams)");
   }
-  return {std::make_shared<monitor::IntentEngine>(c.options, std::move(model), psl_), ""};
+  auto engine = std::make_shared<monitor::IntentEngine>(c.options, std::move(model), psl_);
+  const std::string& state = c.new_domain_state;
+  if (c.options.new_domain && !state.empty()) {
+    std::string error;
+    if (!std::filesystem::exists(state)) {
+      log_info("intent: no domain history at " + state + " yet; the first " +
+               std::to_string(c.options.new_domain_learning_days) + " days learn what is usual");
+    } else if (engine->load_history(state, &error)) {
+      log_info("intent: domain history loaded from " + state);
+    } else {
+      log_warning("intent: domain history not loaded (" + error + "); starting a new one, the first " +
+                  std::to_string(c.options.new_domain_learning_days) + " days learn what is usual");
+    }
+  }
+  return {engine, ""};
+}
+
+void Daemon::save_domain_history() {
+  const std::string& state = intent_config_.new_domain_state;
+  if (!intent_ || !query_log_ || state.empty() || !intent_config_.options.new_domain) return;
+  std::string error;
+  bool ok = false;
+  query_log_->with_writer_stopped([&] { ok = intent_->save_history(state, &error); });
+  if (ok) {
+    log_info("intent: domain history saved to " + state);
+  } else {
+    log_error("intent: domain history not saved: " + error);
+  }
 }
 
 bool Daemon::drop_privileges() {
@@ -319,6 +346,7 @@ void Daemon::shutdown() {
   }
   for (auto& w : workers_) w->join();
   if (query_log_) query_log_->flush();
+  save_domain_history();
   const std::string& persist = runtime_->config.cache.persist_path;
   if (!persist.empty()) {
     cache::DumpStats d = cache_->dump(persist, now());
@@ -345,6 +373,8 @@ ControlReply Daemon::reload() {
   if (!cfg.ok()) return reject(cfg.error().to_string());
   auto rt = make_runtime(*cfg, config_path_, *cache_, shared_->resolver != nullptr);
   if (!rt.ok()) return reject(rt.error().to_string());
+  // A new engine starts from the history the running one saves.
+  if (intent_ && !((*rt)->config.intent == intent_config_)) save_domain_history();
   IntentSetup intent = prepare_intent((*rt)->config.intent);
   if (!intent.error.empty()) return reject(intent.error);
   const config::Config& old = runtime_->config;
@@ -595,6 +625,11 @@ std::vector<monitor::MetricFamilyData> Daemon::metrics() const {
                     {{{"table", "alert_keys"}}, d(q.intent.alert_keys_capacity)}}});
     one("vigil_intent_evictions_total", "Table entries forgotten to make room for new ones.", T::kCounter,
         d(q.intent.evictions));
+    one("vigil_intent_history_bytes", "Memory of the newly-observed-domain history (fixed by its settings).",
+        T::kGauge, d(q.intent.history_bytes));
+    one("vigil_intent_history_days",
+        "Days since the domain history began (new-domain verdicts wait for intent.new_domain.learning).",
+        T::kGauge, d(q.intent.history_days_kept));
   }
   out.push_back({"vigil_build_info",
                  "Version and commit of this vigild (always 1).",

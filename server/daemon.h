@@ -78,6 +78,7 @@ class Daemon {
   std::shared_ptr<monitor::IntentEngine> intent_;
   config::IntentConfig intent_config_;  // what intent_ was built from
   std::shared_ptr<const monitor::PublicSuffixList> psl_;
+  void save_domain_history();  // intent_'s, to intent.new_domain.state
   std::unique_ptr<Recursion> recursion_;
   std::unique_ptr<WorkerShared> shared_;
   std::shared_ptr<const Runtime> runtime_;  // the one in force (main thread)

@@ -438,6 +438,32 @@ class LifecycleTest(unittest.TestCase):
         finally:
             self.assertEqual(d.stop(), 0)
 
+    def test_the_domain_history_survives_a_restart_and_a_damaged_one_is_replaced(self):
+        d = Vigild()
+        history = os.path.join(d.dir, "domains.history")
+        d.write_config(BASE_CONFIG % {"dir": d.dir,
+                                      "extra": "intent:\n  new_domain: {window: 7d, state: %s}\n" % history})
+        d.start()
+        self.assertIn("no domain history at %s yet" % history, d.read_log())
+        self.assertEqual(d.stop(), 0)
+        self.assertIn("intent: domain history saved to " + history, d.read_log())
+        size = os.path.getsize(history)
+        self.assertGreater(size, 8 * 110000)  # 8 filters of 120 KB (100 000 domains a day)
+        d.start()
+        try:
+            self.assertIn("intent: domain history loaded from " + history, d.read_log())
+        finally:
+            self.assertEqual(d.stop(), 0)
+        with open(history, "r+b") as f:
+            f.write(b"garbage!")
+        d.start()
+        try:
+            self.assertIn("not a Vigil domain history); starting a new one", d.read_log())
+            self.assertEqual(dig("@127.0.0.1", "printer.lan", "+short").stdout.strip(), "192.168.1.20")
+        finally:
+            self.assertEqual(d.stop(), 0)
+        self.assertEqual(os.path.getsize(history), size)  # a good one again
+
     def test_runs_as_an_unprivileged_user_after_binding(self):
         d = Vigild(extra="")
         d.write_config((BASE_CONFIG % {"dir": d.dir, "extra": ""}).replace(
