@@ -220,6 +220,8 @@ podman logs vigil-test 2>"$WORK/stderr.log" >/dev/null
 grep -q "cache: saved" "$WORK/stderr.log" || { podman logs vigil-test 2>&1 | tail; fail "no 'cache: saved' in the log"; }
 grep -q "intent: DGA model /usr/local/share/vigil/dga.model" "$WORK/stderr.log" ||
   fail "vigild did not load the image's DGA model"
+grep -q "intent: domain history saved to /var/lib/vigil/domains.history" "$WORK/stderr.log" ||
+  fail "vigild did not save its domain history on the volume"
 log "exit 0 after ${took}s"
 
 log "a new container on the same volume answers from the saved cache"
