@@ -122,8 +122,7 @@ IntentStats IntentEngine::stats() const {
   s.evictions = clients_.evictions() + pairs_.evictions() + alerted_.evictions();
   if (history_) {
     s.history_bytes = history_->memory_bytes();
-    const std::uint32_t first = history_->first_day();
-    s.history_days_kept = first == 0 ? 0 : last_day_ - first;
+    s.history_first_day = history_->first_day();
   }
   s.verdicts = verdicts_;
   s.alerts = alerts_;
@@ -138,7 +137,6 @@ void IntentEngine::observe(const Observation& o, std::vector<Verdict>& out) {
   ClientState& c = clients_.touch(client_key, now, &fresh);
 
   NameFacts& f = facts_of(*o.qname);
-  last_day_ = now / 86400;
   // Reverse lookups fail all the time (addresses without PTR records), and
   // single-label names are browsers' probes: neither is a storm's matter.
   const bool arpa = f.lower == "arpa" || f.lower.ends_with(".arpa");

@@ -51,7 +51,7 @@ struct IntentStats {
   std::size_t clients = 0, pairs = 0, alert_keys = 0;  // entries in use
   std::size_t clients_capacity = 0, pairs_capacity = 0, alert_keys_capacity = 0;
   std::size_t history_bytes = 0;        // the domain history's filters
-  std::uint32_t history_days_kept = 0;  // days since the history began
+  std::uint32_t history_first_day = 0;  // the day the history began (Unix seconds / 86400), 0: not yet
   std::uint64_t evictions = 0;
   std::array<std::uint64_t, kIntentCategoryCount> verdicts{};
   std::array<std::uint64_t, kIntentCategoryCount> alerts{};
@@ -134,8 +134,7 @@ class IntentEngine {
   std::array<std::uint64_t, kIntentCategoryCount> verdicts_{};
   std::array<std::uint64_t, kIntentCategoryCount> alerts_{};
   std::vector<NameFacts> memo_;
-  std::uint32_t last_day_ = 0;  // of the latest observation
-  std::string text_;            // scratch: the query name in presentation form
+  std::string text_;  // scratch: the query name in presentation form
 };
 
 }  // namespace vigil::monitor

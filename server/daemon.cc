@@ -627,9 +627,10 @@ std::vector<monitor::MetricFamilyData> Daemon::metrics() const {
         d(q.intent.evictions));
     one("vigil_intent_history_bytes", "Memory of the newly-observed-domain history (fixed by its settings).",
         T::kGauge, d(q.intent.history_bytes));
-    one("vigil_intent_history_days",
-        "Days since the domain history began (new-domain verdicts wait for intent.new_domain.learning).",
-        T::kGauge, d(q.intent.history_days_kept));
+    one("vigil_intent_history_start_time_seconds",
+        "When the domain history began, Unix seconds at a day's granularity (new-domain verdicts wait for "
+        "intent.new_domain.learning); 0 before its first domain.",
+        T::kGauge, d(std::uint64_t{q.intent.history_first_day} * 86400));
   }
   out.push_back({"vigil_build_info",
                  "Version and commit of this vigild (always 1).",
