@@ -146,12 +146,14 @@ std::uint32_t get_seconds(const YAML::Node& n, const std::string& key, std::uint
 void load_intent(const YAML::Node& n, IntentConfig& c) {
   expect_map(n, "intent",
              {"enabled", "model", "alerts", "alert_suppress", "max_clients", "max_pairs", "max_alert_keys",
-              "dga", "tunnel", "nxdomain_storm", "new_domain"});
+              "dga", "tunnel", "nxdomain_storm", "new_domain", "recent_queries"});
   if (absent(n)) return;
   auto& o = c.options;
   if (n["enabled"]) c.enabled = get_bool(n["enabled"], "intent.enabled");
   if (n["model"]) c.model = n["model"].IsNull() ? "" : scalar(n["model"], "intent.model");
   if (n["alerts"]) c.alerts_path = n["alerts"].IsNull() ? "" : scalar(n["alerts"], "intent.alerts");
+  if (n["recent_queries"])
+    c.recent_queries = get_uint(n["recent_queries"], "intent.recent_queries", 0, 1U << 24);
   constexpr std::uint32_t kWeek = 7 * 86400;
   if (n["alert_suppress"])
     o.alert_suppress_s = get_seconds(n["alert_suppress"], "intent.alert_suppress", kWeek);

@@ -133,9 +133,10 @@ struct DnstapConfig {
 // set.
 struct IntentConfig {
   bool enabled = true;
-  std::string model;             // the DGA model file; "" = the one installed with vigild
-  std::string alerts_path;       // "" = no alert stream, "-" = standard output
-  std::string new_domain_state;  // the domain history's file; "" = not kept across restarts
+  std::string model;                   // the DGA model file; "" = the one installed with vigild
+  std::string alerts_path;             // "" = no alert stream, "-" = standard output
+  std::string new_domain_state;        // the domain history's file; "" = not kept across restarts
+  std::size_t recent_queries = 32768;  // kept for vigilctl client / who-resolved / top; 0 = none
   monitor::IntentOptions options;
   bool operator==(const IntentConfig&) const = default;
 };

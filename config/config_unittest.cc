@@ -204,6 +204,7 @@ intent:
   alerts: "-"
   alert_suppress: 30m
   max_clients: 1000
+  recent_queries: 500
   dga: {window: 5m, nxdomain_domains: 12, plain_weight: 0.25}
   tunnel: {window: 2m, encoded_names: 3, min_names: 20, bits: 3000, mean_bits: 50}
   nxdomain_storm: {window: 30s, nxdomain: 40, ratio: 0.8}
@@ -212,6 +213,8 @@ intent:
   EXPECT_TRUE(c.intent.enabled);
   EXPECT_EQ(c.intent.model, "/usr/share/vigil/dga.model");
   EXPECT_EQ(c.intent.alerts_path, "-");
+  EXPECT_EQ(c.intent.recent_queries, 500u);
+  EXPECT_EQ(d.intent.recent_queries, 32768u);
   const auto& o = c.intent.options;
   EXPECT_EQ(o.alert_suppress_s, 1800u);
   EXPECT_EQ(o.max_clients, 1000u);

@@ -61,6 +61,11 @@ void QueryLog::configure(const QueryLogOptions& options) {
     }
   }
   intent_ = options.intent;
+  if (!intent_ || options.recent_queries == 0) {
+    activity_.reset();
+  } else if (!activity_ || activity_->capacity() != options.recent_queries) {
+    activity_ = std::make_unique<RecentActivity>(options.recent_queries);
+  }
   if (alert_file_ && (options.alerts_path != alert_file_->path() || !intent_)) alert_file_.reset();
   if (!alert_file_ && intent_ && !options.alerts_path.empty()) {
     alert_file_ = std::make_unique<LogFile>(options.alerts_path, options.max_bytes, options.keep, on_error_);
@@ -136,11 +141,19 @@ std::size_t QueryLog::drain(LineBuffer& buffer, LineBuffer& alerts) {
           append_json_line(buffer, *e, parsed ? &view : nullptr, options_.privacy, verdicts);
           ++lines;
         }
-        if (alert_file_) {
-          for (const Verdict& v : verdicts) {
-            if (!v.alert) continue;
-            append_alert_line(alerts, *e, parsed ? &view : nullptr, options_.privacy, v);
+        if (activity_ && parsed) activity_->record(*e, view);
+        for (const Verdict& v : verdicts) {
+          if (!v.alert || (!alert_file_ && !activity_)) continue;
+          const std::size_t start = alerts.size();
+          append_alert_line(alerts, *e, parsed ? &view : nullptr, options_.privacy, v);
+          if (activity_) {
+            const std::string_view l = alerts.view().substr(start);
+            activity_->record_alert(e->time_ns, std::string(l.substr(0, l.size() - 1)));
+          }
+          if (alert_file_) {
             ++alert_lines;
+          } else {
+            alerts.set_end(alerts.view().data() + start);
           }
         }
         if (dnstap_) dnstap_->write(*e, options_.privacy);

@@ -31,6 +31,7 @@
 #include "monitor/intent.h"
 #include "monitor/line_buffer.h"
 #include "monitor/log_file.h"
+#include "monitor/recent_activity.h"
 
 namespace vigil::monitor {
 
@@ -44,6 +45,9 @@ struct QueryLogOptions {
   // reconfigurations so that their state survives a reload.
   std::shared_ptr<IntentEngine> intent;
   std::string alerts_path;  // the alert stream: "" = off, "-" = standard output
+  // Recent queries kept for vigilctl's views (recent_activity.h) while the
+  // detectors run; 0 = none.
+  std::size_t recent_queries = 0;
 };
 
 struct QueryLogStats {
@@ -96,6 +100,10 @@ class QueryLog {
     f();
   }
 
+  // What clients did lately (null: not kept); only inside
+  // with_writer_stopped().
+  const RecentActivity* activity() const { return activity_.get(); }
+
   // For tests: hold the writer (it stops draining) to fill the rings.
   void pause_writer(bool paused);
 
@@ -115,6 +123,7 @@ class QueryLog {
   std::unique_ptr<DnstapWriter> dnstap_;
   std::shared_ptr<IntentEngine> intent_;
   std::unique_ptr<LogFile> alert_file_;
+  std::unique_ptr<RecentActivity> activity_;
   std::uint64_t alerts_written_ = 0;
   std::uint64_t alerts_dropped_ = 0;
   DnstapStats dnstap_before_;  // of writers replaced

@@ -216,6 +216,7 @@ void Daemon::apply_query_log(const config::Config& cfg) {
   o.dnstap.client_responses = cfg.dnstap.client_responses;
   o.intent = intent_;
   o.alerts_path = cfg.intent.alerts_path;
+  o.recent_queries = cfg.intent.recent_queries;
   query_log_->configure(o);
 }
 
@@ -802,10 +803,60 @@ ControlReply Daemon::command(const std::vector<std::string>& args) {
     if (!l.first_error.empty()) msg += "; first problem: " + l.first_error;
     return {true, msg};
   }
+  if (cmd == "alerts" || cmd == "client" || cmd == "who-resolved" || cmd == "top") return intent_view(args);
   return {false,
           "unknown command \"" + cmd +
               "\" (commands: status, reload, flush NAME, flush-subtree NAME, flush-all, cache-dump FILE, "
-              "cache-load FILE, cache-list NAME)"};
+              "cache-load FILE, cache-list NAME, alerts, client IP, who-resolved IP, top WHAT)"};
+}
+
+// vigilctl's views of what the intent detectors saw (monitor/recent_activity.h):
+//   alerts [SINCE] | client IP [SINCE] | who-resolved IP [SINCE] | top domains|clients|nxdomain [N] [SINCE]
+ControlReply Daemon::intent_view(const std::vector<std::string>& args) {
+  const std::string& cmd = args[0];
+  std::size_t at = 1;
+  std::optional<std::vector<std::uint8_t>> ip;
+  std::string kind;
+  std::size_t n = 10;
+  if (cmd == "client" || cmd == "who-resolved") {
+    if (args.size() < 2) return {false, "usage: " + cmd + " IP [SINCE]"};
+    ip = monitor::parse_ip(args[1]);
+    if (!ip) return {false, "\"" + args[1] + "\" is not an IPv4 or IPv6 address"};
+    at = 2;
+  } else if (cmd == "top") {
+    if (args.size() < 2 || (args[1] != "domains" && args[1] != "clients" && args[1] != "nxdomain"))
+      return {false, "usage: top domains|clients|nxdomain [N] [SINCE]"};
+    kind = args[1];
+    at = 2;
+    if (args.size() > at && !args[at].empty() &&
+        std::all_of(args[at].begin(), args[at].end(), [](unsigned char c) { return c >= '0' && c <= '9'; })) {
+      n = std::min<std::size_t>(std::stoul(args[at].substr(0, 9)), 10000);
+      ++at;
+    }
+  }
+  std::int64_t since = 0;
+  if (args.size() > at) {
+    const auto d = config::parse_duration(args[at]);
+    if (!d || args.size() > at + 1)
+      return {false, "usage: " + cmd + " ... [SINCE], SINCE a duration such as 10m or 1h"};
+    const auto now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+    since = now_ns - std::chrono::duration_cast<std::chrono::nanoseconds>(*d).count();
+  }
+  std::string out;
+  bool kept = false;
+  query_log_->with_writer_stopped([&] {
+    const monitor::RecentActivity* a = query_log_->activity();
+    if (a == nullptr) return;
+    kept = true;
+    if (cmd == "alerts") out = a->alerts(since);
+    if (cmd == "client") out = a->client(*ip, since);
+    if (cmd == "who-resolved") out = a->who_resolved(*ip, since);
+    if (cmd == "top" && psl_) out = a->top(kind, n, since, *psl_);
+  });
+  if (!kept) return {false, "nothing is kept: intent.enabled is false or intent.recent_queries is 0"};
+  return {true, out};
 }
 
 }  // namespace vigil::server

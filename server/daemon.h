@@ -79,6 +79,8 @@ class Daemon {
   config::IntentConfig intent_config_;  // what intent_ was built from
   std::shared_ptr<const monitor::PublicSuffixList> psl_;
   void save_domain_history();  // intent_'s, to intent.new_domain.state
+  ControlReply intent_view(
+      const std::vector<std::string>& args);  // vigilctl alerts, client, who-resolved, top
   std::unique_ptr<Recursion> recursion_;
   std::unique_ptr<WorkerShared> shared_;
   std::shared_ptr<const Runtime> runtime_;  // the one in force (main thread)

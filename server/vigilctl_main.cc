@@ -150,6 +150,42 @@ int run(int argc, char** argv) {
   trace->add_option("NAME", trace_name, "the name to resolve")->required();
   trace->add_option("TYPE", trace_type, "the record type (default A)");
   trace->callback([&] { request = {"trace", trace_name, trace_type}; });
+  // The intent detectors' views: what clients did lately.
+  std::string view_ip, view_since, top_kind, top_n;
+  auto* alerts = app.add_subcommand("alerts", "the intent detectors' recent alerts, as JSON lines");
+  alerts->add_option("--since", view_since, "only the last DURATION (10m, 1h, 2d)");
+  alerts->callback([&] {
+    request = view_since.empty() ? std::vector<std::string>{"alerts"}
+                                 : std::vector<std::string>{"alerts", view_since};
+  });
+  auto* client = app.add_subcommand("client", "one client's recent lookups and alerts, newest first");
+  client->add_option("IP", view_ip, "the client's address")->required();
+  client->add_option("--since", view_since, "only the last DURATION");
+  client->callback([&] {
+    request = {"client", view_ip};
+    if (!view_since.empty()) request.push_back(view_since);
+  });
+  auto* who = app.add_subcommand("who-resolved",
+                                 "which clients got IP in an answer lately, and for which name (from a "
+                                 "firewall or web-log alert back to the client and the domain)");
+  who->add_option("IP", view_ip, "the address answered")->required();
+  who->add_option("--since", view_since, "only the last DURATION");
+  who->callback([&] {
+    request = {"who-resolved", view_ip};
+    if (!view_since.empty()) request.push_back(view_since);
+  });
+  auto* top = app.add_subcommand(
+      "top", "the most asked registered domains, the busiest clients, or the most NXDOMAIN domains lately");
+  top->add_option("WHAT", top_kind, "domains, clients or nxdomain")
+      ->required()
+      ->check(CLI::IsMember({"domains", "clients", "nxdomain"}));
+  top->add_option("-n", top_n, "how many (default 10)");
+  top->add_option("--since", view_since, "only the last DURATION");
+  top->callback([&] {
+    request = {"top", top_kind};
+    if (!top_n.empty()) request.push_back(top_n);
+    if (!view_since.empty()) request.push_back(view_since);
+  });
   auto* health =
       app.add_subcommand("health",
                          "exit 0 if vigild answers DNS on its first listen address (a CHAOS id.server query, "

@@ -435,6 +435,27 @@ class IntentLabTest(unittest.TestCase):
         self.assertEqual(len(tunnel_lines), len(tunnel))
         self.assertTrue(all(any(v["category"] == "tunnel" for v in l["vigil"]["verdicts"]) for l in tunnel_lines))
         self.assertFalse(any(l["vigil"]["verdicts"] for l in lines if l["client"]["ip"] == self.BENIGN))
+        # vigilctl's views of the same.
+        d = ResolverLabTest.d
+        r = d.ctl("alerts", "--since", "1h")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(len(r.stdout.splitlines()), len(alerts))
+        r = d.ctl("client", self.TUNNEL)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn('"rule":{"name":"tunnel"}', r.stdout)
+        self.assertEqual(sum(1 for l in r.stdout.splitlines() if ".t.tunnel-lab.com. TXT NXDOMAIN" in l), len(tunnel))
+        top = d.ctl("top", "clients", "-n", "3").stdout.splitlines()
+        self.assertEqual(top[0].split()[1], self.BENIGN, top)  # it asked the most
+        nx = d.ctl("top", "nxdomain", "-n", "100").stdout
+        self.assertIn(" tunnel-lab.com", nx)
+        for n in bot[:5]:
+            self.assertIn(" " + n + "\n", nx)
+        # From an address back to who resolved it, and as what.
+        answered = [e for e in ResolverLabTest.lab.manifest if e["qtype"] == "A" and e["answer"] and not e["chain"]]
+        want = answered[0]
+        who = d.ctl("who-resolved", want["answer"][0]).stdout
+        self.assertRegex(who, r"%s %s A NOERROR" % (re.escape(self.BENIGN), re.escape(want["qname"].lower())))
+        self.assertEqual(d.ctl("who-resolved", "not-an-ip").returncode, 1)
         # And the metrics count them.
         _, m = scrape()
         self.assertEqual(m['vigil_intent_alerts_total{category="tunnel"}'], 1)

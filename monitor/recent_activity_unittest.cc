@@ -1,0 +1,67 @@
+#include "monitor/recent_activity.h"
+
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "protocol/message.h"
+#include "protocol/presentation.h"
+
+namespace vigil::monitor {
+namespace {
+
+constexpr std::int64_t kSecond = 1'000'000'000;
+constexpr std::int64_t kT0 = std::int64_t{1'700'000'000} * kSecond;
+
+class RecentActivityTest : public ::testing::Test {
+ protected:
+  void Add(std::int64_t t, std::uint8_t client, const std::string& name, std::uint8_t rcode,
+           const std::string& address = "") {
+    auto m = dns::make_query(1, *dns::Name::from_text(name), dns::RRType::A, true, 0);
+    m.header.qr = true;
+    m.header.rcode = rcode;
+    if (!address.empty()) m.answer.push_back(*dns::parse_record(name + " 60 IN A " + address));
+    const auto wire = m.to_wire();
+    QueryEvent e;
+    e.set_message(wire, true);
+    e.time_ns = kT0 + t;
+    e.client = {10, 0, 0, client};
+    e.client_len = 4;
+    dns::MessageView view;
+    ASSERT_EQ(view.parse(e.message_octets()), dns::Error::kOk);
+    a_.record(e, view);
+  }
+
+  RecentActivity a_{4};
+};
+
+TEST_F(RecentActivityTest, WhoResolvedAnAddressAndAClientsLookups) {
+  Add(0, 1, "www.example.com.", 0, "192.0.2.1");
+  Add(1 * kSecond, 2, "cdn.example.net.", 0, "192.0.2.9");
+  Add(2 * kSecond, 3, "api.example.com.", 0, "192.0.2.1");
+  EXPECT_EQ(a_.who_resolved(*parse_ip("192.0.2.1"), 0),
+            "2023-11-14T22:13:22.000000Z 10.0.0.3 api.example.com. A NOERROR 192.0.2.1\n"
+            "2023-11-14T22:13:20.000000Z 10.0.0.1 www.example.com. A NOERROR 192.0.2.1\n");
+  EXPECT_EQ(a_.who_resolved(*parse_ip("192.0.2.1"), kT0 + kSecond),
+            "2023-11-14T22:13:22.000000Z 10.0.0.3 api.example.com. A NOERROR 192.0.2.1\n");
+  a_.record_alert(kT0, R"({"rule":{"name":"dga"},"client":{"ip":"10.0.0.2"}})");
+  const std::string c = a_.client(*parse_ip("10.0.0.2"), 0);
+  EXPECT_NE(c.find(R"("rule":{"name":"dga"})"), std::string::npos) << c;
+  EXPECT_NE(c.find("10.0.0.2 cdn.example.net. A NOERROR 192.0.2.9"), std::string::npos) << c;
+  EXPECT_EQ(c.find("example.com"), std::string::npos) << c;
+}
+
+TEST_F(RecentActivityTest, KeepsOnlyTheNewestAndCountsTheTop) {
+  for (int i = 0; i < 6; ++i) Add(i * kSecond, 1, "n" + std::to_string(i) + ".example.org.", 3);
+  EXPECT_EQ(a_.size(), 4u);  // the ring holds 4
+  EXPECT_EQ(a_.who_resolved(*parse_ip("192.0.2.1"), 0), "");
+  const PublicSuffixList psl;
+  EXPECT_EQ(a_.top("nxdomain", 5, 0, psl), "4 example.org\n");
+  EXPECT_EQ(a_.top("clients", 5, 0, psl), "4 10.0.0.1\n");
+  EXPECT_EQ(a_.top("domains", 5, kT0 + 5 * kSecond, psl), "1 example.org\n");
+  EXPECT_FALSE(parse_ip("10.0.0"));
+  EXPECT_EQ(parse_ip("::1")->size(), 16u);
+}
+
+}  // namespace
+}  // namespace vigil::monitor
