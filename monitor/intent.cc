@@ -195,6 +195,11 @@ IntentEngine::NameFacts& IntentEngine::facts_of(const dns::Name& qname) {
 void IntentEngine::emit(std::uint32_t now, std::uint64_t client_key, Verdict v, std::vector<Verdict>& out) {
   const auto category = static_cast<std::size_t>(v.category);
   const std::uint64_t key = fnv1a(v.domain, client_key * 31 + category + 1);
+  ++verdicts_[category];
+  if (!v.alertable) {
+    out.push_back(std::move(v));
+    return;
+  }
   bool fresh = false;
   std::uint32_t& last = alerted_.touch(key, now, &fresh);
   if (fresh || now - last >= options_.alert_suppress_s) {
@@ -202,7 +207,6 @@ void IntentEngine::emit(std::uint32_t now, std::uint64_t client_key, Verdict v, 
     v.alert = true;
     ++alerts_[category];
   }
-  ++verdicts_[category];
   out.push_back(std::move(v));
 }
 
@@ -242,6 +246,7 @@ void IntentEngine::dga(const Observation& o, std::uint32_t now, std::uint64_t cl
   v.category = IntentCategory::kDga;
   v.domain = std::string(icann);
   v.score = lex.surprise;
+  v.alertable = behaving;
   append_number(v.evidence, "surprise_bits", lex.surprise);
   if (lex.high) append_flag(v.evidence, "lexical");
   if (behaving) {

@@ -82,37 +82,47 @@ TEST_F(QueryLogTest, TheDetectorsVerdictsAreInTheLineAndAnAlertIsRaisedOnce) {
   o.alerts_path = (dir_ / "alerts.log").string();
   QueryLog log(1, 64);
   log.configure(o);
+  const std::string tunnel = "mfrggzdfmztwq2lknnwg23tpobyxe43uov3ho6dzpjqwe3dfmztwq2lk.t.tunnel-example.com.";
   Respond(log, 1, "www.example.com.", 0, "192.0.2.1");
   Respond(log, 1, "www.xjwqkvbzlrtpmqhd.com.", 0, "192.0.2.66");
-  Respond(log, 1, "xjwqkvbzlrtpmqhd.com.", 0, "192.0.2.66");
+  Respond(log, 1, tunnel, 0, "192.0.2.77");
+  Respond(log, 1, "a" + tunnel, 0, "192.0.2.77");
   log.flush();
 
   const auto lines = Lines(path_);
-  ASSERT_EQ(lines.size(), 3u);
+  ASSERT_EQ(lines.size(), 4u);
   EXPECT_TRUE(nlohmann::json::parse(lines[0])["vigil"]["verdicts"].empty());
+  // A random-looking domain: a verdict in the line, no alert.
   const auto v = nlohmann::json::parse(lines[1])["vigil"]["verdicts"];
   ASSERT_EQ(v.size(), 1u) << lines[1];
   EXPECT_EQ(v[0]["category"], "dga");
   EXPECT_EQ(v[0]["domain"], "xjwqkvbzlrtpmqhd.com");
   EXPECT_GT(v[0]["score"].get<double>(), 10);
-  EXPECT_EQ(v[0]["alert"], true);
+  EXPECT_FALSE(v[0].contains("alert"));
   EXPECT_EQ(v[0]["evidence"]["lexical"], true);
-  EXPECT_FALSE(nlohmann::json::parse(lines[2])["vigil"]["verdicts"][0].contains("alert"));
+  // A tunnel's name: a verdict and an alert, once.
+  const auto t = nlohmann::json::parse(lines[2])["vigil"]["verdicts"];
+  ASSERT_EQ(t.size(), 1u) << lines[2];
+  EXPECT_EQ(t[0]["category"], "tunnel");
+  EXPECT_EQ(t[0]["alert"], true);
+  EXPECT_EQ(t[0]["evidence"]["longest_label"], 56);
+  EXPECT_FALSE(nlohmann::json::parse(lines[3])["vigil"]["verdicts"][0].contains("alert"));
 
   const auto alerts = Lines(o.alerts_path);
   ASSERT_EQ(alerts.size(), 1u);  // the second verdict is within the suppression window
   const auto a = nlohmann::json::parse(alerts[0]);
   EXPECT_EQ(a["event"]["kind"], "alert");
-  EXPECT_EQ(a["rule"]["name"], "dga");
+  EXPECT_EQ(a["rule"]["name"], "tunnel");
   EXPECT_EQ(a["client"]["ip"], "10.0.0.1");
-  EXPECT_EQ(a["dns"]["question"]["name"], "www.xjwqkvbzlrtpmqhd.com");
-  EXPECT_EQ(a["dns"]["resolved_ip"], nlohmann::json::array({"192.0.2.66"}));
-  EXPECT_EQ(a["vigil"]["alert"]["domain"], "xjwqkvbzlrtpmqhd.com");
+  EXPECT_EQ(a["dns"]["question"]["name"], tunnel.substr(0, tunnel.size() - 1));
+  EXPECT_EQ(a["dns"]["resolved_ip"], nlohmann::json::array({"192.0.2.77"}));
+  EXPECT_EQ(a["vigil"]["alert"]["domain"], "tunnel-example.com");
 
   const QueryLogStats s = log.stats();
   EXPECT_TRUE(s.intent_enabled);
   EXPECT_EQ(s.alerts_written, 1u);
-  EXPECT_EQ(s.intent.verdicts[static_cast<std::size_t>(IntentCategory::kDga)], 2u);
+  EXPECT_EQ(s.intent.verdicts[static_cast<std::size_t>(IntentCategory::kDga)], 1u);
+  EXPECT_EQ(s.intent.verdicts[static_cast<std::size_t>(IntentCategory::kTunnel)], 2u);
   EXPECT_EQ(s.intent.clients, 1u);
 }
 

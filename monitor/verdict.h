@@ -20,6 +20,10 @@ struct Verdict {
   std::string domain;    // the registered domain it is about ("" for a client-level verdict)
   std::string evidence;  // a JSON object's members, e.g. "\"surprise_bits\":41.2"
   bool alert = false;    // the first for (client, category, domain) in the suppression window
+  // Whether it may raise an alert at all: a DGA verdict on a name's looks
+  // alone stays in the query log (too many benign names look random for an
+  // analyst's queue); the detectors' behavioural verdicts alert.
+  bool alertable = true;
 };
 
 }  // namespace vigil::monitor
