@@ -146,12 +146,16 @@ std::uint32_t get_seconds(const YAML::Node& n, const std::string& key, std::uint
 void load_intent(const YAML::Node& n, IntentConfig& c) {
   expect_map(n, "intent",
              {"enabled", "model", "alerts", "alert_suppress", "max_clients", "max_pairs", "max_alert_keys",
-              "dga", "tunnel", "nxdomain_storm", "new_domain", "recent_queries"});
+              "dga", "tunnel", "nxdomain_storm", "new_domain", "recent_queries", "block_rcode", "block_for",
+              "max_blocked"});
   if (absent(n)) return;
   auto& o = c.options;
   if (n["enabled"]) c.enabled = get_bool(n["enabled"], "intent.enabled");
   if (n["model"]) c.model = n["model"].IsNull() ? "" : scalar(n["model"], "intent.model");
   if (n["alerts"]) c.alerts_path = n["alerts"].IsNull() ? "" : scalar(n["alerts"], "intent.alerts");
+  auto action = [&](const YAML::Node& a, const std::string& key) {
+    return get_enum<bool>(a, key, {{"log", false}, {"block", true}});
+  };
   if (n["recent_queries"])
     c.recent_queries = get_uint(n["recent_queries"], "intent.recent_queries", 0, 1U << 24);
   constexpr std::uint32_t kWeek = 7 * 86400;
@@ -162,9 +166,17 @@ void load_intent(const YAML::Node& n, IntentConfig& c) {
   if (n["max_pairs"]) o.max_pairs = get_uint(n["max_pairs"], "intent.max_pairs", 64, kMaxEntries);
   if (n["max_alert_keys"])
     o.max_alert_keys = get_uint(n["max_alert_keys"], "intent.max_alert_keys", 64, kMaxEntries);
+  if (n["block_rcode"]) {
+    o.block_rcode = get_enum<std::uint8_t>(
+        n["block_rcode"], "intent.block_rcode",
+        {{"nxdomain", std::uint8_t{3}}, {"refused", std::uint8_t{5}}, {"servfail", std::uint8_t{2}}});
+  }
+  if (n["block_for"]) o.block_for_s = get_seconds(n["block_for"], "intent.block_for", kWeek);
+  if (n["max_blocked"]) o.max_blocked = get_uint(n["max_blocked"], "intent.max_blocked", 64, kMaxEntries);
   if (const auto d = n["dga"]) {
-    expect_map(d, "intent.dga", {"window", "nxdomain_domains", "plain_weight"});
+    expect_map(d, "intent.dga", {"window", "nxdomain_domains", "plain_weight", "action"});
     if (d.IsMap()) {
+      if (d["action"]) o.dga_block = action(d["action"], "intent.dga.action");
       if (d["window"]) o.dga_window_s = get_seconds(d["window"], "intent.dga.window", kWeek);
       if (d["nxdomain_domains"])
         o.dga_nx_threshold = get_double(d["nxdomain_domains"], "intent.dga.nxdomain_domains", 1, 1000);
@@ -173,8 +185,9 @@ void load_intent(const YAML::Node& n, IntentConfig& c) {
     }
   }
   if (const auto t = n["tunnel"]) {
-    expect_map(t, "intent.tunnel", {"window", "encoded_names", "min_names", "bits", "mean_bits"});
+    expect_map(t, "intent.tunnel", {"window", "encoded_names", "min_names", "bits", "mean_bits", "action"});
     if (t.IsMap()) {
+      if (t["action"]) o.tunnel_block = action(t["action"], "intent.tunnel.action");
       if (t["window"]) o.tunnel_window_s = get_seconds(t["window"], "intent.tunnel.window", kWeek);
       if (t["encoded_names"])
         o.tunnel_encoded_names = static_cast<std::uint32_t>(
@@ -187,8 +200,10 @@ void load_intent(const YAML::Node& n, IntentConfig& c) {
     }
   }
   if (const auto d = n["new_domain"]) {
-    expect_map(d, "intent.new_domain", {"enabled", "window", "learning", "domains_per_day", "state"});
+    expect_map(d, "intent.new_domain",
+               {"enabled", "window", "learning", "domains_per_day", "state", "action"});
     if (d.IsMap()) {
+      if (d["action"]) o.new_domain_block = action(d["action"], "intent.new_domain.action");
       constexpr std::uint32_t kYear = 366 * 86400;
       if (d["enabled"]) o.new_domain = get_bool(d["enabled"], "intent.new_domain.enabled");
       if (d["window"]) {

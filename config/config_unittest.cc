@@ -205,8 +205,10 @@ intent:
   alert_suppress: 30m
   max_clients: 1000
   recent_queries: 500
+  block_rcode: refused
+  block_for: 10m
   dga: {window: 5m, nxdomain_domains: 12, plain_weight: 0.25}
-  tunnel: {window: 2m, encoded_names: 3, min_names: 20, bits: 3000, mean_bits: 50}
+  tunnel: {window: 2m, encoded_names: 3, min_names: 20, bits: 3000, mean_bits: 50, action: block}
   nxdomain_storm: {window: 30s, nxdomain: 40, ratio: 0.8}
   new_domain: {window: 7d, learning: 1d, domains_per_day: 50000, state: /var/lib/vigil/domains.history}
 )");
@@ -214,6 +216,11 @@ intent:
   EXPECT_EQ(c.intent.model, "/usr/share/vigil/dga.model");
   EXPECT_EQ(c.intent.alerts_path, "-");
   EXPECT_EQ(c.intent.recent_queries, 500u);
+  EXPECT_EQ(c.intent.options.block_rcode, 5);
+  EXPECT_EQ(c.intent.options.block_for_s, 600u);
+  EXPECT_FALSE(d.intent.options.tunnel_block);
+  EXPECT_TRUE(c.intent.options.tunnel_block);
+  EXPECT_FALSE(c.intent.options.dga_block);
   EXPECT_EQ(d.intent.recent_queries, 32768u);
   const auto& o = c.intent.options;
   EXPECT_EQ(o.alert_suppress_s, 1800u);
@@ -300,6 +307,9 @@ TEST(ConfigTest, ErrorsNameFileLineAndWhatIsExpected) {
       {"intent:\n  tunnel:\n    bits: lots\n", 3, "intent.tunnel.bits: expected a number"},
       {"intent:\n  max_clients: 10\n", 2, "intent.max_clients: 10 is out of range"},
       {"intent:\n  new_domain:\n    window: 36h\n", 3, "intent.new_domain.window: expected whole days"},
+      {"intent:\n  dga:\n    action: drop\n", 3, "intent.dga.action: expected one of log, block"},
+      {"intent:\n  block_rcode: noerror\n", 2,
+       "intent.block_rcode: expected one of nxdomain, refused, servfail"},
       {"intent:\n  new_domain:\n    window: 2000d\n", 3, "intent.new_domain.window: 2000d is out of range"},
       {"intent:\n  dga: {window: 500ms}\n", 2, "intent.dga.window: 500ms is out of range"},
       {"local_zones:\n  - {name: \"a..b\", type: static}\n", 2, "is not a domain name"},

@@ -73,6 +73,21 @@ bool special_use(std::string_view name) {
 
 }  // namespace
 
+std::shared_ptr<const BlockList> IntentEngine::take_block_list() {
+  const bool expired = next_expiry_ != 0 && next_expiry_ <= now_;
+  if (!block_changed_ && !expired) return nullptr;
+  std::vector<dns::Name> domains;
+  std::uint32_t next = 0;
+  blocked_.for_each([&](std::uint64_t, std::uint32_t, const Blocked& b) {
+    if (b.until <= now_) return;
+    domains.push_back(b.domain);
+    if (next == 0 || b.until < next) next = b.until;
+  });
+  block_changed_ = false;
+  next_expiry_ = next;
+  return std::make_shared<const BlockList>(domains, options_.block_rcode);
+}
+
 const char* intent_category_name(IntentCategory c) {
   switch (c) {
     case IntentCategory::kDga: return "dga";
@@ -91,6 +106,7 @@ IntentEngine::IntentEngine(const IntentOptions& options, std::shared_ptr<const D
       clients_(options.max_clients),
       pairs_(options.max_pairs),
       alerted_(options.max_alert_keys),
+      blocked_(options.max_blocked),
       memo_(kMemo) {
   if (options.new_domain) {
     history_ = std::make_unique<DomainHistory>(options.new_domain_days, options.new_domain_per_day);
@@ -125,6 +141,8 @@ IntentStats IntentEngine::stats() const {
     s.history_first_day = history_->first_day();
   }
   s.verdicts = verdicts_;
+  blocked_.for_each(
+      [&](std::uint64_t, std::uint32_t, const Blocked& b) { s.blocked_domains += b.until > now_; });
   s.alerts = alerts_;
   return s;
 }
@@ -132,6 +150,7 @@ IntentStats IntentEngine::stats() const {
 void IntentEngine::observe(const Observation& o, std::vector<Verdict>& out) {
   if (o.qname == nullptr || o.qname->is_root()) return;
   const auto now = static_cast<std::uint32_t>(std::max<std::int64_t>(o.time_ns / 1'000'000'000, 1));
+  now_ = std::max(now_, now);
   const std::uint64_t client_key = fnv1a(o.client);
   bool fresh = false;
   ClientState& c = clients_.touch(client_key, now, &fresh);
@@ -196,6 +215,22 @@ void IntentEngine::emit(std::uint32_t now, std::uint64_t client_key, Verdict v, 
   const auto category = static_cast<std::size_t>(v.category);
   const std::uint64_t key = fnv1a(v.domain, client_key * 31 + category + 1);
   ++verdicts_[category];
+  const bool block = v.alertable && !v.domain.empty() &&
+                     ((v.category == IntentCategory::kDga && options_.dga_block) ||
+                      (v.category == IntentCategory::kTunnel && options_.tunnel_block) ||
+                      (v.category == IntentCategory::kNewDomain && options_.new_domain_block));
+  if (block) {
+    auto name = dns::Name::from_text(v.domain + ".");
+    if (name.ok()) {
+      bool fresh_block = false;
+      Blocked& b = blocked_.touch(fnv1a(v.domain), now, &fresh_block);
+      if (fresh_block || b.until <= now) block_changed_ = true;  // new on the list
+      b.domain = *name;
+      b.until = now + options_.block_for_s;
+      v.blocked = true;
+      append_flag(v.evidence, "blocked");
+    }
+  }
   if (!v.alertable) {
     out.push_back(std::move(v));
     return;

@@ -28,6 +28,7 @@
 #include <string>
 #include <vector>
 
+#include "monitor/block_list.h"
 #include "monitor/bounded_table.h"
 #include "monitor/dga_model.h"
 #include "monitor/domain_history.h"
@@ -55,6 +56,7 @@ struct IntentStats {
   std::uint64_t evictions = 0;
   std::array<std::uint64_t, kIntentCategoryCount> verdicts{};
   std::array<std::uint64_t, kIntentCategoryCount> alerts{};
+  std::size_t blocked_domains = 0;  // on the block list now
 };
 
 class IntentEngine {
@@ -70,6 +72,10 @@ class IntentEngine {
   // The newly-observed-domain history, to a file and back (at shutdown and
   // start); load() keeps the history it has when the file will not do.
   bool save_history(const std::string& path, std::string* error) const;
+
+  // The domains blocked now, when that changed (a domain added or expired)
+  // since the last call; null when it did not.
+  std::shared_ptr<const BlockList> take_block_list();
   bool load_history(const std::string& path, std::string* error);
 
  private:
@@ -131,6 +137,14 @@ class IntentEngine {
   BoundedTable<PairState> pairs_;
   BoundedTable<std::uint32_t> alerted_;     // (client, category, domain) → when alerted
   std::unique_ptr<DomainHistory> history_;  // null: new_domain is off
+  struct Blocked {
+    dns::Name domain;
+    std::uint32_t until = 0;
+  };
+  BoundedTable<Blocked> blocked_;
+  bool block_changed_ = false;
+  std::uint32_t next_expiry_ = 0;  // the earliest `until` in the published list (0: none)
+  std::uint32_t now_ = 0;          // the latest observation's time
   std::array<std::uint64_t, kIntentCategoryCount> verdicts_{};
   std::array<std::uint64_t, kIntentCategoryCount> alerts_{};
   std::vector<NameFacts> memo_;

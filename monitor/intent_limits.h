@@ -67,6 +67,17 @@ struct IntentOptions {
   std::uint32_t new_domain_learning_days = 2;
   std::size_t new_domain_per_day = 100000;
 
+  // `action: block` per detector: the domain of a verdict (DGA: behavioural
+  // ones only, never looks alone) is answered `block_rcode` (with EDE 15,
+  // Blocked) for `block_for_s`, to every client; at most `max_blocked`
+  // domains at a time (the least recently blocked make room).
+  bool dga_block = false;
+  bool tunnel_block = false;
+  bool new_domain_block = false;
+  std::uint8_t block_rcode = 3;  // NXDOMAIN; REFUSED (5) and SERVFAIL (2) too
+  std::uint32_t block_for_s = 3600;
+  std::size_t max_blocked = 4096;
+
   // One alert per (client, category, domain) per this many seconds.
   std::uint32_t alert_suppress_s = 3600;
 

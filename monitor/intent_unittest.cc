@@ -226,6 +226,45 @@ TEST_F(IntentEngineTest, ADomainNobodyLookedUpForAMonthIsNewOnceTheHistoryIsOld)
   EXPECT_GT(engine_.stats().history_bytes, 0u);
 }
 
+class BlockingIntentEngineTest : public IntentEngineTest {
+ protected:
+  static IntentOptions Blocking() {
+    IntentOptions o;
+    o.tunnel_block = true;
+    o.dga_block = true;
+    o.block_for_s = 600;
+    return o;
+  }
+  BlockingIntentEngineTest() : IntentEngineTest(Blocking()) {}
+};
+
+TEST_F(BlockingIntentEngineTest, ATunnelsDomainIsBlockedForAWhileAndLooksAloneBlockNothing) {
+  EXPECT_EQ(engine_.take_block_list(), nullptr);  // nothing yet
+  // A random-looking domain: a verdict, not alertable, so not blocked.
+  ASSERT_NE(Find(Ask(0, 1, "xjwqkvbzlrtpmqhd.com", kNoError), IntentCategory::kDga), nullptr);
+  EXPECT_EQ(engine_.take_block_list(), nullptr);
+  const auto v = Ask(kSecond, 1, TunnelName(0), kNoError);
+  const Verdict* t = Find(v, IntentCategory::kTunnel);
+  ASSERT_NE(t, nullptr);
+  EXPECT_TRUE(t->blocked);
+  EXPECT_NE(t->evidence.find("\"blocked\":true"), std::string::npos);
+  auto list = engine_.take_block_list();
+  ASSERT_NE(list, nullptr);
+  EXPECT_EQ(list->size(), 1u);
+  EXPECT_EQ(list->match(*dns::Name::from_text("x.y.tunnel-example.com.")), std::optional<std::uint8_t>(3));
+  EXPECT_EQ(list->match(*dns::Name::from_text("example.com.")), std::nullopt);
+  EXPECT_EQ(engine_.stats().blocked_domains, 1u);
+  // More of the same tunnel: still blocked, nothing new to publish.
+  Ask(2 * kSecond, 1, TunnelName(1), kNoError);
+  EXPECT_EQ(engine_.take_block_list(), nullptr);
+  // After block_for without another verdict, it comes off the list.
+  Ask(603 * kSecond, 2, "www.example.org", kNoError);
+  list = engine_.take_block_list();
+  ASSERT_NE(list, nullptr);
+  EXPECT_TRUE(list->empty());
+  EXPECT_EQ(engine_.stats().blocked_domains, 0u);
+}
+
 class SmallIntentEngineTest : public IntentEngineTest {
  protected:
   static IntentOptions Small() {

@@ -190,7 +190,9 @@ void QueryLog::run() {
   for (;;) {
     if (!paused_) {
       const std::uint64_t requested = flush_requests_;
-      (void)drain(buffer, alerts);
+      if (drain(buffer, alerts) > 0 && intent_ && options_.block != nullptr) {
+        if (auto list = intent_->take_block_list()) options_.block->publish(std::move(list));
+      }
       if (flushes_done_ < requested) {
         if (file_) file_->sync();
         if (alert_file_) alert_file_->sync();

@@ -48,6 +48,8 @@ struct QueryLogOptions {
   // Recent queries kept for vigilctl's views (recent_activity.h) while the
   // detectors run; 0 = none.
   std::size_t recent_queries = 0;
+  // Where the detectors' block list goes for the query path (null: none).
+  BlockListPublisher* block = nullptr;
 };
 
 struct QueryLogStats {

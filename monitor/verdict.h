@@ -24,6 +24,7 @@ struct Verdict {
   // alone stays in the query log (too many benign names look random for an
   // analyst's queue); the detectors' behavioural verdicts alert.
   bool alertable = true;
+  bool blocked = false;  // its domain was put on the block list (a detector's action: block)
 };
 
 }  // namespace vigil::monitor

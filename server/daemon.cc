@@ -73,7 +73,7 @@ bool Daemon::start() {
       log_info("cache: " + persist + " does not exist yet; starting empty");
     }
   }
-  auto rt = make_runtime(cfg, config_path_, *cache_, /*resolver_attached=*/true);
+  auto rt = make_runtime(cfg, config_path_, *cache_, /*resolver_attached=*/true, &block_list_);
   if (!rt.ok()) {
     log_error(rt.error().to_string());
     return false;
@@ -217,6 +217,7 @@ void Daemon::apply_query_log(const config::Config& cfg) {
   o.intent = intent_;
   o.alerts_path = cfg.intent.alerts_path;
   o.recent_queries = cfg.intent.recent_queries;
+  o.block = &block_list_;
   query_log_->configure(o);
 }
 
@@ -372,7 +373,7 @@ ControlReply Daemon::reload() {
     return ControlReply{false, "reload rejected, the running configuration stays in force:\n" + why};
   };
   if (!cfg.ok()) return reject(cfg.error().to_string());
-  auto rt = make_runtime(*cfg, config_path_, *cache_, shared_->resolver != nullptr);
+  auto rt = make_runtime(*cfg, config_path_, *cache_, shared_->resolver != nullptr, &block_list_);
   if (!rt.ok()) return reject(rt.error().to_string());
   // A new engine starts from the history the running one saves.
   if (intent_ && !((*rt)->config.intent == intent_config_)) save_domain_history();
@@ -626,6 +627,9 @@ std::vector<monitor::MetricFamilyData> Daemon::metrics() const {
                     {{{"table", "alert_keys"}}, d(q.intent.alert_keys_capacity)}}});
     one("vigil_intent_evictions_total", "Table entries forgotten to make room for new ones.", T::kCounter,
         d(q.intent.evictions));
+    one("vigil_intent_blocked_domains",
+        "Domains on the detectors' block list now (a detector's action: block).", T::kGauge,
+        d(q.intent.blocked_domains));
     one("vigil_intent_history_bytes", "Memory of the newly-observed-domain history (fixed by its settings).",
         T::kGauge, d(q.intent.history_bytes));
     one("vigil_intent_history_start_time_seconds",

@@ -61,6 +61,9 @@ class Daemon {
   std::string config_path_;
   boost::asio::io_context io_{1};
   std::unique_ptr<cache::RRsetCache> cache_;
+  // The intent detectors' block list: published by the query log's writer,
+  // read by every runtime's handler (so it outlives them).
+  monitor::BlockListPublisher block_list_;
   ConnectionTable connections_;
   std::unique_ptr<monitor::QueryLog> query_log_;
   std::unique_ptr<monitor::MetricsServer> metrics_;

@@ -44,16 +44,18 @@ std::string_view outcome_name(Outcome o) {
     case Outcome::kRefusedTransfer: return "refused_transfer";
     case Outcome::kRefusedLocal: return "refused_local";
     case Outcome::kDroppedLocal: return "dropped_local";
+    case Outcome::kBlocked: return "blocked";
   }
   return "unknown";
 }
 
 QueryHandler::QueryHandler(const config::Config& config, const LocalZones& local, cache::RRsetCache& cache,
-                           bool resolver_attached)
+                           bool resolver_attached, const monitor::BlockListPublisher* block)
     : config_(config),
       local_(local),
       cache_(cache),
       resolver_attached_(resolver_attached),
+      block_(block),
       identity_(config.server.identity),
       version_(config.server.version) {
   if (version_.empty()) version_ = std::string("vigil ") + kVersion;
@@ -259,6 +261,18 @@ HandleResult QueryHandler::handle(std::span<const std::uint8_t> query, const Cli
       }
       return resp.finish(local.kind == LocalKind::kNxDomain ? Rcode::kNXDomain : Rcode::kNoError,
                          Outcome::kLocal);
+  }
+
+  // The intent detectors' block list: after local data (the operator's
+  // word), before the cache.
+  if (block_ != nullptr && block_->active()) {
+    if (const auto rcode = block_->current()->match(qname)) {
+      dns::Edns e;
+      e.add_extended_error(dns::EdeCode::kBlocked, "blocked by intent detection");
+      options = e.options_wire();
+      start(options);
+      return resp.finish(static_cast<Rcode>(*rcode), Outcome::kBlocked);
+    }
   }
 
   auto answer_negative = [&](const cache::CachedNegative& neg) {

@@ -30,6 +30,7 @@
 
 #include "cache/rrset_cache.h"
 #include "config/config.h"
+#include "monitor/block_list.h"
 #include "protocol/types.h"
 #include "server/local_zones.h"
 
@@ -69,8 +70,9 @@ enum class Outcome : std::uint8_t {
   kRefusedTransfer,  // AXFR / IXFR
   kRefusedLocal,     // a local zone of type refuse
   kDroppedLocal,     // a local zone of type deny
+  kBlocked,          // on the intent detectors' block list (a detector's action: block)
 };
-inline constexpr std::size_t kOutcomeCount = static_cast<std::size_t>(Outcome::kDroppedLocal) + 1;
+inline constexpr std::size_t kOutcomeCount = static_cast<std::size_t>(Outcome::kBlocked) + 1;
 std::string_view outcome_name(Outcome o);
 
 struct HandleResult {
@@ -95,8 +97,9 @@ class QueryHandler {
  public:
   // `config` and `local` must outlive the handler. With `resolver_attached`
   // false, a miss is answered SERVFAIL at once (no engine yet).
+  // `block`: the intent detectors' block list (null: none).
   QueryHandler(const config::Config& config, const LocalZones& local, cache::RRsetCache& cache,
-               bool resolver_attached = false);
+               bool resolver_attached = false, const monitor::BlockListPublisher* block = nullptr);
 
   // Writes the response into `out` (at least 512 octets; for TCP 65535).
   // `after` is null on the first pass, and the resolution's outcome when
@@ -114,6 +117,7 @@ class QueryHandler {
   const LocalZones& local_;
   cache::RRsetCache& cache_;
   bool resolver_attached_;
+  const monitor::BlockListPublisher* block_;
   std::string identity_;  // hostname.bind / id.server
   std::string version_;   // version.bind / version.server
 };

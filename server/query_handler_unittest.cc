@@ -295,6 +295,38 @@ TEST_F(QueryHandlerTest, AnyIsAnsweredMinimally) {
   EXPECT_EQ(r->answer[0].type, RRType::A);
 }
 
+TEST_F(QueryHandlerTest, TheIntentBlockListAnswersItsDomainsAndWhatIsBelowThem) {
+  monitor::BlockListPublisher block;
+  QueryHandler h(config_, local_, cache_, /*resolver_attached=*/true, &block);
+  CacheRecords("www.bad-tunnel.example. 300 IN A 192.0.2.7");
+  std::vector<std::uint8_t> out(1232);
+  auto ask = [&](const char* name) {
+    HandleResult r = h.handle(Query(name, RRType::A).to_wire(), Loopback(), out, kT0);
+    return std::make_pair(r, Message::parse({out.data(), r.size}));
+  };
+  EXPECT_EQ(ask("www.bad-tunnel.example.").first.outcome, Outcome::kAnswered);  // nothing blocked yet
+  block.publish(std::make_shared<const monitor::BlockList>(
+      std::vector<Name>{*Name::from_text("bad-tunnel.example.")}, std::uint8_t{3}));
+  for (const char* name : {"www.bad-tunnel.example.", "BAD-TUNNEL.example.", "a.b.c.bad-tunnel.example."}) {
+    auto [r, m] = ask(name);
+    EXPECT_EQ(r.outcome, Outcome::kBlocked) << name;
+    ASSERT_TRUE(m.ok());
+    EXPECT_EQ(m->rcode(), Rcode::kNXDomain);
+    ASSERT_TRUE(m->edns.has_value());
+    ASSERT_EQ(m->edns->extended_errors().size(), 1u);
+    EXPECT_EQ(m->edns->extended_errors()[0].code, dns::EdeCode::kBlocked);
+  }
+  EXPECT_EQ(ask("good-tunnel.example.").first.outcome, Outcome::kNeedsResolution);
+  EXPECT_EQ(ask("tunnel.example.").first.outcome, Outcome::kNeedsResolution);  // a parent is not blocked
+  // Local data is the operator's word and comes first.
+  block.publish(std::make_shared<const monitor::BlockList>(
+      std::vector<Name>{*Name::from_text("printer.lan.")}, std::uint8_t{5}));
+  EXPECT_EQ(ask("printer.lan.").first.outcome, Outcome::kLocal);
+  block.publish(std::make_shared<const monitor::BlockList>());
+  EXPECT_FALSE(block.active());
+  EXPECT_EQ(ask("www.bad-tunnel.example.").first.outcome, Outcome::kAnswered);
+}
+
 TEST_F(QueryHandlerTest, WithAResolverAMissAsksForResolutionThenAnswers) {
   QueryHandler h(config_, local_, cache_, /*resolver_attached=*/true);
   auto wire = Query("later.example.", RRType::A).to_wire();

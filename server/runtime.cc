@@ -3,7 +3,8 @@
 namespace vigil::server {
 
 dns::Expected<std::shared_ptr<const Runtime>, config::ConfigError> make_runtime(
-    config::Config config, const std::string& config_file, cache::RRsetCache& cache, bool resolver_attached) {
+    config::Config config, const std::string& config_file, cache::RRsetCache& cache, bool resolver_attached,
+    const monitor::BlockListPublisher* block) {
   const std::string file = config_file.empty() ? "<defaults>" : config_file;
   auto local = LocalZones::build(config, file);
   if (!local.ok()) return local.error();
@@ -11,7 +12,7 @@ dns::Expected<std::shared_ptr<const Runtime>, config::ConfigError> make_runtime(
   if (!hints.ok()) return config::ConfigError{file, 0, 0, "resolver.root_hints: " + hints.error()};
   auto rt = std::make_shared<Runtime>(
       Runtime{std::move(config), config_file, std::move(*local), std::move(*hints), nullptr});
-  rt->handler = std::make_unique<QueryHandler>(rt->config, rt->local, cache, resolver_attached);
+  rt->handler = std::make_unique<QueryHandler>(rt->config, rt->local, cache, resolver_attached, block);
   return std::shared_ptr<const Runtime>(std::move(rt));
 }
 

@@ -25,6 +25,7 @@ struct Runtime {
 };
 
 dns::Expected<std::shared_ptr<const Runtime>, config::ConfigError> make_runtime(
-    config::Config config, const std::string& config_file, cache::RRsetCache& cache, bool resolver_attached);
+    config::Config config, const std::string& config_file, cache::RRsetCache& cache, bool resolver_attached,
+    const monitor::BlockListPublisher* block = nullptr);
 
 }  // namespace vigil::server

@@ -49,6 +49,7 @@ dnstap:
   identity: lab-resolver
 intent:
   alerts: %(dir)s/alerts.log
+  tunnel: {action: block}
 """
 
 
@@ -435,6 +436,20 @@ class IntentLabTest(unittest.TestCase):
         self.assertEqual(len(tunnel_lines), len(tunnel))
         self.assertTrue(all(any(v["category"] == "tunnel" for v in l["vigil"]["verdicts"]) for l in tunnel_lines))
         self.assertFalse(any(l["vigil"]["verdicts"] for l in lines if l["client"]["ip"] == self.BENIGN))
+        # The tunnel's domain is blocked now (tunnel.action: block), for
+        # every client: NXDOMAIN with EDE 15, outcome "blocked".
+        blocked = None
+        deadline = time.time() + 5
+        while time.time() < deadline:
+            out = dig("@127.0.0.1", "-b", self.BENIGN, "poll.t.tunnel-lab.com", "TXT").stdout
+            if "EDE: 15 (Blocked)" in out:
+                blocked = out
+                break
+            time.sleep(0.1)
+        self.assertIsNotNone(blocked, "the tunnel's domain was not blocked")
+        self.assertIn("status: NXDOMAIN", blocked)
+        self.assertIn("blocked by intent detection", blocked)
+        self.assertIs(tunnel_alerts[0]["vigil"]["alert"]["evidence"]["blocked"], True)
         # vigilctl's views of the same.
         d = ResolverLabTest.d
         r = d.ctl("alerts", "--since", "1h")
@@ -461,6 +476,8 @@ class IntentLabTest(unittest.TestCase):
         self.assertEqual(m['vigil_intent_alerts_total{category="tunnel"}'], 1)
         self.assertEqual(m['vigil_intent_alerts_total{category="dga"}'], len(by_client[self.BOT]))
         self.assertGreaterEqual(m['vigil_intent_tracked{table="clients"}'], 3)
+        self.assertGreaterEqual(m['vigil_responses_total{outcome="blocked"}'], 1)
+        self.assertEqual(m["vigil_intent_blocked_domains"], 1)
 
 
 def scrape():
