@@ -35,6 +35,8 @@ PACKAGES=(
   # the test lab and real clients (prometheus: the server and promtool;
   # dnstap-ldns and fstrm-bin read the dnstap stream back)
   nsd bind9-dnsutils python3 iproute2 procps bc prometheus dnstap-ldns fstrm-bin
+  # a live DNS tunnel through vigild (iodined does not start unless configured)
+  iodine
   # docker/: dnsdist for the scale-out test, docker-compose to validate the
   # stack, podman (with runc; crun cannot run on cgroup v1 hybrid hosts) and
   # mmdebstrap to build and run the image without a Docker engine or registry

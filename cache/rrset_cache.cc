@@ -249,8 +249,11 @@ InsertResult store(RRsetCache::Shard& shard, const KeyBuf& key, Kind kind, Rank 
 
 InsertResult RRsetCache::insert(const dns::RRset& rrset, Rank rank, Time now) {
   if (rrset.rdatas.empty() || dns::is_meta_type(rrset.type)) return InsertResult::kInvalid;
-  std::uint32_t ttl = clamp_positive(rrset.ttl, options_);
-  if (ttl == 0) return InsertResult::kRejectedTtl;
+  // TTL 0 (RFC 1035 §3.2.1: for this transaction only) is kept for one
+  // second, as PowerDNS Recursor's minimum-ttl-override does: the answer
+  // to the query that fetched it is read from here, so without it a TTL-0
+  // answer (load balancers, DNS tunnels) became SERVFAIL.
+  const std::uint32_t ttl = std::max<std::uint32_t>(clamp_positive(rrset.ttl, options_), 1);
   std::vector<std::uint8_t> payload;
   std::size_t total = 2;
   for (const auto& rd : rrset.rdatas) total += 2 + rd.size();
@@ -272,8 +275,8 @@ InsertResult RRsetCache::insert_negative(const Name& name, RRType type, RRClass 
   if (soa.type != RRType::SOA) return InsertResult::kInvalid;
   auto fields = dns::SoaRdata::decode(soa.rdata);
   if (!fields) return InsertResult::kInvalid;
-  std::uint32_t ttl = std::min({soa.ttl, fields->minimum, options_.max_negative_ttl});
-  if (ttl == 0) return InsertResult::kRejectedTtl;
+  const std::uint32_t ttl =
+      std::max<std::uint32_t>(std::min({soa.ttl, fields->minimum, options_.max_negative_ttl}), 1);
   std::vector<std::uint8_t> payload(soa.name.wire().begin(), soa.name.wire().end());
   std::uint8_t b[6];
   dns::store_u32(b, soa.ttl);

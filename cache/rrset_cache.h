@@ -33,7 +33,6 @@ enum class InsertResult : std::uint8_t {
   kInserted,
   kReplaced,
   kRejectedRank,  // unexpired data of a higher rank is cached
-  kRejectedTtl,   // TTL 0 after clamping: nothing to cache
   kTooBig,        // larger than a shard's whole budget
   kInvalid,       // malformed input (e.g. an SOA that does not parse)
 };

@@ -91,8 +91,17 @@ TEST(RRsetCacheTest, ClampsTtls) {
   c.insert_negative(N("n.example."), RRType::A, RRClass::IN, NegativeKind::kNxDomain,
                     Soa("example.", 86400, 86400), Rank::kAuthAuthority, kT0);
   EXPECT_EQ(c.lookup(N("n.example."), RRType::A, RRClass::IN, kT0).negative->soa.ttl, 3600u);
+  // TTL 0 is kept for one second, for the answer to the query that fetched
+  // it (it was refused before, and such answers became SERVFAIL).
   RRsetCache plain;
-  EXPECT_EQ(plain.insert(A("zero.example.", 0), Rank::kAuthAnswer, kT0), InsertResult::kRejectedTtl);
+  EXPECT_EQ(plain.insert(A("zero.example.", 0), Rank::kAuthAnswer, kT0), InsertResult::kInserted);
+  EXPECT_EQ(plain.lookup(N("zero.example."), RRType::A, RRClass::IN, kT0).positive->rrset.ttl, 1u);
+  EXPECT_FALSE(plain.lookup(N("zero.example."), RRType::A, RRClass::IN, kT0 + 1).hit());
+  EXPECT_EQ(plain.insert_negative(N("gone.example."), RRType::A, RRClass::IN, NegativeKind::kNxDomain,
+                                  Soa("example.", 0, 0), Rank::kAuthAuthority, kT0),
+            InsertResult::kInserted);
+  EXPECT_TRUE(plain.lookup(N("gone.example."), RRType::A, RRClass::IN, kT0).negative.has_value());
+  EXPECT_FALSE(plain.lookup(N("gone.example."), RRType::A, RRClass::IN, kT0 + 1).hit());
 }
 
 TEST(RRsetCacheTest, TrustRanking) {

@@ -39,6 +39,9 @@ control:
 resolver:
   root_hints: %(run)s/root.hints
   do_not_query: []        # the lab lives on loopback
+  stub_zones:
+    # A live DNS tunnel's zone, served by Debian's iodined (IntentLabTest).
+    - {name: t.iodine-lab.com., servers: [127.0.70.1]}
   resolution_timeout: 8s
 query_log:
   path: %(dir)s/queries.log
@@ -478,6 +481,67 @@ class IntentLabTest(unittest.TestCase):
         self.assertGreaterEqual(m['vigil_intent_tracked{table="clients"}'], 3)
         self.assertGreaterEqual(m['vigil_responses_total{outcome="blocked"}'], 1)
         self.assertEqual(m["vigil_intent_blocked_domains"], 1)
+
+
+class IodineLabTest(unittest.TestCase):
+    """A live DNS tunnel through vigild: Debian's iodined serves the tunnel's
+    zone on 127.0.70.1 (a stub zone in vigild's configuration), the iodine
+    client sets the tunnel up with vigild as its resolver. vigild raises a
+    tunnel alert for the tunnel's domain during the handshake, and (with
+    tunnel.action: block in this configuration) blocks it: the client then
+    gets NXDOMAIN."""
+
+    def test_a_live_iodine_tunnel_is_flagged(self):
+        if shutil.which("iodined") is None or shutil.which("iodine") is None:
+            self.skipTest("iodine is not installed")
+        if not os.path.exists("/dev/net/tun"):
+            self.skipTest("no /dev/net/tun")
+        d = ResolverLabTest.d
+        subprocess.run(["ip", "addr", "add", "127.0.70.1/8", "dev", "lo"], capture_output=True)
+        work = tempfile.mkdtemp(prefix="vigil-iodine-")
+        server_log = open(os.path.join(work, "iodined.log"), "w")
+        server = subprocess.Popen(["iodined", "-f", "-l", "127.0.70.1", "-p", "53", "-P", "labsecret",
+                                   "10.99.0.1", "t.iodine-lab.com"], stdout=server_log, stderr=server_log)
+        client = None
+        try:
+            time.sleep(0.5)
+            # -r: no raw UDP to the server, everything through the resolver.
+            client = subprocess.Popen(["iodine", "-f", "-r", "-P", "labsecret", "127.0.0.1", "t.iodine-lab.com"],
+                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+            def tunnel_alert():
+                path = os.path.join(d.dir, "alerts.log")
+                if not os.path.exists(path):
+                    return None
+                with open(path) as f:
+                    for line in f:
+                        a = json.loads(line)
+                        if a["rule"]["name"] == "tunnel" and a["vigil"]["alert"]["domain"] == "iodine-lab.com":
+                            return a
+                return None
+
+            deadline = time.time() + 30
+            alert = None
+            while time.time() < deadline and alert is None:
+                alert = tunnel_alert()
+                time.sleep(0.2)
+            self.assertIsNotNone(alert, "no tunnel alert for iodine-lab.com; vigild log:\n" + d.read_log()[-2000:])
+            self.assertEqual(alert["client"]["ip"], "127.0.0.1")
+            self.assertTrue(alert["dns"]["question"]["name"].endswith(".t.iodine-lab.com"))
+            self.assertIs(alert["vigil"]["alert"]["evidence"]["blocked"], True)
+        finally:
+            for p in (client, server):
+                if p is not None:
+                    p.terminate()
+                    try:
+                        p.wait(timeout=5)
+                    except subprocess.TimeoutExpired:
+                        p.kill()
+                        p.wait()
+            server_log.close()
+            if client is not None and client.stdout is not None:
+                print("iodine client:", client.stdout.read()[-1500:], file=sys.stderr)
+            shutil.rmtree(work, ignore_errors=True)
 
 
 def scrape():
