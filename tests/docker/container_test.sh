@@ -124,6 +124,9 @@ resolver:
   do_not_query: []
 cache:
   persist_path: /var/lib/vigil/cache.dump
+intent:
+  new_domain:
+    state: /var/lib/vigil/domains.history
 query_log:
   path: "-"
 control:
