@@ -206,20 +206,16 @@ void load_intent(const YAML::Node& n, IntentConfig& c) {
       if (d["action"]) o.new_domain_block = action(d["action"], "intent.new_domain.action");
       constexpr std::uint32_t kYear = 366 * 86400;
       if (d["enabled"]) o.new_domain = get_bool(d["enabled"], "intent.new_domain.enabled");
-      if (d["window"]) {
-        const auto w = get_duration(d["window"], "intent.new_domain.window", std::chrono::hours(24),
+      // Whole days from min_days to a year ("30d").
+      auto days = [&](const YAML::Node& v, const std::string& key, std::int64_t min_days) {
+        constexpr std::int64_t kDayMs = 86400000;
+        const auto t = get_duration(v, key, std::chrono::milliseconds(min_days * kDayMs),
                                     std::chrono::milliseconds(std::int64_t{kYear} * 1000));
-        if (w.count() % 86400000 != 0)
-          fail(d["window"], "intent.new_domain.window: expected whole days, such as 30d");
-        o.new_domain_days = static_cast<std::uint32_t>(w.count() / 86400000);
-      }
-      if (d["learning"]) {
-        const auto l = get_duration(d["learning"], "intent.new_domain.learning", std::chrono::milliseconds(0),
-                                    std::chrono::milliseconds(std::int64_t{kYear} * 1000));
-        if (l.count() % 86400000 != 0)
-          fail(d["learning"], "intent.new_domain.learning: expected whole days, such as 2d");
-        o.new_domain_learning_days = static_cast<std::uint32_t>(l.count() / 86400000);
-      }
+        if (t.count() % kDayMs != 0) fail(v, key + ": expected whole days, such as 30d");
+        return static_cast<std::uint32_t>(t.count() / kDayMs);
+      };
+      if (d["window"]) o.new_domain_days = days(d["window"], "intent.new_domain.window", 1);
+      if (d["learning"]) o.new_domain_learning_days = days(d["learning"], "intent.new_domain.learning", 0);
       if (d["domains_per_day"])
         o.new_domain_per_day =
             get_uint(d["domains_per_day"], "intent.new_domain.domains_per_day", 1024, 100000000);

@@ -13,6 +13,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "monitor/hash.h"
+
 namespace vigil::monitor {
 
 template <typename V>
@@ -30,7 +32,7 @@ class BoundedTable {
   // The entry for `key`, created if absent (replacing the set's least
   // recently touched entry when the set is full).
   V& touch(std::uint64_t key, std::uint32_t now_s, bool* fresh) {
-    Slot* set = &slots_[(mix(key) & mask_) * kWays];
+    Slot* set = &slots_[(mix64(key) & mask_) * kWays];
     Slot* victim = nullptr;
     for (std::size_t i = 0; i < kWays; ++i) {
       Slot& s = set[i];
@@ -59,7 +61,7 @@ class BoundedTable {
   }
 
   const V* find(std::uint64_t key) const {
-    const Slot* set = &slots_[(mix(key) & mask_) * kWays];
+    const Slot* set = &slots_[(mix64(key) & mask_) * kWays];
     for (std::size_t i = 0; i < kWays; ++i) {
       if (set[i].used && set[i].key == key) return &set[i].value;
     }
@@ -85,14 +87,6 @@ class BoundedTable {
     bool used = false;
     V value{};
   };
-  // The keys are hashes already; this spreads their low bits over the sets.
-  static std::uint64_t mix(std::uint64_t k) {
-    k ^= k >> 33;
-    k *= 0xff51afd7ed558ccdULL;
-    k ^= k >> 33;
-    return k;
-  }
-
   std::vector<Slot> slots_;
   std::size_t mask_ = 0;
   std::size_t size_ = 0;

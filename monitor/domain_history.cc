@@ -5,6 +5,8 @@
 #include <cstring>
 #include <fstream>
 
+#include "monitor/hash.h"
+
 namespace vigil::monitor {
 
 namespace {
@@ -12,23 +14,6 @@ namespace {
 constexpr char kMagic[8] = {'V', 'I', 'G', 'I', 'L', 'N', 'O', 'D'};
 constexpr std::uint32_t kVersion = 1;
 constexpr std::uint32_t kSecondsPerDay = 86400;
-
-std::uint64_t fnv1a(std::string_view s, std::uint64_t h) {
-  for (char c : s) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 1099511628211ULL;
-  }
-  return h;
-}
-
-std::uint64_t mix(std::uint64_t k) {
-  k ^= k >> 33;
-  k *= 0xff51afd7ed558ccdULL;
-  k ^= k >> 33;
-  k *= 0xc4ceb9fe1a85ec53ULL;
-  k ^= k >> 33;
-  return k;
-}
 
 struct Header {
   char magic[8];
@@ -53,8 +38,8 @@ DomainHistory::DomainHistory(std::uint32_t days, std::size_t domains_per_day)
 }
 
 DomainHistory::Probe DomainHistory::probe(std::string_view domain) {
-  const std::uint64_t h = fnv1a(domain, 14695981039346656037ULL);
-  return {mix(h), mix(h ^ 0x9E3779B97F4A7C15ULL) | 1};
+  const std::uint64_t h = fnv1a(domain);
+  return {mix64(h), mix64(h ^ 0x9E3779B97F4A7C15ULL) | 1};
 }
 
 bool DomainHistory::contains(std::size_t bucket, const Probe& p) const {

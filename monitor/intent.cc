@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <string_view>
 
+#include "monitor/hash.h"
 #include "monitor/name_shape.h"
 
 namespace vigil::monitor {
@@ -13,18 +14,6 @@ namespace vigil::monitor {
 namespace {
 
 constexpr std::uint8_t kNxdomain = 3;
-
-std::uint64_t fnv1a(std::span<const std::uint8_t> data, std::uint64_t h = 14695981039346656037ULL) {
-  for (std::uint8_t c : data) {
-    h ^= c;
-    h *= 1099511628211ULL;
-  }
-  return h;
-}
-
-std::uint64_t fnv1a(std::string_view s, std::uint64_t h = 14695981039346656037ULL) {
-  return fnv1a(std::span(reinterpret_cast<const std::uint8_t*>(s.data()), s.size()), h);
-}
 
 // Labels in a presentation-form name (an escaped "\." is not a separator).
 std::size_t label_count(std::string_view name) {
