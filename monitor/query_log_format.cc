@@ -293,8 +293,7 @@ void append_json_line(LineBuffer& out, const QueryEvent& e, const dns::MessageVi
         out.put(",\"ttl\":");
         append_uint(out, r.ttl);
         out.put(",\"data\":");
-        const bool address = (r.type == dns::RRType::A && r.rdlength == 4) ||
-                             (r.type == dns::RRType::AAAA && r.rdlength == 16);
+        const bool address = is_address_record(r);
         const std::size_t data_start = out.size();
         if (address) {  // the common case, straight from the message
           out.put('"');
@@ -375,17 +374,13 @@ void append_alert_line(LineBuffer& out, const QueryEvent& e, const dns::MessageV
     append_plain(out, dns::rcode_to_string(view->rcode()));
     out.put(",\"resolved_ip\":[");
     bool first = true;
-    auto cursor = view->records();
-    dns::RecordRef r;
-    while (cursor.next(r) && r.section == dns::Section::kAnswer) {
-      if ((r.type == dns::RRType::A && r.rdlength == 4) ||
-          (r.type == dns::RRType::AAAA && r.rdlength == 16)) {
-        out.put(first ? std::string_view("\"") : ",\"");
-        first = false;
-        out.set_end(dns::format_address(out.reserve(dns::kMaxAddressText), view->rdata(r)));
-        out.put('"');
-      }
-    }
+    for_each_answer_address(*view, [&](std::span<const std::uint8_t> address) {
+      out.put(first ? std::string_view("\"") : ",\"");
+      first = false;
+      out.set_end(dns::format_address(out.reserve(dns::kMaxAddressText), address));
+      out.put('"');
+      return true;
+    });
     out.put(']');
   }
   out.put("},\"vigil\":{\"alert\":");

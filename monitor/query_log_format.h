@@ -31,6 +31,22 @@ void append_json_line(std::string& out, const QueryEvent& e, const ClientPrivacy
 void append_alert_line(LineBuffer& out, const QueryEvent& e, const dns::MessageView* view,
                        const ClientPrivacy& privacy, const Verdict& v);
 
+// An answer record that holds an address: A with 4 octets, AAAA with 16.
+inline bool is_address_record(const dns::RecordRef& r) {
+  return (r.type == dns::RRType::A && r.rdlength == 4) || (r.type == dns::RRType::AAAA && r.rdlength == 16);
+}
+
+// Calls f(octets) for each address in the answer section, in order, while
+// f returns true.
+template <typename F>
+void for_each_answer_address(const dns::MessageView& view, F&& f) {
+  auto cursor = view.records();
+  dns::RecordRef r;
+  while (cursor.next(r) && r.section == dns::Section::kAnswer) {
+    if (is_address_record(r) && !f(view.rdata(r))) return;
+  }
+}
+
 // JSON string escaping: quotes, backslashes and control characters; octets
 // above 0x7F that are not valid UTF-8 become \u00XX (so every line is valid
 // JSON whatever a name holds).

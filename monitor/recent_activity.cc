@@ -32,16 +32,11 @@ void RecentActivity::record(const QueryEvent& e, const dns::MessageView& view) {
   x.name_len = static_cast<std::uint8_t>(text.size());
   std::memcpy(x.name.data(), text.data(), text.size());
   x.addresses = 0;
-  auto cursor = view.records();
-  dns::RecordRef r;
-  while (x.addresses < kAddresses && cursor.next(r) && r.section == dns::Section::kAnswer) {
-    if ((r.type == dns::RRType::A && r.rdlength == 4) || (r.type == dns::RRType::AAAA && r.rdlength == 16)) {
-      const auto rdata = view.rdata(r);
-      std::copy(rdata.begin(), rdata.end(), x.address[x.addresses].begin());
-      x.address_len[x.addresses] = static_cast<std::uint8_t>(r.rdlength);
-      ++x.addresses;
-    }
-  }
+  for_each_answer_address(view, [&](std::span<const std::uint8_t> address) {
+    std::copy(address.begin(), address.end(), x.address[x.addresses].begin());
+    x.address_len[x.addresses] = static_cast<std::uint8_t>(address.size());
+    return ++x.addresses < kAddresses;
+  });
 }
 
 void RecentActivity::record_alert(std::int64_t time_ns, std::string line) {
