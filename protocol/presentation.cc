@@ -71,11 +71,11 @@ Expected<ResourceRecord, TextError> parse_record(std::string_view text, const Na
   return out;
 }
 
-Expected<std::vector<ResourceRecord>, TextError> parse_zone_text(std::string_view text, const Name& origin,
-                                                                 std::uint32_t default_ttl) {
+std::optional<TextError> for_each_zone_record(
+    std::string_view text, const Name& origin, std::uint32_t default_ttl,
+    const std::function<std::string(ResourceRecord& record, std::size_t line)>& each) {
+  if (text.empty()) return std::nullopt;
   std::string copy(text);
-  std::vector<ResourceRecord> records;
-  if (copy.empty()) return records;
   std::unique_ptr<std::FILE, FileDeleter> f(fmemopen(copy.data(), copy.size(), "r"));
   if (!f) return TextError{0, "cannot open text"};
   // ldns updates origin and previous owner as it reads $ORIGIN and blank owners.
@@ -104,8 +104,19 @@ Expected<std::vector<ResourceRecord>, TextError> parse_zone_text(std::string_vie
     }
     auto converted = from_ldns(rr.get());
     if (!converted.ok()) return TextError{start_line, converted.error().message};
-    records.push_back(std::move(*converted));
+    if (std::string why = each(*converted, start_line); !why.empty()) return TextError{start_line, why};
   }
+  return std::nullopt;
+}
+
+Expected<std::vector<ResourceRecord>, TextError> parse_zone_text(std::string_view text, const Name& origin,
+                                                                 std::uint32_t default_ttl) {
+  std::vector<ResourceRecord> records;
+  auto error = for_each_zone_record(text, origin, default_ttl, [&](ResourceRecord& rr, std::size_t) {
+    records.push_back(std::move(rr));
+    return std::string();
+  });
+  if (error) return *error;
   return records;
 }
 

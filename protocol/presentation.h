@@ -6,6 +6,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,6 +27,14 @@ struct TextError {
 // are completed with `origin`; a missing TTL becomes `default_ttl`.
 Expected<ResourceRecord, TextError> parse_record(std::string_view text, const Name& origin = Name(),
                                                  std::uint32_t default_ttl = 3600);
+
+// Calls `each(record, line)` for every record of a zone-file text in order,
+// without keeping them (policy feeds can hold millions). `each` returns ""
+// to go on, or a message: the walk stops with that error at that line.
+// Otherwise the same as parse_zone_text.
+std::optional<TextError> for_each_zone_record(
+    std::string_view text, const Name& origin, std::uint32_t default_ttl,
+    const std::function<std::string(ResourceRecord& record, std::size_t line)>& each);
 
 // A whole zone-file text ($ORIGIN, $TTL, comments, parentheses). Stops at the
 // first error, reporting its line.
