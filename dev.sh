@@ -37,6 +37,8 @@ PACKAGES=(
   nsd bind9-dnsutils python3 iproute2 procps bc prometheus dnstap-ldns fstrm-bin
   # a live DNS tunnel through vigild (iodined does not start unless configured)
   iodine
+  # BIND's named: Response Policy Zone answers compared with vigild's
+  bind9
   # docker/: dnsdist for the scale-out test, docker-compose to validate the
   # stack, podman (with runc; crun cannot run on cgroup v1 hybrid hosts) and
   # mmdebstrap to build and run the image without a Docker engine or registry
@@ -47,7 +49,7 @@ BENCH_PACKAGES=(dnsperf unbound)
 # Packages whose Debian service must not start on its own: the lab and the
 # benchmarks run their own instances inside a network namespace, and a
 # system NSD or Unbound on port 53 would collide with vigild.
-LAB_DAEMONS=(nsd unbound dnsdist)
+LAB_DAEMONS=(nsd unbound dnsdist named)
 
 log() { printf '\033[1m==> [%4ds] %s\033[0m\n' "$SECONDS" "$*" >&2; }
 
@@ -82,7 +84,7 @@ deps() {
   if [ $restore_policy -eq 1 ]; then as_root rm -f "$policy"; fi
   if [ -d /run/systemd/system ]; then
     for d in "${LAB_DAEMONS[@]}"; do
-      printf '%s\n' "${missing[@]}" | grep -qx "$d" && as_root systemctl disable --now "$d" >/dev/null 2>&1 || true
+      printf '%s\n' "${missing[@]}" | grep -qx "${d/named/bind9}" && as_root systemctl disable --now "$d" >/dev/null 2>&1 || true
     done
   fi
 }

@@ -235,6 +235,81 @@ void load_intent(const YAML::Node& n, IntentConfig& c) {
   }
 }
 
+void load_policy(const YAML::Node& n, PolicyConfig& c) {
+  if (absent(n)) return;
+  expect_map(n, "policy", {"feeds", "max_ttl", "add_soa", "check_interval"});
+  using std::chrono::milliseconds;
+  if (n["max_ttl"]) {
+    const auto d =
+        get_duration(n["max_ttl"], "policy.max_ttl", milliseconds(0), milliseconds(7LL * 86400 * 1000));
+    c.max_ttl = static_cast<std::uint32_t>(d.count() / 1000);
+  }
+  if (n["add_soa"]) c.add_soa = get_bool(n["add_soa"], "policy.add_soa");
+  if (n["check_interval"]) {
+    const auto d = get_duration(n["check_interval"], "policy.check_interval", milliseconds(0),
+                                milliseconds(86400 * 1000));
+    c.check_interval = static_cast<std::uint32_t>(d.count() / 1000);
+  }
+  const auto feeds = get_list(n["feeds"], "policy.feeds");
+  if (feeds.size() > monitor::kMaxPolicyFeeds) {
+    fail(n["feeds"], "policy.feeds: at most " + std::to_string(monitor::kMaxPolicyFeeds) + " feeds");
+  }
+  for (const auto& f : feeds) {
+    const std::string key = "policy.feeds[" + std::to_string(c.feeds.size()) + "]";
+    if (!f.IsMap()) fail(f, key + ": expected a mapping (name:, file:, ...), got " + describe(f));
+    expect_map(f, key, {"name", "file", "format", "zone", "mode", "action", "max_rules", "max_size"});
+    PolicyFeedConfig fc;
+    fc.line = f.Mark().line + 1;
+    if (!f["name"]) fail(f, key + ": every feed needs a name");
+    if (!f["file"]) fail(f, key + ": every feed needs a file");
+    fc.name = scalar(f["name"], key + ".name");
+    if (fc.name.empty() || fc.name.size() > 64 ||
+        fc.name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") !=
+            std::string::npos) {
+      fail(f["name"], key + ".name: 1-64 letters, digits, '-', '_' or '.', got \"" + fc.name + "\"");
+    }
+    for (const auto& other : c.feeds) {
+      if (other.name == fc.name) fail(f["name"], key + ".name: \"" + fc.name + "\" names two feeds");
+    }
+    fc.file = scalar(f["file"], key + ".file");
+    if (fc.file.empty()) fail(f["file"], key + ".file: empty");
+    if (f["format"]) {
+      fc.format = get_enum<monitor::FeedFormat>(f["format"], key + ".format",
+                                                {{"rpz", monitor::FeedFormat::kRpz},
+                                                 {"hosts", monitor::FeedFormat::kHosts},
+                                                 {"domains", monitor::FeedFormat::kDomains}});
+    }
+    if (f["zone"]) {
+      if (fc.format != monitor::FeedFormat::kRpz) fail(f["zone"], key + ".zone: only an rpz feed has a zone");
+      fc.zone = scalar(f["zone"], key + ".zone");
+      if (!dns::Name::from_text(fc.zone).ok()) fail(f["zone"], key + ".zone: not a domain name");
+    }
+    if (f["mode"]) {
+      fc.mode = get_enum<monitor::FeedMode>(
+          f["mode"], key + ".mode",
+          {{"enforce", monitor::FeedMode::kEnforce}, {"log", monitor::FeedMode::kLog}});
+    }
+    if (f["action"]) {
+      if (fc.format == monitor::FeedFormat::kRpz) {
+        fail(f["action"], key + ".action: an rpz feed's records are its actions");
+      }
+      fc.action = get_enum<monitor::PolicyAction>(f["action"], key + ".action",
+                                                  {{"nxdomain", monitor::PolicyAction::kNxDomain},
+                                                   {"nodata", monitor::PolicyAction::kNoData},
+                                                   {"drop", monitor::PolicyAction::kDrop},
+                                                   {"tcp-only", monitor::PolicyAction::kTcpOnly},
+                                                   {"passthru", monitor::PolicyAction::kPassthru}});
+    }
+    if (f["max_rules"]) fc.max_rules = get_uint(f["max_rules"], key + ".max_rules", 1, 100'000'000);
+    if (f["max_size"]) {
+      auto v = parse_size(scalar(f["max_size"], key + ".max_size"));
+      if (!v || *v == 0) fail(f["max_size"], key + ".max_size: expected a size such as 100MiB");
+      fc.max_size = *v;
+    }
+    c.feeds.push_back(std::move(fc));
+  }
+}
+
 void load_server(const YAML::Node& n, ServerConfig& s) {
   using std::chrono::milliseconds;
   expect_map(n, "server",
@@ -448,7 +523,7 @@ Config load(const YAML::Node& root) {
   if (absent(root)) return cfg;
   expect_map(root, "",
              {"server", "access_control", "resolver", "cache", "metrics", "query_log", "dnstap", "intent",
-              "local_zones", "local_data", "local_data_ptr", "control"});
+              "policy", "local_zones", "local_data", "local_data_ptr", "control"});
   if (!root.IsMap()) fail(root, "expected a mapping of sections (server:, resolver:, ...)");
   load_server(root["server"], cfg.server);
   if (root["access_control"]) load_acl(root["access_control"], cfg.access_control);
@@ -505,6 +580,7 @@ Config load(const YAML::Node& root) {
     }
   }
   load_intent(root["intent"], cfg.intent);
+  load_policy(root["policy"], cfg.policy);
   if (const auto c = root["control"]) {
     expect_map(c, "control", {"socket"});
     if (c.IsMap() && c["socket"]) cfg.control_socket = scalar(c["socket"], "control.socket");

@@ -14,6 +14,8 @@
 
 #include "cache/cache_options.h"
 #include "monitor/intent_limits.h"
+#include "monitor/policy_limits.h"
+#include "monitor/policy_set.h"
 #include "protocol/result.h"
 
 namespace vigil::config {
@@ -141,6 +143,31 @@ struct IntentConfig {
   bool operator==(const IntentConfig&) const = default;
 };
 
+// Threat feeds (monitor/policy_feed.h), enforced by the query handler in
+// this order: the first feed with a match decides.
+struct PolicyFeedConfig {
+  std::string name;  // unique; labels metrics and log lines
+  std::string file;  // relative paths are relative to the configuration file
+  monitor::FeedFormat format = monitor::FeedFormat::kRpz;
+  std::string zone;  // rpz: the zone's name; "" = the SOA's owner
+  monitor::FeedMode mode = monitor::FeedMode::kEnforce;
+  monitor::PolicyAction action = monitor::PolicyAction::kNxDomain;  // hosts, domains
+  std::size_t max_rules = monitor::kMaxPolicyRules;
+  std::uint64_t max_size = monitor::kMaxFeedBytes;
+  int line = 0;  // where the configuration names it (for errors)
+  bool operator==(const PolicyFeedConfig& o) const {
+    return name == o.name && file == o.file && format == o.format && zone == o.zone && mode == o.mode &&
+           action == o.action && max_rules == o.max_rules && max_size == o.max_size;
+  }
+};
+
+struct PolicyConfig {
+  std::vector<PolicyFeedConfig> feeds;
+  std::uint32_t max_ttl = monitor::kDefaultMaxPolicyTtl;  // seconds (BIND's max-policy-ttl)
+  bool add_soa = true;  // the feed's SOA in the additional section of rewritten answers (BIND's add-soa)
+  std::uint32_t check_interval = monitor::kDefaultFeedCheckSeconds;  // 0 = files are not watched
+};
+
 struct CacheConfig {
   cache::CacheOptions options;
   std::string persist_path;  // "" = the cache is not persisted
@@ -156,6 +183,7 @@ struct Config {
   QueryLogConfig query_log;    // the rest of query_log.*
   DnstapConfig dnstap;
   IntentConfig intent;
+  PolicyConfig policy;
   std::vector<LocalZone> local_zones;
   std::vector<LocalRecord> local_data;  // RRs in presentation format, validated
   bool local_data_ptr = true;           // synthesise PTRs for local A/AAAA data

@@ -42,6 +42,28 @@ void append_count(std::string& out, const char* key, std::uint64_t v) {
   out += buf;
 }
 
+// A string member; `value` is escaped as JSON needs (names in
+// presentation form may carry backslashes and quotes).
+void append_text(std::string& out, const char* key, std::string_view value) {
+  out += out.empty() ? "\"" : ",\"";
+  out += key;
+  out += "\":\"";
+  for (char ch : value) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += ch;
+    } else if (c < 0x20 || c >= 0x7F) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", c);
+      out += buf;
+    } else {
+      out += ch;
+    }
+  }
+  out += '"';
+}
+
 void append_flag(std::string& out, const char* key) {
   out += out.empty() ? "\"" : ",\"";
   out += key;
@@ -83,6 +105,7 @@ const char* intent_category_name(IntentCategory c) {
     case IntentCategory::kTunnel: return "tunnel";
     case IntentCategory::kNxdomainStorm: return "nxdomain-storm";
     case IntentCategory::kNewDomain: return "new-domain";
+    case IntentCategory::kThreatFeed: return "threat-feed";
   }
   return "dga";
 }
@@ -144,6 +167,7 @@ void IntentEngine::observe(const Observation& o, std::vector<Verdict>& out) {
   bool fresh = false;
   ClientState& c = clients_.touch(client_key, now, &fresh);
 
+  if (o.policy != nullptr && o.policy->hit) feed(o, now, client_key, out);
   NameFacts& f = facts_of(*o.qname);
   // Reverse lookups fail all the time (addresses without PTR records), and
   // single-label names are browsers' probes: neither is a storm's matter.
@@ -153,6 +177,27 @@ void IntentEngine::observe(const Observation& o, std::vector<Verdict>& out) {
   dga(o, now, client_key, c, f, out);
   tunnel(o, now, client_key, f, out);
   new_domain(o, now, client_key, f, out);
+}
+
+// A threat feed's rule met (the query handler enforced it, or a log-only
+// feed saw it): always worth an analyst's look. The domain is the rule's
+// trigger (without "*."), so one alert covers a wildcard's names.
+void IntentEngine::feed(const Observation& o, std::uint32_t now, std::uint64_t client_key,
+                        std::vector<Verdict>& out) {
+  const PolicyEvent& p = *o.policy;
+  Verdict v;
+  v.category = IntentCategory::kThreatFeed;
+  std::string_view trigger = p.trigger_text();
+  if (trigger.starts_with("*.")) trigger.remove_prefix(2);
+  if (trigger.size() > 1 && trigger.ends_with('.')) trigger.remove_suffix(1);
+  v.domain = std::string(trigger);
+  v.score = 1;
+  append_text(v.evidence, "feed", p.feed_name());
+  append_text(v.evidence, "trigger", p.trigger_text());
+  append_text(v.evidence, "trigger_type", p.address ? "response-ip" : "qname");
+  append_text(v.evidence, "action", policy_action_name(static_cast<PolicyAction>(p.action)));
+  append_text(v.evidence, "mode", p.enforced ? "enforce" : "log");
+  emit(now, client_key, std::move(v), out);
 }
 
 // A registered domain that resolved and was not looked up here in the last

@@ -19,6 +19,8 @@
 //   nxdomain-storm per client: NXDOMAIN count and ratio over a sliding window
 //   new-domain     a registered domain that resolved and nobody here looked up in
 //                  the last 30 days (domain_history.h), after a learning period
+//   threat-feed    the query met a threat feed's rule (the query handler matched
+//                  it: monitor/policy_set.h); the verdict carries feed and trigger
 #pragma once
 
 #include <array>
@@ -34,6 +36,8 @@
 #include "monitor/domain_history.h"
 #include "monitor/intent_limits.h"
 #include "monitor/name_shape.h"
+#include "monitor/policy_feed.h"
+#include "monitor/query_event.h"
 #include "monitor/registered_domain.h"
 #include "monitor/verdict.h"
 #include "protocol/name.h"
@@ -45,7 +49,8 @@ struct Observation {
   std::span<const std::uint8_t> client;  // 4 or 16 octets
   const dns::Name* qname = nullptr;
   std::uint16_t qtype = 1;
-  std::uint8_t rcode = 0;  // of the answer sent
+  std::uint8_t rcode = 0;               // of the answer sent
+  const PolicyEvent* policy = nullptr;  // the threat-feed rule it met, if any
 };
 
 struct IntentStats {
@@ -126,6 +131,7 @@ class IntentEngine {
              std::vector<Verdict>& out);
   void tunnel(const Observation& o, std::uint32_t now, std::uint64_t client_key, const NameFacts& f,
               std::vector<Verdict>& out);
+  void feed(const Observation& o, std::uint32_t now, std::uint64_t client_key, std::vector<Verdict>& out);
   void new_domain(const Observation& o, std::uint32_t now, std::uint64_t client_key, NameFacts& f,
                   std::vector<Verdict>& out);
   void emit(std::uint32_t now, std::uint64_t client_key, Verdict v, std::vector<Verdict>& out);

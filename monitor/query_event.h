@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string_view>
 
 namespace vigil::monitor {
 
@@ -31,6 +32,29 @@ inline const char* cache_status_name(CacheStatus c) {
   return "none";
 }
 
+// The threat-feed rule a query met (server/query_handler.h PolicyNote),
+// copied into the event: the feed's name and the trigger as text.
+struct PolicyEvent {
+  static constexpr std::size_t kMaxFeed = 64;
+  static constexpr std::size_t kMaxTrigger = 320;
+  bool hit = false;
+  bool enforced = false;    // false: a log-only feed's
+  bool address = false;     // a response-IP trigger
+  std::uint8_t action = 0;  // monitor::PolicyAction
+  std::uint8_t feed_size = 0;
+  std::uint16_t trigger_size = 0;
+  std::array<char, kMaxFeed> feed{};
+  std::array<char, kMaxTrigger> trigger{};
+  std::string_view feed_name() const { return {feed.data(), feed_size}; }
+  std::string_view trigger_text() const { return {trigger.data(), trigger_size}; }
+  void set(std::string_view f, std::string_view t) {
+    feed_size = static_cast<std::uint8_t>(f.size() < kMaxFeed ? f.size() : kMaxFeed);
+    for (std::size_t i = 0; i < feed_size; ++i) feed[i] = f[i];
+    trigger_size = static_cast<std::uint16_t>(t.size() < kMaxTrigger ? t.size() : kMaxTrigger);
+    for (std::size_t i = 0; i < trigger_size; ++i) trigger[i] = t[i];
+  }
+};
+
 struct QueryEvent {
   // What fits inline: every UDP answer up to the EDNS default payload.
   // Longer messages (TCP) keep their first kMaxMessage octets and the log
@@ -50,6 +74,7 @@ struct QueryEvent {
   CacheStatus cache = CacheStatus::kNone;
   const char* outcome = "";  // why it got this response (server::outcome_name; static storage)
   std::uint16_t upstream_queries = 0;
+  PolicyEvent policy;
   std::uint16_t message_size = 0;       // octets held in `message`
   std::uint16_t message_full_size = 0;  // octets of the whole message
   std::array<std::uint8_t, kMaxMessage> message{};

@@ -134,7 +134,8 @@ std::size_t QueryLog::drain(LineBuffer& buffer, LineBuffer& alerts) {
                             .client = {e->client.data(), e->client_len},
                             .qname = &qname,
                             .qtype = static_cast<std::uint16_t>(view.question_type()),
-                            .rcode = static_cast<std::uint8_t>(view.rcode())},
+                            .rcode = static_cast<std::uint8_t>(view.rcode()),
+                            .policy = &e->policy},
                            verdicts);
         }
         if (file_) {

@@ -6,6 +6,7 @@
 #include <ctime>
 #include <vector>
 
+#include "monitor/policy_feed.h"
 #include "protocol/message_view.h"
 #include "protocol/rdata.h"
 #include "protocol/types.h"
@@ -325,6 +326,16 @@ void append_json_line(LineBuffer& out, const QueryEvent& e, const dns::MessageVi
   append_json_string(out, e.outcome);
   out.put(",\"upstream_queries\":");
   append_uint(out, e.upstream_queries);
+  if (e.policy.hit) {
+    out.put(",\"policy\":{\"feed\":");
+    append_json_string(out, e.policy.feed_name());
+    out.put(",\"action\":");
+    append_json_string(out, policy_action_name(static_cast<PolicyAction>(e.policy.action)));
+    out.put(",\"trigger\":");
+    append_json_string(out, e.policy.trigger_text());
+    out.put(e.policy.address ? ",\"trigger_type\":\"response-ip\"" : ",\"trigger_type\":\"qname\"");
+    out.put(e.policy.enforced ? ",\"mode\":\"enforce\"}" : ",\"mode\":\"log\"}");
+  }
   if (cut) out.put(",\"answers_cut\":true");
   if (ok && view.has_edns()) {
     // The first Extended DNS Error option (RFC 8914: code 15, INFO-CODE, text).

@@ -9,9 +9,9 @@
 
 namespace vigil::monitor {
 
-enum class IntentCategory : std::uint8_t { kDga, kTunnel, kNxdomainStorm, kNewDomain };
-inline constexpr std::size_t kIntentCategoryCount = 4;
-// "dga", "tunnel", "nxdomain-storm", "new-domain"
+enum class IntentCategory : std::uint8_t { kDga, kTunnel, kNxdomainStorm, kNewDomain, kThreatFeed };
+inline constexpr std::size_t kIntentCategoryCount = 5;
+// "dga", "tunnel", "nxdomain-storm", "new-domain", "threat-feed"
 const char* intent_category_name(IntentCategory c);
 
 struct Verdict {

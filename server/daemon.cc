@@ -16,6 +16,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <sys/stat.h>
 
@@ -73,12 +74,19 @@ bool Daemon::start() {
       log_info("cache: " + persist + " does not exist yet; starting empty");
     }
   }
-  auto rt = make_runtime(cfg, config_path_, *cache_, /*resolver_attached=*/true, &block_list_);
+  auto policy = policy_loader_.load(cfg.policy, config_path_);
+  if (!policy.ok()) {
+    log_error(policy.error().to_string());
+    return false;
+  }
+  auto rt = make_runtime(cfg, config_path_, *cache_, /*resolver_attached=*/true, &block_list_, policy->set);
   if (!rt.ok()) {
     log_error(rt.error().to_string());
     return false;
   }
   runtime_ = *rt;
+  for (const auto& l : policy->loaded) log_info("policy: feed " + l);
+  policy_loader_.commit(std::move(*policy));
   IntentSetup intent = prepare_intent(cfg.intent);
   if (!intent.error.empty()) {
     log_error(intent.error);
@@ -167,6 +175,7 @@ bool Daemon::start() {
   if (!drop_privileges()) return false;
   for (auto& w : workers_) w->start();
   if (control_) control_->start();
+  asio::co_spawn(io_, watch_feeds(), log_coroutine_exception);
   // Priming (RFC 8109): the root NS set, fetched once now so the first
   // client query does not wait for it; the engine primes again whenever the
   // cached set has expired.
@@ -373,7 +382,12 @@ ControlReply Daemon::reload() {
     return ControlReply{false, "reload rejected, the running configuration stays in force:\n" + why};
   };
   if (!cfg.ok()) return reject(cfg.error().to_string());
-  auto rt = make_runtime(*cfg, config_path_, *cache_, shared_->resolver != nullptr, &block_list_);
+  // Every feed is read again; one whose file is now broken keeps its last
+  // good version (a warning), a new one that fails rejects the reload.
+  auto policy = policy_loader_.load(cfg->policy, config_path_);
+  if (!policy.ok()) return reject(policy.error().to_string());
+  auto rt =
+      make_runtime(*cfg, config_path_, *cache_, shared_->resolver != nullptr, &block_list_, policy->set);
   if (!rt.ok()) return reject(rt.error().to_string());
   // A new engine starts from the history the running one saves.
   if (intent_ && !((*rt)->config.intent == intent_config_)) save_domain_history();
@@ -391,6 +405,9 @@ ControlReply Daemon::reload() {
     restart.emplace_back("cache (size and TTL limits)");
   runtime_ = *rt;
   for (auto& w : workers_) w->set_runtime(runtime_);
+  for (const auto& l : policy->loaded) log_info("policy: feed " + l);
+  for (const auto& w : policy->warnings) log_error(w);
+  policy_loader_.commit(std::move(*policy));
   intent_ = intent.engine;
   intent_config_ = runtime_->config.intent;
   apply_query_log(runtime_->config);  // flushes what is queued, then follows the new file
@@ -405,6 +422,46 @@ ControlReply Daemon::reload() {
     log_info(msg);
   }
   return {true, msg};
+}
+
+// Feed files are looked at every policy.check_interval; a changed one is
+// read and, when it parses, swapped in with a new runtime (queries in
+// flight finish with the old one). A broken one is logged once per version
+// and the feed keeps what it had.
+asio::awaitable<void> Daemon::watch_feeds() {
+  asio::steady_timer timer(io_);
+  for (;;) {
+    const std::uint32_t every = runtime_->config.policy.check_interval;
+    timer.expires_after(std::chrono::seconds(every == 0 ? 5 : every));
+    auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (ec) co_return;
+    const config::PolicyConfig& pc = runtime_->config.policy;
+    if (every == 0 || pc.feeds.empty() || !policy_loader_.changed(pc, config_path_)) continue;
+    (void)refresh_feeds();
+  }
+}
+
+bool Daemon::refresh_feeds() {
+  auto policy = policy_loader_.load(runtime_->config.policy, config_path_, /*force=*/false);
+  if (!policy.ok()) {  // only a feed never loaded can fail outright; not after start
+    log_error(policy.error().to_string());
+    return false;
+  }
+  for (const auto& w : policy->warnings) log_error(w);
+  const bool any = !policy->loaded.empty();
+  if (any) {
+    auto rt = make_runtime(runtime_->config, config_path_, *cache_, shared_->resolver != nullptr,
+                           &block_list_, policy->set);
+    if (!rt.ok()) {
+      log_error("policy: feeds not swapped in: " + rt.error().to_string());
+      return false;
+    }
+    runtime_ = *rt;
+    for (auto& w : workers_) w->set_runtime(runtime_);
+    for (const auto& l : policy->loaded) log_info("policy: feed changed on disk, reloaded: " + l);
+  }
+  policy_loader_.commit(std::move(*policy));
+  return any;
 }
 
 StatsSnapshot Daemon::stats() const {
@@ -627,6 +684,57 @@ std::vector<monitor::MetricFamilyData> Daemon::metrics() const {
                     {{{"table", "alert_keys"}}, d(q.intent.alert_keys_capacity)}}});
     one("vigil_intent_evictions_total", "Table entries forgotten to make room for new ones.", T::kCounter,
         d(q.intent.evictions));
+    monitor::MetricFamilyData feed_queries{
+        "vigil_policy_queries_total",
+        "Queries that met a threat feed's rule, by feed, action and mode (enforce: the answer was "
+        "rewritten, or let through for passthru; log: a log-only feed's match, the answer untouched).",
+        T::kCounter,
+        {}};
+    for (const auto& [name, counts] : policy_loader_.all_counters()) {
+      for (std::size_t a = 0; a < monitor::kPolicyActionCount; ++a) {
+        const std::string action(monitor::policy_action_name(static_cast<monitor::PolicyAction>(a)));
+        const auto enforced = counts->enforced[a].load(std::memory_order_relaxed);
+        const auto logged = counts->logged[a].load(std::memory_order_relaxed);
+        if (enforced > 0)
+          feed_queries.samples.push_back(
+              {{{"feed", name}, {"action", action}, {"mode", "enforce"}}, d(enforced)});
+        if (logged > 0)
+          feed_queries.samples.push_back({{{"feed", name}, {"action", action}, {"mode", "log"}}, d(logged)});
+      }
+    }
+    out.push_back(std::move(feed_queries));
+    monitor::MetricFamilyData triggers{
+        "vigil_policy_triggers", "Triggers in each threat feed's version in force, by type.", T::kGauge, {}};
+    monitor::MetricFamilyData serial{
+        "vigil_policy_serial", "The SOA serial of each RPZ feed's version in force.", T::kGauge, {}};
+    monitor::MetricFamilyData loaded{"vigil_policy_loaded_time_seconds",
+                                     "When each feed's version in force was read, Unix seconds.",
+                                     T::kGauge,
+                                     {}};
+    monitor::MetricFamilyData failures{
+        "vigil_policy_load_failures_total",
+        "Versions of each feed rejected as broken (the feed kept its last good one).",
+        T::kCounter,
+        {}};
+    monitor::MetricFamilyData bytes{
+        "vigil_policy_memory_bytes", "Memory of each feed's index.", T::kGauge, {}};
+    for (const auto& st : policy_loader_.status()) {
+      const std::string& name = st.config.name;
+      if (st.feed) {
+        triggers.samples.push_back({{{"feed", name}, {"type", "qname"}}, d(st.feed->name_triggers())});
+        triggers.samples.push_back(
+            {{{"feed", name}, {"type", "response-ip"}}, d(st.feed->address_triggers())});
+        serial.samples.push_back({{{"feed", name}}, d(st.feed->serial())});
+        bytes.samples.push_back({{{"feed", name}}, d(st.feed->memory_bytes())});
+      }
+      loaded.samples.push_back({{{"feed", name}}, static_cast<double>(st.loaded_at)});
+      failures.samples.push_back({{{"feed", name}}, d(st.failures)});
+    }
+    out.push_back(std::move(triggers));
+    out.push_back(std::move(serial));
+    out.push_back(std::move(loaded));
+    out.push_back(std::move(failures));
+    out.push_back(std::move(bytes));
     one("vigil_intent_blocked_domains",
         "Domains on the detectors' block list now (a detector's action: block).", T::kGauge,
         d(q.intent.blocked_domains));

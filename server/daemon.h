@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 
 #include "cache/rrset_cache.h"
@@ -27,6 +28,7 @@
 #include "monitor/metrics.h"
 #include "server/connection_table.h"
 #include "server/control_channel.h"
+#include "server/policy_loader.h"
 #include "server/recursion.h"
 #include "server/runtime.h"
 #include "server/server_stats.h"
@@ -84,6 +86,11 @@ class Daemon {
   void save_domain_history();  // intent_'s, to intent.new_domain.state
   ControlReply intent_view(
       const std::vector<std::string>& args);  // vigilctl alerts, client, who-resolved, top
+  // Threat feeds: read at start and reload, and whenever a feed file
+  // changes (watch_feeds, every policy.check_interval).
+  PolicyLoader policy_loader_;
+  boost::asio::awaitable<void> watch_feeds();
+  bool refresh_feeds();  // true when a changed feed was swapped in
   std::unique_ptr<Recursion> recursion_;
   std::unique_ptr<WorkerShared> shared_;
   std::shared_ptr<const Runtime> runtime_;  // the one in force (main thread)

@@ -45,17 +45,21 @@ std::string_view outcome_name(Outcome o) {
     case Outcome::kRefusedLocal: return "refused_local";
     case Outcome::kDroppedLocal: return "dropped_local";
     case Outcome::kBlocked: return "blocked";
+    case Outcome::kPolicy: return "policy";
+    case Outcome::kDroppedPolicy: return "dropped_policy";
   }
   return "unknown";
 }
 
 QueryHandler::QueryHandler(const config::Config& config, const LocalZones& local, cache::RRsetCache& cache,
-                           bool resolver_attached, const monitor::BlockListPublisher* block)
+                           bool resolver_attached, const monitor::BlockListPublisher* block,
+                           const monitor::PolicySet* policy)
     : config_(config),
       local_(local),
       cache_(cache),
       resolver_attached_(resolver_attached),
       block_(block),
+      policy_(policy),
       identity_(config.server.identity),
       version_(config.server.version) {
   if (version_.empty()) version_ = std::string("vigil ") + kVersion;
@@ -147,15 +151,120 @@ constexpr RRType kAnyOrder[] = {RRType::A,    RRType::AAAA, RRType::CNAME, RRTyp
 
 }  // namespace
 
+// One query as the answer paths see it once it is known to be answerable:
+// its question, how to start the response, the pass it is on.
+struct QueryHandler::Context {
+  Response& resp;
+  const Name& qname;
+  RRType qtype;
+  RRClass qclass;
+  const Client& client;
+  cache::Time now;
+  const ResolutionStatus* after;
+  bool edns;
+  bool dnssec_ok;
+  std::uint16_t max_payload;
+  std::vector<std::uint8_t>& options;  // must outlive the builder until finish()
+  void start(std::span<const std::uint8_t> opts = {}) {
+    if (edns) resp.edns(max_payload, dnssec_ok, opts);
+    resp.question(qname, qtype, qclass);
+  }
+  HandleResult needs_resolution(const Name& name, RRType type) const {
+    HandleResult r = silent(Outcome::kNeedsResolution);
+    r.resolve = std::make_pair(name, type);
+    return r;
+  }
+};
+
+struct QueryHandler::Chain {
+  std::vector<cache::CachedRRset> links;  // CNAMEs (each after its DNAME, if any), in answer order
+  std::optional<cache::CachedRRset> positive;
+  std::optional<cache::CachedNegative> negative;
+  bool stale() const {
+    bool s = (positive && positive->stale) || (negative && negative->stale);
+    for (const auto& l : links) s = s || l.stale;
+    return s;
+  }
+};
+
+QueryHandler::Chain QueryHandler::follow(const Name& start, RRType qtype, cache::Time now,
+                                         const cache::LookupOptions& lo,
+                                         const std::function<bool(const Name&)>& stop) const {
+  Chain out;
+  Name current = start;
+  for (unsigned links = 0; links <= config_.resolver.max_cname_chain; ++links) {
+    cache::CacheAnswer c = cache_.lookup(current, qtype, RRClass::IN, now, lo);
+    if (c.positive) {
+      out.positive = std::move(c.positive);
+      break;
+    }
+    if (c.negative) {
+      out.negative = std::move(c.negative);
+      break;
+    }
+    if (qtype == RRType::CNAME) break;
+    cache::CacheAnswer alias = cache_.lookup(current, RRType::CNAME, RRClass::IN, now, lo);
+    if (!alias.positive || alias.positive->rrset.rdatas.empty()) break;
+    auto target = dns::rdata_target_name(RRType::CNAME, alias.positive->rrset.rdatas[0]);
+    if (!target) break;
+    // A CNAME synthesised from a DNAME above the name goes out after its
+    // DNAME (RFC 6672 §3.4), so the client sees why.
+    for (Name owner = current.parent(); !owner.is_root(); owner = owner.parent()) {
+      cache::CacheAnswer d = cache_.lookup(owner, RRType::DNAME, RRClass::IN, now, lo);
+      if (!d.positive || d.positive->rrset.rdatas.empty()) continue;
+      auto dtarget = dns::rdata_target_name(RRType::DNAME, d.positive->rrset.rdatas[0]);
+      auto synthesised =
+          dtarget ? current.replace_suffix(owner, *dtarget) : dns::Expected<Name>(Error::kNameTooLong);
+      if (synthesised.ok() && *synthesised == *target) out.links.push_back(std::move(*d.positive));
+      break;
+    }
+    out.links.push_back(std::move(*alias.positive));
+    const bool loop = *target == start || std::any_of(out.links.begin(), out.links.end(),
+                                                      [&](const auto& l) { return l.rrset.name == *target; });
+    if (loop) break;
+    if (stop && stop(*target)) break;
+    current = *target;
+  }
+  return out;
+}
+
+namespace {
+
+// Writes a chain's CNAMEs (and DNAMEs) to the answer; the question's own
+// CNAME keeps the question's name (the client's letter case).
+void write_links(Response& resp, const Name& qname, const std::vector<cache::CachedRRset>& links) {
+  for (const auto& link : links) {
+    const auto& set = link.rrset;
+    const bool own = set.type == RRType::CNAME && set.name == qname;
+    resp.answer(own ? qname : set.name, set.type, set.rclass, set.ttl, [&](auto add) {
+      for (const auto& rd : set.rdatas) add(rd);
+    });
+  }
+}
+
+bool is_address(RRType t) {
+  return t == RRType::A || t == RRType::AAAA;
+}
+
+}  // namespace
+
+std::optional<std::pair<dns::Name, dns::RRType>> QueryHandler::resolution_question(
+    std::span<const std::uint8_t> query, const Client& client, cache::Time now) const {
+  std::array<std::uint8_t, 512> scratch{};
+  HandleResult r = handle(query, client, scratch, now);
+  if (r.outcome == Outcome::kNeedsResolution && r.resolve) return r.resolve;
+  return question_of(query);
+}
+
 HandleResult QueryHandler::handle(std::span<const std::uint8_t> query, const Client& client,
                                   std::span<std::uint8_t> out, cache::Time now,
                                   const ResolutionStatus* after) const {
-  if (query.size() < dns::kHeaderSize) return {Outcome::kDroppedShort, 0, false};
+  if (query.size() < dns::kHeaderSize) return silent(Outcome::kDroppedShort);
   const dns::Header qh = dns::Header::from_wire(dns::load_u16(&query[0]), dns::load_u16(&query[2]));
-  if (qh.qr) return {Outcome::kDroppedResponse, 0, false};
+  if (qh.qr) return silent(Outcome::kDroppedResponse);
 
   config::AclAction action = acl(client);
-  if (action == config::AclAction::kDeny) return {Outcome::kDroppedAcl, 0, false};
+  if (action == config::AclAction::kDeny) return silent(Outcome::kDroppedAcl);
 
   MessageView view;
   const Error parsed = view.parse(query);
@@ -249,7 +358,7 @@ HandleResult QueryHandler::handle(std::span<const std::uint8_t> query, const Cli
   const LocalAnswer local = local_.lookup(qname, qtype);
   switch (local.kind) {
     case LocalKind::kNone: break;
-    case LocalKind::kDeny: return {Outcome::kDroppedLocal, 0, false};
+    case LocalKind::kDeny: return silent(Outcome::kDroppedLocal);
     case LocalKind::kRefuse: start(); return resp.finish(Rcode::kRefused, Outcome::kRefusedLocal);
     case LocalKind::kAnswer: return answer_rrset(*local.rrset, Outcome::kLocal);
     case LocalKind::kNxDomain:
@@ -275,6 +384,11 @@ HandleResult QueryHandler::handle(std::span<const std::uint8_t> query, const Cli
     }
   }
 
+  Context ctx{resp,   qname, qtype, qclass,    client,
+              now,    after, edns,  dnssec_ok, static_cast<std::uint16_t>(config_.server.max_udp_payload),
+              options};
+  if (policy_ != nullptr && !policy_->empty()) return with_policy(ctx);
+
   auto answer_negative = [&](const cache::CachedNegative& neg) {
     start();
     (void)resp.builder().add_record(Section::kAuthority, neg.soa.name, RRType::SOA, neg.soa.rclass,
@@ -291,7 +405,7 @@ HandleResult QueryHandler::handle(std::span<const std::uint8_t> query, const Cli
         return answer_negative(*cached.negative);
       }
     }
-    if (resolver_attached_ && after == nullptr) return {Outcome::kNeedsResolution, 0, false};
+    if (resolver_attached_ && after == nullptr) return ctx.needs_resolution(qname, qtype);
     // RFC 8482 §4.2: a synthesised HINFO says "ANY is not answered in full".
     start();
     static const std::vector<std::string> kHinfo = {"RFC8482", ""};
@@ -315,88 +429,260 @@ HandleResult QueryHandler::handle(std::span<const std::uint8_t> query, const Cli
   // resolution, expired data within the stale window may be used (RFC 8767).
   const bool use_stale = after != nullptr && cache_.options().serve_stale;
   const cache::LookupOptions lo{.for_resolution = false, .allow_stale = use_stale};
-  std::vector<cache::CachedRRset> chain;
-  std::optional<cache::CachedRRset> positive;
-  std::optional<cache::CachedNegative> negative;
-  Name current = qname;
-  for (unsigned links = 0; links <= config_.resolver.max_cname_chain; ++links) {
-    cache::CacheAnswer c = cache_.lookup(current, qtype, RRClass::IN, now, lo);
-    if (c.positive) {
-      positive = std::move(c.positive);
-      break;
-    }
-    if (c.negative) {
-      negative = std::move(c.negative);
-      break;
-    }
-    if (qtype == RRType::CNAME) break;
-    cache::CacheAnswer alias = cache_.lookup(current, RRType::CNAME, RRClass::IN, now, lo);
-    if (!alias.positive || alias.positive->rrset.rdatas.empty()) break;
-    auto target = dns::rdata_target_name(RRType::CNAME, alias.positive->rrset.rdatas[0]);
-    if (!target) break;
-    // A CNAME synthesised from a DNAME above the name goes out after its
-    // DNAME (RFC 6672 §3.4), so the client sees why.
-    for (Name owner = current.parent(); !owner.is_root(); owner = owner.parent()) {
-      cache::CacheAnswer d = cache_.lookup(owner, RRType::DNAME, RRClass::IN, now, lo);
-      if (!d.positive || d.positive->rrset.rdatas.empty()) continue;
-      auto dtarget = dns::rdata_target_name(RRType::DNAME, d.positive->rrset.rdatas[0]);
-      auto synthesised =
-          dtarget ? current.replace_suffix(owner, *dtarget) : dns::Expected<Name>(Error::kNameTooLong);
-      if (synthesised.ok() && *synthesised == *target) chain.push_back(std::move(*d.positive));
-      break;
-    }
-    chain.push_back(std::move(*alias.positive));
-    const bool loop = *target == qname || std::any_of(chain.begin(), chain.end(),
-                                                      [&](const auto& l) { return l.rrset.name == *target; });
-    if (loop) break;
-    current = *target;
+  Chain chain = follow(qname, qtype, now, lo, {});
+  if (chain.positive || chain.negative) return answer_chain(ctx, chain);
+  if (resolver_attached_ && after == nullptr) return ctx.needs_resolution(qname, qtype);
+  return servfail(ctx);
+}
+
+HandleResult QueryHandler::answer_chain(Context& c, const Chain& chain) const {
+  const bool stale = chain.stale();
+  if (stale) {
+    dns::Edns e;
+    e.add_extended_error(dns::EdeCode::kStaleAnswer, "");
+    c.options = e.options_wire();
   }
-  if (positive || negative) {
-    bool stale = (positive && positive->stale) || (negative && negative->stale);
-    for (const auto& link : chain) stale = stale || link.stale;
-    if (stale) {
-      dns::Edns e;
-      e.add_extended_error(dns::EdeCode::kStaleAnswer, "");
-      options = e.options_wire();
-    }
-    start(options);
-    // The question's own CNAME goes out with the question's name (the
-    // client's letter case).
-    for (std::size_t i = 0; i < chain.size(); ++i) {
-      const auto& set = chain[i].rrset;
-      const bool own = set.type == RRType::CNAME && set.name == qname;
-      resp.answer(own ? qname : set.name, set.type, set.rclass, set.ttl, [&](auto add) {
-        for (const auto& rd : set.rdatas) add(rd);
-      });
-    }
-    if (positive) {
-      const auto& set = positive->rrset;
-      resp.answer(chain.empty() ? qname : set.name, set.type, set.rclass, set.ttl, [&](auto add) {
-        for (const auto& rd : set.rdatas) add(rd);
-      });
-      HandleResult done = resp.finish(Rcode::kNoError, Outcome::kAnswered);
-      done.stale = stale;
-      return done;
-    }
-    (void)resp.builder().add_record(Section::kAuthority, negative->soa.name, RRType::SOA,
-                                    negative->soa.rclass, negative->soa.ttl, negative->soa.rdata);
-    // RFC 6604: the rcode is that of the last name in the chain.
-    HandleResult done =
-        resp.finish(negative->kind == cache::NegativeKind::kNxDomain ? Rcode::kNXDomain : Rcode::kNoError,
-                    Outcome::kNegative);
+  c.start(c.options);
+  write_links(c.resp, c.qname, chain.links);
+  if (chain.positive) {
+    const auto& set = chain.positive->rrset;
+    c.resp.answer(chain.links.empty() ? c.qname : set.name, set.type, set.rclass, set.ttl, [&](auto add) {
+      for (const auto& rd : set.rdatas) add(rd);
+    });
+    HandleResult done = c.resp.finish(Rcode::kNoError, Outcome::kAnswered);
     done.stale = stale;
     return done;
   }
-  if (resolver_attached_ && after == nullptr) return {Outcome::kNeedsResolution, 0, false};
+  const auto& neg = *chain.negative;
+  (void)c.resp.builder().add_record(Section::kAuthority, neg.soa.name, RRType::SOA, neg.soa.rclass,
+                                    neg.soa.ttl, neg.soa.rdata);
+  // RFC 6604: the rcode is that of the last name in the chain.
+  HandleResult done = c.resp.finish(
+      neg.kind == cache::NegativeKind::kNxDomain ? Rcode::kNXDomain : Rcode::kNoError, Outcome::kNegative);
+  done.stale = stale;
+  return done;
+}
+
+HandleResult QueryHandler::servfail(Context& c) const {
   dns::Edns e;
-  if (after != nullptr) {
-    e.add_extended_error(after->ede, after->text);
+  if (c.after != nullptr) {
+    e.add_extended_error(c.after->ede, c.after->text);
   } else {
     e.add_extended_error(dns::EdeCode::kNotReady, "recursive resolution is not available");
   }
-  options = e.options_wire();
-  start(options);
-  return resp.finish(Rcode::kServFail, Outcome::kServFail);
+  c.options = e.options_wire();
+  c.start(c.options);
+  return c.resp.finish(Rcode::kServFail, Outcome::kServFail);
+}
+
+// The threat feeds' path (monitor/policy_set.h), BIND's order of checks:
+// the query name, then each CNAME target and the answer's addresses in the
+// feeds before the one the name matched. No zero-copy hot path here: the
+// answer is looked at before it is written.
+HandleResult QueryHandler::with_policy(Context& c) const {
+  const monitor::PolicySet& set = *policy_;
+  PolicyNote note;
+  auto remember = [&](const monitor::PolicyHit& h, const Name& at) {
+    note.feed = h.feed;
+    note.action = h.match.rule->action;
+    note.enforced = h.enforced;
+    note.address = h.match.address_length != 0;
+    note.trigger = h.match.trigger_text(at);
+    note.feed_name = &set.feeds()[h.feed].name;
+    note.counters = set.feeds()[h.feed].counters;
+  };
+  // A rule that lets the answer through: PASSTHRU, and TCP-only over TCP.
+  auto lets_through = [&](const monitor::PolicyHit& h) {
+    const auto a = h.match.rule->action;
+    return a == monitor::PolicyAction::kPassthru ||
+           (a == monitor::PolicyAction::kTcpOnly && c.client.transport == Transport::kTcp);
+  };
+  std::size_t limit = monitor::PolicySet::kAll;  // feeds that may still rewrite: [0, limit)
+  std::optional<monitor::PolicyHit> name_hit;    // the query name's, waiting on earlier feeds' IP triggers
+  {
+    const monitor::PolicyLookup look = set.match_name(c.qname);
+    if (look.logged) remember(*look.logged, c.qname);
+    if (look.enforced) {
+      limit = look.enforced->feed;
+      if (lets_through(*look.enforced)) {
+        remember(*look.enforced, c.qname);
+      } else {
+        name_hit = look.enforced;
+        if (!set.addresses_before(limit) || c.qtype == RRType::ANY) {
+          return rewrite(c, *name_hit, c.qname, {}, note);
+        }
+      }
+    }
+  }
+  auto finish_with = [&](HandleResult r) {
+    r.policy = note;
+    return r;
+  };
+  if (c.qtype == RRType::ANY) {
+    // ANY is answered minimally (RFC 8482) and its addresses not checked.
+    for (RRType t : kAnyOrder) {
+      cache::CacheAnswer cached = cache_.lookup(c.qname, t, RRClass::IN, c.now);
+      if (cached.positive) {
+        c.start();
+        const auto& rs = cached.positive->rrset;
+        c.resp.answer(c.qname, rs.type, rs.rclass, rs.ttl, [&](auto add) {
+          for (const auto& rd : rs.rdatas) add(rd);
+        });
+        return finish_with(c.resp.finish(Rcode::kNoError, Outcome::kAnswered));
+      }
+    }
+    if (resolver_attached_ && c.after == nullptr) return finish_with(c.needs_resolution(c.qname, c.qtype));
+    c.start();
+    return finish_with(c.resp.finish(Rcode::kNoError, Outcome::kAnyMinimal));
+  }
+
+  const bool use_stale = c.after != nullptr && cache_.options().serve_stale;
+  const cache::LookupOptions lo{.for_resolution = false, .allow_stale = use_stale};
+  std::optional<monitor::PolicyHit> target_hit;
+  Name target_name;
+  Chain chain = follow(c.qname, c.qtype, c.now, lo, [&](const Name& target) {
+    if (limit == 0) return false;
+    const monitor::PolicyLookup look = set.match_name(target, limit);
+    if (look.logged && note.feed == PolicyNote::kNone) remember(*look.logged, target);
+    if (!look.enforced) return false;
+    limit = look.enforced->feed;
+    if (lets_through(*look.enforced)) {
+      remember(*look.enforced, target);
+      return false;
+    }
+    target_hit = look.enforced;
+    target_name = target;
+    return true;
+  });
+  if (target_hit) return rewrite(c, *target_hit, target_name, chain.links, note);
+  if (chain.positive && is_address(chain.positive->rrset.type) && set.addresses_before(limit)) {
+    const auto& rs = chain.positive->rrset;
+    for (const auto& rd : rs.rdatas) {
+      const monitor::PolicyLookup look = set.match_address(rd, limit);
+      if (look.logged && note.feed == PolicyNote::kNone) remember(*look.logged, rs.name);
+      if (!look.enforced) continue;
+      if (lets_through(*look.enforced)) {
+        remember(*look.enforced, rs.name);
+        name_hit.reset();  // an earlier feed's PASSTHRU outranks the name's rule
+        break;
+      }
+      return rewrite(c, *look.enforced, chain.links.empty() ? c.qname : rs.name, chain.links, note);
+    }
+  }
+  if (chain.positive || chain.negative) {
+    if (name_hit) return rewrite(c, *name_hit, c.qname, {}, note);
+    return finish_with(answer_chain(c, chain));
+  }
+  if (resolver_attached_ && c.after == nullptr) return finish_with(c.needs_resolution(c.qname, c.qtype));
+  if (name_hit) return rewrite(c, *name_hit, c.qname, {}, note);
+  return finish_with(servfail(c));
+}
+
+HandleResult QueryHandler::rewrite(Context& c, const monitor::PolicyHit& hit, const Name& at,
+                                   const std::vector<cache::CachedRRset>& links, PolicyNote& note) const {
+  const monitor::PolicySet& set = *policy_;
+  note.feed = hit.feed;
+  note.action = hit.match.rule->action;
+  note.enforced = true;
+  note.address = hit.match.address_length != 0;
+  note.trigger = hit.match.trigger_text(at);
+  note.feed_name = &set.feeds()[hit.feed].name;
+  note.counters = set.feeds()[hit.feed].counters;
+  const monitor::PolicyFeed& feed = *set.feeds()[hit.feed].feed;
+  const std::uint32_t max_ttl = set.max_ttl();
+  auto done = [&](HandleResult r) {
+    r.policy = note;
+    return r;
+  };
+  // The feed's SOA in the additional section, as BIND's add-soa does: it
+  // tells the client (and whoever reads a capture) which policy answered.
+  auto add_soa = [&] {
+    if (!set.add_soa() || !feed.soa()) return;
+    const auto& soa = *feed.soa();
+    (void)c.resp.builder().add_record(Section::kAdditional, soa.name, RRType::SOA, soa.rclass, soa.ttl,
+                                      soa.rdata);
+  };
+  auto start_blocked = [&] {
+    dns::Edns e;
+    e.add_extended_error(dns::EdeCode::kBlocked, "policy " + set.feeds()[hit.feed].name);
+    c.options = e.options_wire();
+    c.start(c.options);
+  };
+  const Name& owner = at == c.qname ? c.qname : at;
+  switch (hit.match.rule->action) {
+    case monitor::PolicyAction::kDrop: return done(silent(Outcome::kDroppedPolicy));
+    case monitor::PolicyAction::kPassthru:  // not rewritten here (with_policy lets it through)
+    case monitor::PolicyAction::kTcpOnly: {
+      c.start();
+      c.resp.builder().header().tc = true;
+      HandleResult r = c.resp.finish(Rcode::kNoError, Outcome::kPolicy);
+      r.truncated = true;
+      return done(r);
+    }
+    case monitor::PolicyAction::kNxDomain:
+    case monitor::PolicyAction::kNoData: {
+      start_blocked();
+      write_links(c.resp, c.qname, links);
+      add_soa();
+      return done(c.resp.finish(
+          hit.match.rule->action == monitor::PolicyAction::kNxDomain ? Rcode::kNXDomain : Rcode::kNoError,
+          Outcome::kPolicy));
+    }
+    case monitor::PolicyAction::kLocalData: break;
+  }
+  const auto& data = hit.match.rule->data;
+  start_blocked();
+  write_links(c.resp, c.qname, links);
+  bool any = false;
+  for (const auto& rs : data) {
+    if (c.qtype != RRType::ANY && rs.type != c.qtype) continue;
+    any = true;
+    c.resp.answer(owner, rs.type, rs.rclass, std::min(rs.ttl, max_ttl), [&](auto add) {
+      for (const auto& rd : rs.rdatas) add(rd);
+    });
+  }
+  const dns::RRset* cname = nullptr;
+  for (const auto& rs : data) {
+    if (rs.type == RRType::CNAME && !rs.rdatas.empty()) cname = &rs;
+  }
+  if (any || cname == nullptr) {
+    add_soa();
+    return done(c.resp.finish(Rcode::kNoError, Outcome::kPolicy));
+  }
+  // A redirect: the CNAME ("*.suffix." stands for the name itself + suffix),
+  // then the target's answer as the cache has it.
+  auto target = dns::rdata_target_name(RRType::CNAME, cname->rdatas[0]);
+  dns::Expected<Name> resolved = target && target->is_wildcard() ? at.concat(target->parent())
+                                 : target                        ? dns::Expected<Name>(*target)
+                                                                 : dns::Expected<Name>(Error::kNameTooLong);
+  if (!resolved.ok()) {
+    add_soa();
+    return done(c.resp.finish(Rcode::kNXDomain, Outcome::kPolicy));
+  }
+  std::vector<std::uint8_t> rdata(resolved->wire().begin(), resolved->wire().end());
+  (void)c.resp.builder().add_record(Section::kAnswer, owner, RRType::CNAME, RRClass::IN,
+                                    std::min(cname->ttl, max_ttl), rdata);
+  const bool use_stale = c.after != nullptr && cache_.options().serve_stale;
+  const cache::LookupOptions lo{.for_resolution = false, .allow_stale = use_stale};
+  Chain rest = follow(*resolved, c.qtype, c.now, lo, {});
+  if (!rest.positive && !rest.negative && resolver_attached_ && c.after == nullptr) {
+    return done(c.needs_resolution(*resolved, c.qtype));
+  }
+  write_links(c.resp, c.qname, rest.links);
+  Rcode rcode = Rcode::kNoError;
+  if (rest.positive) {
+    const auto& rs = rest.positive->rrset;
+    c.resp.answer(rs.name, rs.type, rs.rclass, rs.ttl, [&](auto add) {
+      for (const auto& rd : rs.rdatas) add(rd);
+    });
+  } else if (rest.negative) {
+    const auto& neg = *rest.negative;
+    (void)c.resp.builder().add_record(Section::kAuthority, neg.soa.name, RRType::SOA, neg.soa.rclass,
+                                      neg.soa.ttl, neg.soa.rdata);
+    if (neg.kind == cache::NegativeKind::kNxDomain) rcode = Rcode::kNXDomain;
+  }
+  add_soa();
+  return done(c.resp.finish(rcode, Outcome::kPolicy));
 }
 
 }  // namespace vigil::server

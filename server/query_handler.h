@@ -15,6 +15,11 @@
 //   7. otherwise: on the first pass, when a resolver is attached, "needs
 //      resolution" (the listener resolves, then calls again with the
 //      resolution's status); else SERVFAIL with an Extended DNS Error
+// With threat feeds configured (monitor/policy_set.h), steps 6 and 7 check
+// the query name, each CNAME target and the answer's addresses against
+// them and rewrite the answer as the matching rule says (NXDOMAIN, NODATA,
+// local data or a redirect, TC=1 over UDP, or no answer), the way BIND's
+// response policy zones do; tests/lab compares the two.
 // Every outcome has a reason, for counters and the query log. The handler
 // is immutable and shared by all workers; a reload builds a new one.
 #pragma once
@@ -22,15 +27,18 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "cache/rrset_cache.h"
 #include "config/config.h"
 #include "monitor/block_list.h"
+#include "monitor/policy_set.h"
 #include "protocol/types.h"
 #include "server/local_zones.h"
 
@@ -71,16 +79,41 @@ enum class Outcome : std::uint8_t {
   kRefusedLocal,     // a local zone of type refuse
   kDroppedLocal,     // a local zone of type deny
   kBlocked,          // on the intent detectors' block list (a detector's action: block)
+  kPolicy,           // rewritten by a threat feed (NXDOMAIN, NODATA, local data, TC=1)
+  kDroppedPolicy,    // a threat feed's rpz-drop
 };
-inline constexpr std::size_t kOutcomeCount = static_cast<std::size_t>(Outcome::kBlocked) + 1;
+inline constexpr std::size_t kOutcomeCount = static_cast<std::size_t>(Outcome::kDroppedPolicy) + 1;
 std::string_view outcome_name(Outcome o);
+
+// Which feed rule a query met (for counters and the query log): the one
+// that decided, else a log-only feed's.
+struct PolicyNote {
+  static constexpr std::uint8_t kNone = 0xFF;
+  std::uint8_t feed = kNone;  // index into the handler's PolicySet
+  monitor::PolicyAction action = monitor::PolicyAction::kNxDomain;
+  bool enforced = false;                   // false: a log-only feed's match, the answer is untouched
+  bool address = false;                    // a response-IP trigger (else a name)
+  std::string trigger;                     // "*.bad.example." / "192.0.2.0/24"
+  const std::string* feed_name = nullptr;  // lives as long as the handler's PolicySet
+  monitor::PolicyCounters* counters = nullptr;
+};
 
 struct HandleResult {
   Outcome outcome = Outcome::kDroppedShort;
   std::size_t size = 0;  // octets written to the output; 0 = send nothing
   bool truncated = false;
   bool stale = false;  // served from expired data (RFC 8767)
+  PolicyNote policy;
+  // kNeedsResolution: what to resolve (the question, or a policy redirect's target).
+  std::optional<std::pair<dns::Name, dns::RRType>> resolve;
 };
+
+// A result without a response (dropped, or not answered yet).
+inline HandleResult silent(Outcome o) {
+  HandleResult r;
+  r.outcome = o;
+  return r;
+}
 
 // How a resolution the listener ran on the handler's request ended, when
 // it did not leave an answer in the cache.
@@ -98,8 +131,10 @@ class QueryHandler {
   // `config` and `local` must outlive the handler. With `resolver_attached`
   // false, a miss is answered SERVFAIL at once (no engine yet).
   // `block`: the intent detectors' block list (null: none).
+  // `policy`: the threat feeds in force (null or empty: none); must outlive the handler.
   QueryHandler(const config::Config& config, const LocalZones& local, cache::RRsetCache& cache,
-               bool resolver_attached = false, const monitor::BlockListPublisher* block = nullptr);
+               bool resolver_attached = false, const monitor::BlockListPublisher* block = nullptr,
+               const monitor::PolicySet* policy = nullptr);
 
   // Writes the response into `out` (at least 512 octets; for TCP 65535).
   // `after` is null on the first pass, and the resolution's outcome when
@@ -107,17 +142,36 @@ class QueryHandler {
   HandleResult handle(std::span<const std::uint8_t> query, const Client& client, std::span<std::uint8_t> out,
                       cache::Time now, const ResolutionStatus* after = nullptr) const;
 
+  // What the listener should resolve for a query the first pass answered
+  // kNeedsResolution: its question, or the target of a policy redirect.
+  std::optional<std::pair<dns::Name, dns::RRType>> resolution_question(std::span<const std::uint8_t> query,
+                                                                       const Client& client,
+                                                                       cache::Time now) const;
+
   const config::Config& config() const { return config_; }
   const LocalZones& local_zones() const { return local_; }
   // The access_control action for a client (first match; none = refuse).
   config::AclAction acl(const Client& client) const;
 
  private:
+  struct Context;
+  struct Chain;
+  HandleResult answer_chain(Context& c, const Chain& chain) const;
+  HandleResult servfail(Context& c) const;
+  HandleResult with_policy(Context& c) const;
+  HandleResult rewrite(Context& c, const monitor::PolicyHit& hit, const dns::Name& at,
+                       const std::vector<cache::CachedRRset>& links, PolicyNote& note) const;
+  // Follows cached CNAMEs from `start` to the answer or negative answer at
+  // the chain's end; `stop(target)` true ends it at that target.
+  Chain follow(const dns::Name& start, dns::RRType qtype, cache::Time now, const cache::LookupOptions& lo,
+               const std::function<bool(const dns::Name&)>& stop) const;
+
   const config::Config& config_;
   const LocalZones& local_;
   cache::RRsetCache& cache_;
   bool resolver_attached_;
   const monitor::BlockListPublisher* block_;
+  const monitor::PolicySet* policy_;
   std::string identity_;  // hostname.bind / id.server
   std::string version_;   // version.bind / version.server
 };

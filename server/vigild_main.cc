@@ -9,6 +9,7 @@
 
 #include "config/config.h"
 #include "server/daemon.h"
+#include "server/policy_loader.h"
 #include "server/runtime.h"
 #include "server/version.h"
 
@@ -42,6 +43,14 @@ int run(int argc, char** argv) {
     return 1;
   }
   if (check_config) {
+    // The threat feeds too (start-up reads them anyway, so only here).
+    vigil::server::PolicyLoader feeds;
+    auto policy = feeds.load(cfg->policy, config_path);
+    if (!policy.ok()) {
+      std::fprintf(stderr, "vigild: %s\n", policy.error().to_string().c_str());
+      return 1;
+    }
+    for (const auto& l : policy->loaded) std::printf("policy feed %s\n", l.c_str());
     std::printf("%s: configuration OK\n", config_path.empty() ? "(defaults)" : config_path.c_str());
     return 0;
   }

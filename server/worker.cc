@@ -131,6 +131,10 @@ void Worker::account(std::span<const std::uint8_t> query, std::span<const std::u
     stats_.qtypes[std::min<std::size_t>(*qtype, kMaxCountedQtype + 1)].inc();
   }
   if (response.size() >= 4) stats_.rcodes[response[3] & 0x0F].inc();
+  if (r.policy.counters != nullptr) {
+    auto& by_action = r.policy.enforced ? r.policy.counters->enforced : r.policy.counters->logged;
+    by_action[static_cast<std::size_t>(r.policy.action)].fetch_add(1, std::memory_order_relaxed);
+  }
   stats_.cache_status[static_cast<std::size_t>(cache_status(r, resolved))].inc();
 }
 
@@ -156,6 +160,13 @@ void Worker::log_query(const Client& client, std::span<const std::uint8_t> query
   e->cache = cache_status(r, resolved);
   e->outcome = outcome_name(r.outcome).data();
   e->upstream_queries = static_cast<std::uint16_t>(std::min(upstream_queries, 0xFFFFU));
+  e->policy.hit = r.policy.feed_name != nullptr;
+  if (e->policy.hit) {
+    e->policy.enforced = r.policy.enforced;
+    e->policy.address = r.policy.address;
+    e->policy.action = static_cast<std::uint8_t>(r.policy.action);
+    e->policy.set(*r.policy.feed_name, r.policy.trigger);
+  }
   e->query_size = 0;  // slots are reused
   if (response.empty()) {
     e->set_message(query, false);
@@ -394,7 +405,7 @@ awaitable<HandleResult> Worker::resolve_and_handle(const Runtime& rt, std::span<
   const auto start = std::chrono::steady_clock::now();
   ResolutionStatus status{dns::EdeCode::kOther, "the answer was not cached"};
   unsigned upstream = 0;
-  if (auto q = question_of(query); q && shared_.resolver != nullptr) {
+  if (auto q = rt.handler->resolution_question(query, client, now()); q && shared_.resolver != nullptr) {
     ResolveResult res = co_await shared_.resolver->resolve(q->first, q->second);
     upstream = res.upstream_queries;
     if (res.failure) status = std::move(*res.failure);
