@@ -7,7 +7,9 @@
 namespace vigil::monitor {
 namespace {
 
-dns::Name N(const char* text) { return *dns::Name::from_text(text); }
+dns::Name N(const char* text) {
+  return *dns::Name::from_text(text);
+}
 
 TEST(NameTableTest, FindsWhatWasInsertedIgnoringCase) {
   NameTable t;

@@ -1,10 +1,10 @@
 #include "monitor/policy_feed.h"
 
-#include <arpa/inet.h>
-
 #include <algorithm>
 #include <charconv>
 #include <unordered_map>
+
+#include <arpa/inet.h>
 
 #include "monitor/hash.h"
 #include "monitor/policy_limits.h"
@@ -170,9 +170,9 @@ void mask(std::array<std::uint8_t, 16>& a, unsigned prefix) {
 
 // The names every hosts file starts with (its own machine's), not policy.
 bool is_hosts_boilerplate(std::string_view name) {
-  for (std::string_view b : {"localhost", "localhost.localdomain", "local", "broadcasthost", "ip6-localhost",
-                             "ip6-loopback", "ip6-localnet", "ip6-mcastprefix", "ip6-allnodes", "ip6-allrouters",
-                             "ip6-allhosts", "0.0.0.0"}) {
+  for (std::string_view b :
+       {"localhost", "localhost.localdomain", "local", "broadcasthost", "ip6-localhost", "ip6-loopback",
+        "ip6-localnet", "ip6-mcastprefix", "ip6-allnodes", "ip6-allrouters", "ip6-allhosts", "0.0.0.0"}) {
     if (name == b) return true;
   }
   return false;
@@ -308,7 +308,8 @@ class FeedBuilder {
     if (!soa_seen_) {
       if (rr.type != RRType::SOA) return "a policy zone starts with its SOA record";
       apex_ = options_.zone.is_root() ? rr.name : options_.zone;
-      if (!(rr.name == apex_)) return "the SOA's owner " + rr.name.to_text() + " is not the zone " + apex_.to_text();
+      if (!(rr.name == apex_))
+        return "the SOA's owner " + rr.name.to_text() + " is not the zone " + apex_.to_text();
       dns::ResourceRecord soa = rr;
       if (soa.rdata.size() >= 20) {
         const std::size_t m = soa.rdata.size() - 4;
@@ -432,11 +433,12 @@ class FeedBuilder {
 };
 
 dns::Expected<std::shared_ptr<const PolicyFeed>, FeedError> PolicyFeed::parse(std::string_view text,
-                                                                             const FeedOptions& options) {
+                                                                              const FeedOptions& options) {
   FeedBuilder b(options);
   if (options.format == FeedFormat::kRpz) {
-    auto error = dns::for_each_zone_record(text, options.zone, kDefaultFeedTtl,
-                                           [&](dns::ResourceRecord& rr, std::size_t) { return b.add_rpz(rr); });
+    auto error =
+        dns::for_each_zone_record(text, options.zone, kDefaultFeedTtl,
+                                  [&](dns::ResourceRecord& rr, std::size_t) { return b.add_rpz(rr); });
     if (error) return FeedError{error->line, error->message};
     if (!b.soa_seen()) return FeedError{0, "the policy zone has no SOA record"};
     return std::shared_ptr<const PolicyFeed>(b.finish());
@@ -511,7 +513,8 @@ std::optional<FeedMatch> PolicyFeed::match_name(const Name& qname, const NameSuf
       if (zone_semantics_) return std::nullopt;  // the name exists in the policy zone, without data
       continue;
     }
-    if (node.wildcard != kNone) return FeedMatch{.rule = &rules_[node.wildcard], .wildcard = true, .labels = here};
+    if (node.wildcard != kNone)
+      return FeedMatch{.rule = &rules_[node.wildcard], .wildcard = true, .labels = here};
     if (zone_semantics_) return std::nullopt;  // the closest encloser has no wildcard
   }
   return std::nullopt;
@@ -544,7 +547,8 @@ std::optional<FeedMatch> PolicyFeed::match_address(std::span<const std::uint8_t>
 }
 
 std::size_t PolicyFeed::memory_bytes() const {
-  std::size_t b = names_.memory_bytes() + nodes_.capacity() * sizeof(Node) + rules_.capacity() * sizeof(PolicyRule);
+  std::size_t b =
+      names_.memory_bytes() + nodes_.capacity() * sizeof(Node) + rules_.capacity() * sizeof(PolicyRule);
   for (const auto& v : by_prefix_) b += v.capacity() * sizeof(IpEntry);
   return b;
 }

@@ -72,9 +72,9 @@ struct FeedError {
 
 struct FeedOptions {
   FeedFormat format = FeedFormat::kRpz;
-  dns::Name zone;                                    // rpz: the apex; root = the SOA's owner
+  dns::Name zone;                                      // rpz: the apex; root = the SOA's owner
   PolicyAction list_action = PolicyAction::kNxDomain;  // hosts, domains
-  std::size_t max_rules = 0;                         // 0 = kMaxPolicyRules
+  std::size_t max_rules = 0;                           // 0 = kMaxPolicyRules
 };
 
 // What a name or an address triggered in one feed.
@@ -101,11 +101,13 @@ struct NameSuffixes {
 class PolicyFeed {
  public:
   static dns::Expected<std::shared_ptr<const PolicyFeed>, FeedError> parse(std::string_view text,
-                                                                          const FeedOptions& options);
+                                                                           const FeedOptions& options);
 
   // `suffixes` must be qname's.
   std::optional<FeedMatch> match_name(const dns::Name& qname, const NameSuffixes& suffixes) const;
-  std::optional<FeedMatch> match_name(const dns::Name& qname) const { return match_name(qname, NameSuffixes(qname)); }
+  std::optional<FeedMatch> match_name(const dns::Name& qname) const {
+    return match_name(qname, NameSuffixes(qname));
+  }
   // `address`: 4 (A) or 16 (AAAA) octets; the longest matching prefix.
   std::optional<FeedMatch> match_address(std::span<const std::uint8_t> address) const;
 

@@ -1,15 +1,16 @@
 #include "monitor/policy_feed.h"
 
-#include <arpa/inet.h>
-
 #include <string>
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 
 namespace vigil::monitor {
 namespace {
 
-dns::Name N(const char* text) { return *dns::Name::from_text(text); }
+dns::Name N(const char* text) {
+  return *dns::Name::from_text(text);
+}
 
 // The policy zone tests/lab compares with BIND (RPZ answers, docs/intent.md).
 constexpr const char* kZone = R"($TTL 300
@@ -126,7 +127,8 @@ TEST(PolicyFeedTest, ResponseIpTriggersTakeTheLongestPrefix) {
 }
 
 TEST(PolicyFeedTest, TheOriginComesFromTheSoaWhenNotConfigured) {
-  auto f = PolicyFeed::parse("$ORIGIN rpz.example.\n@ 60 SOA a. b. 1 2 3 4 5\nbad.test CNAME .\n", FeedOptions{});
+  auto f =
+      PolicyFeed::parse("$ORIGIN rpz.example.\n@ 60 SOA a. b. 1 2 3 4 5\nbad.test CNAME .\n", FeedOptions{});
   ASSERT_TRUE(f.ok()) << f.error().message;
   EXPECT_EQ(action(**f, "bad.test."), PolicyAction::kNxDomain);
 }
@@ -174,7 +176,8 @@ TEST(PolicyFeedTest, HostsFilesBlockOrAnswerExactNames) {
   o.format = FeedFormat::kHosts;
   o.list_action = PolicyAction::kNoData;
   auto f = PolicyFeed::parse(
-      "# a blocklist\n127.0.0.1 localhost\n::1 localhost ip6-localhost\n0.0.0.0 ads.test tracker.test  # two\n"
+      "# a blocklist\n127.0.0.1 localhost\n::1 localhost ip6-localhost\n0.0.0.0 ads.test tracker.test  # "
+      "two\n"
       "192.0.2.7 printer.lan\n2001:db8::7 printer.lan\n0.0.0.0 printer.lan\n:: v6.test\n",
       o);
   ASSERT_TRUE(f.ok()) << f.error().message;

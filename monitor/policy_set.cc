@@ -14,7 +14,9 @@ PolicySet::PolicySet(std::vector<PolicySource> feeds, std::uint32_t max_ttl, boo
   }
 }
 
-bool PolicySet::addresses_before(std::size_t limit) const { return first_address_feed_ < limit; }
+bool PolicySet::addresses_before(std::size_t limit) const {
+  return first_address_feed_ < limit;
+}
 
 namespace {
 
@@ -42,9 +44,7 @@ PolicyLookup first_match(const std::vector<PolicySource>& feeds, std::size_t lim
 PolicyLookup PolicySet::match_name(const dns::Name& name, std::size_t limit) const {
   if (feeds_.empty()) return {};
   const NameSuffixes suffixes(name);
-  return first_match(feeds_, limit, [&](const PolicyFeed& f) {
-    return f.match_name(name, suffixes);
-  });
+  return first_match(feeds_, limit, [&](const PolicyFeed& f) { return f.match_name(name, suffixes); });
 }
 
 PolicyLookup PolicySet::match_address(std::span<const std::uint8_t> address, std::size_t limit) const {

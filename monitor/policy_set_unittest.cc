@@ -5,7 +5,9 @@
 namespace vigil::monitor {
 namespace {
 
-dns::Name N(const char* text) { return *dns::Name::from_text(text); }
+dns::Name N(const char* text) {
+  return *dns::Name::from_text(text);
+}
 
 std::shared_ptr<const PolicyFeed> rpz(const char* body) {
   FeedOptions o;
