@@ -246,6 +246,65 @@ intent:
   EXPECT_FALSE(Load("intent:\n  enabled: false\n").intent.enabled);
 }
 
+TEST(ConfigTest, PolicyFeeds) {
+  Config c = Load(R"(policy:
+  max_ttl: 30s
+  add_soa: false
+  check_interval: 0s
+  feeds:
+    - {name: malware, file: /etc/vigil/malware.rpz, zone: rpz.example.}
+    - {name: ads, file: ads.hosts, format: hosts, mode: log, action: nodata}
+    - {name: list, file: bad.txt, format: domains, action: drop, max_rules: 1000, max_size: 1MiB}
+)");
+  const auto& p = c.policy;
+  EXPECT_EQ(p.max_ttl, 30u);
+  EXPECT_FALSE(p.add_soa);
+  EXPECT_EQ(p.check_interval, 0u);
+  ASSERT_EQ(p.feeds.size(), 3u);
+  EXPECT_EQ(p.feeds[0].format, monitor::FeedFormat::kRpz);
+  EXPECT_EQ(p.feeds[0].zone, "rpz.example.");
+  EXPECT_EQ(p.feeds[0].mode, monitor::FeedMode::kEnforce);
+  EXPECT_EQ(p.feeds[0].line, 6);
+  EXPECT_EQ(p.feeds[1].format, monitor::FeedFormat::kHosts);
+  EXPECT_EQ(p.feeds[1].mode, monitor::FeedMode::kLog);
+  EXPECT_EQ(p.feeds[1].action, monitor::PolicyAction::kNoData);
+  EXPECT_EQ(p.feeds[2].action, monitor::PolicyAction::kDrop);
+  EXPECT_EQ(p.feeds[2].max_rules, 1000u);
+  EXPECT_EQ(p.feeds[2].max_size, 1048576u);
+  const Config d = Load("");
+  EXPECT_TRUE(d.policy.feeds.empty());
+  EXPECT_EQ(d.policy.max_ttl, 5u);  // BIND's max-policy-ttl
+  EXPECT_TRUE(d.policy.add_soa);
+}
+
+TEST(ConfigTest, PolicyFeedErrors) {
+  struct Case {
+    const char* yaml;
+    int line;
+    const char* says;
+  };
+  const Case cases[] = {
+      {"policy:\n  feeds:\n    - {file: a.rpz}\n", 3, "every feed needs a name"},
+      {"policy:\n  feeds:\n    - {name: a}\n", 3, "every feed needs a file"},
+      {"policy:\n  feeds:\n    - {name: a, file: x}\n    - {name: a, file: y}\n", 4, "names two feeds"},
+      {"policy:\n  feeds:\n    - {name: \"a b\", file: x}\n", 3, "letters, digits"},
+      {"policy:\n  feeds:\n    - {name: a, file: x, format: csv}\n", 3,
+       "expected one of rpz, hosts, domains"},
+      {"policy:\n  feeds:\n    - {name: a, file: x, format: hosts, zone: z.}\n", 3, "only an rpz feed"},
+      {"policy:\n  feeds:\n    - {name: a, file: x, action: drop}\n", 3, "an rpz feed's records"},
+      {"policy:\n  feeds:\n    - {name: a, file: x, format: domains, action: block}\n", 3, "expected one of"},
+      {"policy:\n  feeds:\n    - {name: a, file: x, mode: audit}\n", 3, "expected one of enforce, log"},
+      {"policy:\n  feeds:\n    - {name: a, file: x, colour: red}\n", 3, "unknown key"},
+      {"policy:\n  feeds: a.rpz\n", 2, "policy.feeds: expected a list"},
+      {"policy:\n  max_ttl: forever\n", 2, "expected a duration"},
+  };
+  for (const auto& c : cases) {
+    ConfigError e = Error(c.yaml);
+    EXPECT_EQ(e.line, c.line) << c.yaml << " → " << e.to_string();
+    EXPECT_NE(e.message.find(c.says), std::string::npos) << c.yaml << " → " << e.to_string();
+  }
+}
+
 TEST(ConfigTest, ParsesDurations) {
   EXPECT_EQ(parse_duration("10"), std::chrono::milliseconds(10000));
   EXPECT_EQ(parse_duration("10s"), std::chrono::milliseconds(10000));

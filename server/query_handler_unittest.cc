@@ -441,5 +441,164 @@ TEST_F(QueryHandlerTest, ServeStaleAfterAFailedResolution) {
             Outcome::kServFail);
 }
 
+// Threat feeds: a handler over a policy set, the cache filled as a
+// resolution would leave it (tests/rpz_bind_test.py compares the same
+// behaviour with BIND on the lab).
+class PolicyHandlerTest : public QueryHandlerTest {
+ protected:
+  static std::shared_ptr<const monitor::PolicyFeed> Rpz(const char* body) {
+    monitor::FeedOptions o;
+    o.zone = *Name::from_text("rpz.test.");
+    auto f = monitor::PolicyFeed::parse(std::string("@ 300 SOA a. b. 9 2 3 4 60\n") + body, o);
+    EXPECT_TRUE(f.ok()) << f.error().message;
+    return *f;
+  }
+  void Use(std::vector<monitor::PolicySource> feeds) {
+    set_ = std::make_shared<const monitor::PolicySet>(std::move(feeds), 5, true);
+    policy_handler_ = std::make_unique<QueryHandler>(config_, local_, cache_, /*resolver_attached=*/true,
+                                                     nullptr, set_.get());
+  }
+  std::optional<Message> AskP(const char* name, RRType type, Transport t = Transport::kUdp,
+                              const ResolutionStatus* after = nullptr) {
+    std::vector<std::uint8_t> out(65535);
+    last_ = policy_handler_->handle(Query(name, type).to_wire(), Loopback(t), out, kT0, after);
+    if (last_.size == 0) return std::nullopt;
+    auto m = Message::parse({out.data(), last_.size});
+    EXPECT_TRUE(m.ok());
+    return m.ok() ? std::optional<Message>(*m) : std::nullopt;
+  }
+  monitor::PolicyCounters counters_;
+  std::shared_ptr<const monitor::PolicySet> set_;
+  std::unique_ptr<QueryHandler> policy_handler_;
+};
+
+TEST_F(PolicyHandlerTest, AQnameTriggerAnswersNxDomainWithThePolicySoaAndEde) {
+  Use({{"malware", monitor::FeedMode::kEnforce, Rpz("bad.example CNAME .\n"), &counters_}});
+  auto r = AskP("Bad.Example.", RRType::A);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(last_.outcome, Outcome::kPolicy);
+  EXPECT_EQ(r->rcode(), Rcode::kNXDomain);
+  EXPECT_TRUE(r->answer.empty());
+  EXPECT_TRUE(r->authority.empty());
+  ASSERT_EQ(r->additional.size(), 1u);
+  EXPECT_EQ(r->additional[0].type, RRType::SOA);
+  EXPECT_EQ(r->additional[0].name, *Name::from_text("rpz.test."));
+  EXPECT_EQ(r->additional[0].ttl, 60u);
+  auto edes = r->edns->extended_errors();
+  ASSERT_EQ(edes.size(), 1u);
+  EXPECT_EQ(edes[0].code, dns::EdeCode::kBlocked);
+  EXPECT_EQ(edes[0].text, "policy malware");
+  EXPECT_EQ(*last_.policy.feed_name, "malware");
+  EXPECT_EQ(last_.policy.trigger, "bad.example.");
+  EXPECT_TRUE(last_.policy.enforced);
+  // Not resolved first: no upstream query for a name the feed answers.
+  EXPECT_NE(last_.outcome, Outcome::kNeedsResolution);
+}
+
+TEST_F(PolicyHandlerTest, LocalDataIsCappedAtTheMaximumPolicyTtlAndMissingTypesAreNoData) {
+  Use({{"garden", monitor::FeedMode::kEnforce, Rpz("*.adnet.example 3600 A 192.0.2.99\n"), nullptr}});
+  auto r = AskP("x.adnet.example.", RRType::A);
+  ASSERT_TRUE(r.has_value());
+  ASSERT_EQ(r->answer.size(), 1u);
+  EXPECT_EQ(r->answer[0].ttl, 5u);
+  EXPECT_EQ(r->answer[0].name, *Name::from_text("x.adnet.example."));
+  auto n = AskP("x.adnet.example.", RRType::AAAA);
+  ASSERT_TRUE(n.has_value());
+  EXPECT_EQ(n->rcode(), Rcode::kNoError);
+  EXPECT_TRUE(n->answer.empty());
+  EXPECT_EQ(last_.policy.trigger, "*.adnet.example.");
+}
+
+TEST_F(PolicyHandlerTest, DropSendsNothingAndTcpOnlyTruncatesUdpOnly) {
+  Use({{"f", monitor::FeedMode::kEnforce,
+        Rpz("drop.example CNAME rpz-drop.\ntcp.example CNAME rpz-tcp-only.\n"), nullptr}});
+  EXPECT_FALSE(AskP("drop.example.", RRType::A).has_value());
+  EXPECT_EQ(last_.outcome, Outcome::kDroppedPolicy);
+  auto udp = AskP("tcp.example.", RRType::A);
+  ASSERT_TRUE(udp.has_value());
+  EXPECT_TRUE(udp->header.tc);
+  EXPECT_TRUE(udp->answer.empty());
+  CacheRecords("tcp.example. 300 IN A 192.0.2.8");
+  auto tcp = AskP("tcp.example.", RRType::A, Transport::kTcp);
+  ASSERT_TRUE(tcp.has_value());
+  EXPECT_FALSE(tcp->header.tc);
+  ASSERT_EQ(tcp->answer.size(), 1u);
+  EXPECT_EQ(last_.outcome, Outcome::kAnswered);
+}
+
+TEST_F(PolicyHandlerTest, AResponseIpTriggerRewritesTheAnswerThatCarriesTheAddress) {
+  Use({{"ips", monitor::FeedMode::kEnforce, Rpz("24.0.2.0.192.rpz-ip CNAME .\n"), nullptr}});
+  // Not cached yet: resolve first, then look at the addresses.
+  EXPECT_FALSE(AskP("www.example.", RRType::A).has_value());
+  EXPECT_EQ(last_.outcome, Outcome::kNeedsResolution);
+  CacheRecords("www.example. 300 IN A 192.0.2.7");
+  auto r = AskP("www.example.", RRType::A);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->rcode(), Rcode::kNXDomain);
+  EXPECT_EQ(last_.policy.trigger, "192.0.2.0/24");
+  EXPECT_TRUE(last_.policy.address);
+  CacheRecords("ok.example. 300 IN A 198.51.100.1");
+  auto ok = AskP("ok.example.", RRType::A);
+  ASSERT_TRUE(ok.has_value());
+  EXPECT_EQ(ok->answer.size(), 1u);
+  EXPECT_EQ(last_.outcome, Outcome::kAnswered);
+  EXPECT_EQ(last_.policy.feed_name, nullptr);
+}
+
+TEST_F(PolicyHandlerTest, ACnameTargetIsCheckedAndTheChainKept) {
+  Use({{"f", monitor::FeedMode::kEnforce, Rpz("bad.example CNAME *.\n"), nullptr}});
+  CacheRecords("alias.example. 300 IN CNAME bad.example.");
+  CacheRecords("bad.example. 300 IN A 192.0.2.66");
+  auto r = AskP("alias.example.", RRType::A);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->rcode(), Rcode::kNoError);
+  ASSERT_EQ(r->answer.size(), 1u);
+  EXPECT_EQ(r->answer[0].type, RRType::CNAME);
+  EXPECT_EQ(last_.policy.trigger, "bad.example.");
+  EXPECT_EQ(last_.policy.action, monitor::PolicyAction::kNoData);
+}
+
+TEST_F(PolicyHandlerTest, ARedirectResolvesItsTarget) {
+  Use({{"f", monitor::FeedMode::kEnforce, Rpz("bad.example CNAME walled.example.\n"), nullptr}});
+  const auto wire = Query("bad.example.", RRType::A).to_wire();
+  auto q = policy_handler_->resolution_question(wire, Loopback(), kT0);
+  ASSERT_TRUE(q.has_value());
+  EXPECT_EQ(q->first, *Name::from_text("walled.example."));  // not bad.example
+  CacheRecords("walled.example. 300 IN A 192.0.2.80");
+  auto r = AskP("bad.example.", RRType::A);
+  ASSERT_TRUE(r.has_value());
+  ASSERT_EQ(r->answer.size(), 2u);
+  EXPECT_EQ(r->answer[0].type, RRType::CNAME);
+  EXPECT_EQ(r->answer[0].ttl, 5u);
+  EXPECT_EQ(r->answer[1].name, *Name::from_text("walled.example."));
+}
+
+TEST_F(PolicyHandlerTest, LogOnlyFeedsLeaveTheAnswerAndAnEarlierPassthruWins) {
+  Use({{"watch", monitor::FeedMode::kLog, Rpz("www.example CNAME .\n"), nullptr},
+       {"allow", monitor::FeedMode::kEnforce, Rpz("*.example CNAME rpz-passthru.\n"), nullptr},
+       {"block", monitor::FeedMode::kEnforce, Rpz("*.example CNAME .\n"), nullptr}});
+  CacheRecords("www.example. 300 IN A 192.0.2.7");
+  auto r = AskP("www.example.", RRType::A);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->answer.size(), 1u);
+  EXPECT_EQ(last_.outcome, Outcome::kAnswered);
+  EXPECT_EQ(*last_.policy.feed_name, "allow");  // the rule that decided
+  EXPECT_EQ(last_.policy.action, monitor::PolicyAction::kPassthru);
+}
+
+TEST_F(PolicyHandlerTest, ANameRuleWaitsForAnEarlierFeedsAddressRule) {
+  Use({{"ips", monitor::FeedMode::kEnforce, Rpz("32.7.2.0.192.rpz-ip CNAME rpz-passthru.\n"), nullptr},
+       {"names", monitor::FeedMode::kEnforce, Rpz("*.example CNAME .\n"), nullptr}});
+  EXPECT_FALSE(AskP("www.example.", RRType::A).has_value());
+  EXPECT_EQ(last_.outcome, Outcome::kNeedsResolution);  // BIND's qname-wait-recurse
+  CacheRecords("www.example. 300 IN A 192.0.2.7");
+  EXPECT_EQ(AskP("www.example.", RRType::A)->answer.size(), 1u);  // the earlier feed's passthru
+  CacheRecords("mail.example. 300 IN A 192.0.2.8");
+  EXPECT_EQ(AskP("mail.example.", RRType::A)->rcode(), Rcode::kNXDomain);
+  // Resolution failed: the name's rule still applies.
+  ResolutionStatus failed{dns::EdeCode::kNoReachableAuthority, "timeout"};
+  EXPECT_EQ(AskP("gone.example.", RRType::A, Transport::kUdp, &failed)->rcode(), Rcode::kNXDomain);
+}
+
 }  // namespace
 }  // namespace vigil::server
