@@ -69,8 +69,6 @@ std::string FeedMatch::trigger_text(const Name& qname) const {
 
 namespace {
 
-constexpr std::uint32_t kNoRule = 0xFFFFFFFF;
-
 std::string_view label_text(std::span<const std::uint8_t> l) {
   return {reinterpret_cast<const char*>(l.data()), l.size()};
 }
