@@ -162,7 +162,7 @@ void mask(std::array<std::uint8_t, 16>& a, unsigned prefix) {
   for (unsigned i = 0; i < 16; ++i) {
     const unsigned lo = i * 8;
     if (prefix >= lo + 8) continue;
-    a[i] = prefix <= lo ? 0 : static_cast<std::uint8_t>(a[i] & (0xFF00U >> (prefix - lo)));
+    a[i] = static_cast<std::uint8_t>(prefix <= lo ? 0U : (a[i] & (0xFF00U >> (prefix - lo))));
   }
 }
 

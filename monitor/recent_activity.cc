@@ -7,6 +7,7 @@
 
 #include <arpa/inet.h>
 
+#include "monitor/policy_feed.h"
 #include "monitor/query_log_format.h"
 #include "protocol/name.h"
 #include "protocol/rdata.h"
@@ -16,8 +17,23 @@ namespace vigil::monitor {
 
 RecentActivity::RecentActivity(std::size_t queries) : ring_(std::max<std::size_t>(queries, 1)) {}
 
+namespace {
+
+// Whether a query was answered (or dropped) by policy rather than as it resolved.
+bool was_blocked(const QueryEvent& e) {
+  if (e.policy.hit && e.policy.enforced &&
+      e.policy.action != static_cast<std::uint8_t>(PolicyAction::kPassthru)) {
+    return true;
+  }
+  return std::strcmp(e.outcome, "blocked") == 0;
+}
+
+}  // namespace
+
 void RecentActivity::record(const QueryEvent& e, const dns::MessageView& view) {
-  if (!e.is_response || view.count(dns::Section::kQuestion) == 0) return;
+  const bool blocked = was_blocked(e);
+  // Queries that got no answer are kept only when policy dropped them.
+  if ((!e.is_response && !blocked) || view.count(dns::Section::kQuestion) == 0) return;
   Entry& x = ring_[next_];
   next_ = (next_ + 1) % ring_.size();
   count_ = std::min(count_ + 1, ring_.size());
@@ -26,6 +42,8 @@ void RecentActivity::record(const QueryEvent& e, const dns::MessageView& view) {
   x.client_len = e.client_len;
   x.rcode = static_cast<std::uint8_t>(view.rcode());
   x.qtype = static_cast<std::uint16_t>(view.question_type());
+  x.blocked = blocked;
+  x.dropped = !e.is_response;
   std::string text;
   view.question_name().lowercased().append_text(text);
   if (text.size() > kNameChars) text = text.substr(0, kNameChars - 3) + "...";
@@ -62,11 +80,12 @@ void RecentActivity::line(std::string& out, const Entry& e) {
   out += ' ';
   out += dns::type_to_string(static_cast<dns::RRType>(e.qtype));
   out += ' ';
-  out += dns::rcode_to_string(static_cast<dns::Rcode>(e.rcode));
+  out += e.dropped ? std::string("DROPPED") : dns::rcode_to_string(static_cast<dns::Rcode>(e.rcode));
   for (std::size_t i = 0; i < e.addresses; ++i) {
     out += i == 0 ? " " : ",";
     dns::append_address_text(out, {e.address[i].data(), e.address_len[i]});
   }
+  if (e.blocked) out += " (blocked)";
   out += '\n';
 }
 
@@ -117,8 +136,9 @@ std::string RecentActivity::who_resolved(std::span<const std::uint8_t> address, 
   return out;
 }
 
-std::string RecentActivity::top(const std::string& kind, std::size_t n, std::int64_t since_ns,
-                                const PublicSuffixList& psl) const {
+std::vector<std::pair<std::string, std::size_t>> RecentActivity::ranked(const std::string& kind,
+                                                                        std::int64_t since_ns,
+                                                                        const PublicSuffixList& psl) const {
   std::unordered_map<std::string, std::size_t> counts;
   each(since_ns, [&](const Entry& e) {
     if (kind == "clients") {
@@ -127,7 +147,8 @@ std::string RecentActivity::top(const std::string& kind, std::size_t n, std::int
       ++counts[c];
       return;
     }
-    if (kind == "nxdomain" && e.rcode != 3) return;
+    if (kind == "nxdomain" && (e.rcode != 3 || e.dropped)) return;
+    if (kind == "blocked" && !e.blocked) return;
     std::string_view name(e.name.data(), e.name_len);
     if (name.ends_with('.')) name.remove_suffix(1);
     const std::string_view reg = psl.registered_domain(name);
@@ -137,9 +158,25 @@ std::string RecentActivity::top(const std::string& kind, std::size_t n, std::int
   std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) {
     return a.second != b.second ? a.second > b.second : a.first < b.first;
   });
+  return v;
+}
+
+std::string RecentActivity::top(const std::string& kind, std::size_t n, std::int64_t since_ns,
+                                const PublicSuffixList& psl) const {
+  auto v = ranked(kind, since_ns, psl);
   if (v.size() > n) v.resize(n);
   std::string out;
   for (const auto& [k, c] : v) out += std::to_string(c) + " " + k + "\n";
+  return out;
+}
+
+std::array<std::vector<std::size_t>, 4> RecentActivity::top_counts(std::size_t n,
+                                                                   const PublicSuffixList& psl) const {
+  std::array<std::vector<std::size_t>, 4> out;
+  for (std::size_t k = 0; k < kTopKinds.size(); ++k) {
+    const auto v = ranked(kTopKinds[k], 0, psl);
+    for (std::size_t i = 0; i < std::min(n, v.size()); ++i) out[k].push_back(v[i].second);
+  }
   return out;
 }
 

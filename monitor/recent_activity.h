@@ -7,7 +7,7 @@
 //
 //   vigilctl client 10.0.0.7        recent lookups of one client, and its alerts
 //   vigilctl who-resolved 192.0.2.1 which clients got this address, for which name
-//   vigilctl top domains|clients|nxdomain
+//   vigilctl top domains|clients|nxdomain|blocked
 //   vigilctl alerts --since 1h
 #pragma once
 
@@ -42,9 +42,14 @@ class RecentActivity {
   std::string client(std::span<const std::uint8_t> address, std::int64_t since_ns) const;
   std::string who_resolved(std::span<const std::uint8_t> address, std::int64_t since_ns) const;
   // kind: "domains" (registered domains asked), "clients" (queries),
-  // "nxdomain" (registered domains answered NXDOMAIN).
+  // "nxdomain" (registered domains answered NXDOMAIN), "blocked"
+  // (registered domains a threat feed or a detector's block list answered).
   std::string top(const std::string& kind, std::size_t n, std::int64_t since_ns,
                   const PublicSuffixList& psl) const;
+  static constexpr std::array<const char*, 4> kTopKinds = {"domains", "clients", "nxdomain", "blocked"};
+  // The query counts of the first `n` of each kind (kTopKinds order), for
+  // the top-N gauges: ranks and counts only, never a name or an address.
+  std::array<std::vector<std::size_t>, 4> top_counts(std::size_t n, const PublicSuffixList& psl) const;
 
   std::size_t capacity() const { return ring_.size(); }
   std::size_t size() const { return count_; }
@@ -59,6 +64,8 @@ class RecentActivity {
     std::uint16_t qtype = 0;
     std::uint8_t name_len = 0;
     std::uint8_t addresses = 0;
+    bool blocked = false;  // rewritten or dropped by a threat feed, or on the detectors' block list
+    bool dropped = false;  // no response was sent (rcode then means nothing)
     std::array<char, kNameChars> name{};
     std::array<std::array<std::uint8_t, 16>, kAddresses> address{};
     std::array<std::uint8_t, kAddresses> address_len{};
@@ -67,6 +74,9 @@ class RecentActivity {
   template <typename F>
   void each(std::int64_t since_ns, F&& f) const;
   static void line(std::string& out, const Entry& e);
+  // Counts by key of one kind, from since_ns on.
+  std::vector<std::pair<std::string, std::size_t>> ranked(const std::string& kind, std::int64_t since_ns,
+                                                          const PublicSuffixList& psl) const;
 
   std::vector<Entry> ring_;
   std::size_t next_ = 0;

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "monitor/policy_feed.h"
 #include "protocol/message.h"
 #include "protocol/presentation.h"
 
@@ -15,15 +16,28 @@ constexpr std::int64_t kT0 = std::int64_t{1'700'000'000} * kSecond;
 
 class RecentActivityTest : public ::testing::Test {
  protected:
+  // `blocked`: "" (answered as resolved), "policy" (a feed rewrote it),
+  // "drop" (a feed dropped it: no response), "passthru" (a feed let it through).
   void Add(std::int64_t t, std::uint8_t client, const std::string& name, std::uint8_t rcode,
-           const std::string& address = "") {
+           const std::string& address = "", const std::string& blocked = "") {
     auto m = dns::make_query(1, *dns::Name::from_text(name), dns::RRType::A, true, 0);
-    m.header.qr = true;
+    m.header.qr = blocked != "drop";
     m.header.rcode = rcode;
     if (!address.empty()) m.answer.push_back(*dns::parse_record(name + " 60 IN A " + address));
     const auto wire = m.to_wire();
     QueryEvent e;
-    e.set_message(wire, true);
+    e.set_message(wire, blocked != "drop");
+    e.outcome = blocked == "" || blocked == "passthru" ? "answered"
+                : blocked == "drop"                    ? "dropped_policy"
+                                                       : "policy";
+    if (!blocked.empty()) {
+      e.policy.hit = true;
+      e.policy.enforced = true;
+      e.policy.action = static_cast<std::uint8_t>(blocked == "passthru" ? PolicyAction::kPassthru
+                                                  : blocked == "drop"   ? PolicyAction::kDrop
+                                                                        : PolicyAction::kNxDomain);
+      e.policy.set("feed", name);
+    }
     e.time_ns = kT0 + t;
     e.client = {10, 0, 0, client};
     e.client_len = 4;
@@ -61,6 +75,26 @@ TEST_F(RecentActivityTest, KeepsOnlyTheNewestAndCountsTheTop) {
   EXPECT_EQ(a_.top("domains", 5, kT0 + 5 * kSecond, psl), "1 example.org\n");
   EXPECT_FALSE(parse_ip("10.0.0"));
   EXPECT_EQ(parse_ip("::1")->size(), 16u);
+}
+
+TEST_F(RecentActivityTest, TopBlockedCountsWhatPolicyRewroteOrDropped) {
+  RecentActivity a{16};
+  a_ = std::move(a);
+  Add(0, 1, "www.bad.test.", 3, "", "policy");
+  Add(1, 2, "cdn.bad.test.", 3, "", "drop");
+  Add(2, 1, "ok.good.test.", 0, "192.0.2.1", "passthru");
+  Add(3, 1, "x.worse.test.", 3, "", "policy");
+  Add(4, 3, "plain.good.test.", 0, "192.0.2.2");
+  const PublicSuffixList psl;
+  EXPECT_EQ(a_.top("blocked", 5, 0, psl), "2 bad.test\n1 worse.test\n");
+  EXPECT_EQ(a_.top("domains", 5, 0, psl), "2 bad.test\n2 good.test\n1 worse.test\n");
+  const std::string c = a_.client(*parse_ip("10.0.0.2"), 0);
+  EXPECT_NE(c.find("cdn.bad.test. A DROPPED (blocked)"), std::string::npos) << c;
+  const auto counts = a_.top_counts(2, psl);
+  EXPECT_EQ(counts[0], (std::vector<std::size_t>{2, 2}));  // domains
+  EXPECT_EQ(counts[1], (std::vector<std::size_t>{3, 1}));  // clients
+  EXPECT_EQ(counts[2], (std::vector<std::size_t>{1, 1}));  // nxdomain: the dropped query is not one
+  EXPECT_EQ(counts[3], (std::vector<std::size_t>{2, 1}));  // blocked
 }
 
 }  // namespace

@@ -684,6 +684,36 @@ std::vector<monitor::MetricFamilyData> Daemon::metrics() const {
                     {{{"table", "alert_keys"}}, d(q.intent.alert_keys_capacity)}}});
     one("vigil_intent_evictions_total", "Table entries forgotten to make room for new ones.", T::kCounter,
         d(q.intent.evictions));
+    // Top-N without names: the query counts of the 10 busiest registered
+    // domains, clients, NXDOMAIN'd domains and blocked domains among the
+    // recent queries (intent.recent_queries), by rank. vigilctl top names them.
+    if (psl_) {
+      std::array<std::vector<std::size_t>, 4> tops;
+      bool kept = false;
+      query_log_->with_writer_stopped([&] {
+        if (const monitor::RecentActivity* a = query_log_->activity()) {
+          tops = a->top_counts(10, *psl_);
+          kept = true;
+        }
+      });
+      if (kept) {
+        monitor::MetricFamilyData top{
+            "vigil_top_queries",
+            "Queries of the busiest registered domains (domains), clients, NXDOMAIN'd domains (nxdomain) and "
+            "blocked domains among the recent queries (intent.recent_queries), by rank 1-10; vigilctl top "
+            "names them.",
+            T::kGauge,
+            {}};
+        for (std::size_t k = 0; k < tops.size(); ++k) {
+          for (std::size_t r = 0; r < tops[k].size(); ++r) {
+            top.samples.push_back(
+                {{{"kind", monitor::RecentActivity::kTopKinds[k]}, {"rank", std::to_string(r + 1)}},
+                 d(tops[k][r])});
+          }
+        }
+        out.push_back(std::move(top));
+      }
+    }
     monitor::MetricFamilyData feed_queries{
         "vigil_policy_queries_total",
         "Queries that met a threat feed's rule, by feed, action and mode (enforce: the answer was "
@@ -923,7 +953,8 @@ ControlReply Daemon::command(const std::vector<std::string>& args) {
 }
 
 // vigilctl's views of what the intent detectors saw (monitor/recent_activity.h):
-//   alerts [SINCE] | client IP [SINCE] | who-resolved IP [SINCE] | top domains|clients|nxdomain [N] [SINCE]
+//   alerts [SINCE] | client IP [SINCE] | who-resolved IP [SINCE] | top domains|clients|nxdomain|blocked [N]
+//   [SINCE]
 ControlReply Daemon::intent_view(const std::vector<std::string>& args) {
   const std::string& cmd = args[0];
   std::size_t at = 1;
@@ -936,8 +967,9 @@ ControlReply Daemon::intent_view(const std::vector<std::string>& args) {
     if (!ip) return {false, "\"" + args[1] + "\" is not an IPv4 or IPv6 address"};
     at = 2;
   } else if (cmd == "top") {
-    if (args.size() < 2 || (args[1] != "domains" && args[1] != "clients" && args[1] != "nxdomain"))
-      return {false, "usage: top domains|clients|nxdomain [N] [SINCE]"};
+    if (args.size() < 2 ||
+        (args[1] != "domains" && args[1] != "clients" && args[1] != "nxdomain" && args[1] != "blocked"))
+      return {false, "usage: top domains|clients|nxdomain|blocked [N] [SINCE]"};
     kind = args[1];
     at = 2;
     if (args.size() > at && !args[at].empty() &&

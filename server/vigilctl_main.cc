@@ -176,9 +176,9 @@ int run(int argc, char** argv) {
   });
   auto* top = app.add_subcommand(
       "top", "the most asked registered domains, the busiest clients, or the most NXDOMAIN domains lately");
-  top->add_option("WHAT", top_kind, "domains, clients or nxdomain")
+  top->add_option("WHAT", top_kind, "domains, clients, nxdomain or blocked")
       ->required()
-      ->check(CLI::IsMember({"domains", "clients", "nxdomain"}));
+      ->check(CLI::IsMember({"domains", "clients", "nxdomain", "blocked"}));
   top->add_option("-n", top_n, "how many (default 10)");
   top->add_option("--since", view_since, "only the last DURATION");
   top->callback([&] {

@@ -348,6 +348,15 @@ policy:
         self.assertIn('vigil_policy_load_failures_total{feed="block"} 2', metrics)
         self.assertIn('vigil_policy_triggers{feed="block",type="qname"} 4', metrics)
         self.assertIn('vigil_intent_alerts_total{category="threat-feed"}', metrics)
+        self.assertIn('vigil_top_queries{kind="blocked",rank="1"}', metrics)
+        self.assertNotIn("zone-1.test", "".join(l for l in metrics.splitlines() if l.startswith("vigil_top")))
+        top = subprocess.run([os.path.join(ARGS.bin, "vigilctl"), "-s", os.path.join(v.dir, "control.sock"),
+                              "top", "blocked"], capture_output=True, text=True, timeout=30)
+        self.assertEqual(top.returncode, 0, top.stderr)
+        ranked = [l.split() for l in top.stdout.splitlines()]
+        self.assertIn("zone-1.test", [r[1] for r in ranked], top.stdout)  # the domain list's NODATA
+        self.assertIn("zone-2.test", [r[1] for r in ranked], top.stdout)
+        self.assertNotIn("zone-0.test", [r[1] for r in ranked], top.stdout)  # log-only: not blocked
 
         self.assertEqual(v.stop(), 0, v.read_log())
         with open(os.path.join(v.dir, "alerts.log")) as f:
