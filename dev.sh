@@ -37,8 +37,9 @@ PACKAGES=(
   nsd bind9-dnsutils python3 iproute2 procps bc prometheus dnstap-ldns fstrm-bin
   # a live DNS tunnel through vigild (iodined does not start unless configured)
   iodine
-  # BIND's named: Response Policy Zone answers compared with vigild's
-  bind9
+  # BIND's named: Response Policy Zone answers compared with vigild's;
+  # Knot DNS: a primary that offers IXFR (policy feeds kept by transfer)
+  bind9 knot
   # docker/: dnsdist for the scale-out test, docker-compose to validate the
   # stack, podman (with runc; crun cannot run on cgroup v1 hybrid hosts) and
   # mmdebstrap to build and run the image without a Docker engine or registry
@@ -49,7 +50,7 @@ BENCH_PACKAGES=(dnsperf unbound)
 # Packages whose Debian service must not start on its own: the lab and the
 # benchmarks run their own instances inside a network namespace, and a
 # system NSD or Unbound on port 53 would collide with vigild.
-LAB_DAEMONS=(nsd unbound dnsdist named)
+LAB_DAEMONS=(nsd unbound dnsdist named knot)
 
 log() { printf '\033[1m==> [%4ds] %s\033[0m\n' "$SECONDS" "$*" >&2; }
 

@@ -257,7 +257,9 @@ void load_policy(const YAML::Node& n, PolicyConfig& c) {
   for (const auto& f : feeds) {
     const std::string key = "policy.feeds[" + std::to_string(c.feeds.size()) + "]";
     if (!f.IsMap()) fail(f, key + ": expected a mapping (name:, file:, ...), got " + describe(f));
-    expect_map(f, key, {"name", "file", "format", "zone", "mode", "action", "max_rules", "max_size"});
+    expect_map(
+        f, key,
+        {"name", "file", "format", "zone", "mode", "action", "max_rules", "max_size", "primary", "refresh"});
     PolicyFeedConfig fc;
     fc.line = f.Mark().line + 1;
     if (!f["name"]) fail(f, key + ": every feed needs a name");
@@ -305,6 +307,16 @@ void load_policy(const YAML::Node& n, PolicyConfig& c) {
       auto v = parse_size(scalar(f["max_size"], key + ".max_size"));
       if (!v || *v == 0) fail(f["max_size"], key + ".max_size: expected a size such as 100MiB");
       fc.max_size = *v;
+    }
+    if (f["primary"]) {
+      if (fc.format != monitor::FeedFormat::kRpz || fc.zone.empty()) {
+        fail(f["primary"], key + ".primary: only an rpz feed with its zone: is transferred from a primary");
+      }
+      fc.primary = get_endpoint(f["primary"], key + ".primary");
+    }
+    if (f["refresh"]) {
+      if (!fc.primary) fail(f["refresh"], key + ".refresh: only a feed with a primary: is refreshed");
+      fc.refresh = get_seconds(f["refresh"], key + ".refresh", 7 * 86400);
     }
     c.feeds.push_back(std::move(fc));
   }

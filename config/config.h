@@ -154,10 +154,15 @@ struct PolicyFeedConfig {
   monitor::PolicyAction action = monitor::PolicyAction::kNxDomain;  // hosts, domains
   std::size_t max_rules = monitor::kMaxPolicyRules;
   std::uint64_t max_size = monitor::kMaxFeedBytes;
-  int line = 0;  // where the configuration names it (for errors)
+  // rpz: the primary the zone is transferred from (AXFR, IXFR when offered),
+  // as BIND's secondary policy zones are; `file` then keeps the latest copy.
+  std::optional<Endpoint> primary;
+  std::uint32_t refresh = 0;  // seconds between checks; 0 = the zone's SOA refresh
+  int line = 0;               // where the configuration names it (for errors)
   bool operator==(const PolicyFeedConfig& o) const {
     return name == o.name && file == o.file && format == o.format && zone == o.zone && mode == o.mode &&
-           action == o.action && max_rules == o.max_rules && max_size == o.max_size;
+           action == o.action && max_rules == o.max_rules && max_size == o.max_size && primary == o.primary &&
+           refresh == o.refresh;
   }
 };
 

@@ -255,12 +255,17 @@ TEST(ConfigTest, PolicyFeeds) {
     - {name: malware, file: /etc/vigil/malware.rpz, zone: rpz.example.}
     - {name: ads, file: ads.hosts, format: hosts, mode: log, action: nodata}
     - {name: list, file: bad.txt, format: domains, action: drop, max_rules: 1000, max_size: 1MiB}
+    - {name: xfr, file: xfr.rpz, zone: rpz.lab., primary: "127.0.60.1:53", refresh: 30s}
 )");
   const auto& p = c.policy;
   EXPECT_EQ(p.max_ttl, 30u);
   EXPECT_FALSE(p.add_soa);
   EXPECT_EQ(p.check_interval, 0u);
-  ASSERT_EQ(p.feeds.size(), 3u);
+  ASSERT_EQ(p.feeds.size(), 4u);
+  ASSERT_TRUE(p.feeds[3].primary.has_value());
+  EXPECT_EQ(p.feeds[3].primary->to_string(), "127.0.60.1:53");
+  EXPECT_EQ(p.feeds[3].refresh, 30u);
+  EXPECT_FALSE(p.feeds[0].primary.has_value());
   EXPECT_EQ(p.feeds[0].format, monitor::FeedFormat::kRpz);
   EXPECT_EQ(p.feeds[0].zone, "rpz.example.");
   EXPECT_EQ(p.feeds[0].mode, monitor::FeedMode::kEnforce);
@@ -297,6 +302,9 @@ TEST(ConfigTest, PolicyFeedErrors) {
       {"policy:\n  feeds:\n    - {name: a, file: x, colour: red}\n", 3, "unknown key"},
       {"policy:\n  feeds: a.rpz\n", 2, "policy.feeds: expected a list"},
       {"policy:\n  max_ttl: forever\n", 2, "expected a duration"},
+      {"policy:\n  feeds:\n    - {name: a, file: x, primary: \"127.0.0.1:53\"}\n", 3, "with its zone:"},
+      {"policy:\n  feeds:\n    - {name: a, file: x, zone: z., primary: ns.example}\n", 3, "ADDRESS:PORT"},
+      {"policy:\n  feeds:\n    - {name: a, file: x, refresh: 1m}\n", 3, "only a feed with a primary"},
   };
   for (const auto& c : cases) {
     ConfigError e = Error(c.yaml);

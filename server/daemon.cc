@@ -8,6 +8,7 @@
 #include <csignal>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <limits>
 #include <sstream>
 #include <thread>
@@ -24,6 +25,7 @@
 #include "protocol/name.h"
 #include "server/log.h"
 #include "server/version.h"
+#include "server/zone_transfer.h"
 
 namespace vigil::server {
 
@@ -176,6 +178,7 @@ bool Daemon::start() {
   for (auto& w : workers_) w->start();
   if (control_) control_->start();
   asio::co_spawn(io_, watch_feeds(), log_coroutine_exception);
+  start_transfers();
   // Priming (RFC 8109): the root NS set, fetched once now so the first
   // client query does not wait for it; the engine primes again whenever the
   // cached set has expired.
@@ -408,6 +411,7 @@ ControlReply Daemon::reload() {
   for (const auto& l : policy->loaded) log_info("policy: feed " + l);
   for (const auto& w : policy->warnings) log_error(w);
   policy_loader_.commit(std::move(*policy));
+  start_transfers();
   intent_ = intent.engine;
   intent_config_ = runtime_->config.intent;
   apply_query_log(runtime_->config);  // flushes what is queued, then follows the new file
@@ -438,6 +442,101 @@ asio::awaitable<void> Daemon::watch_feeds() {
     const config::PolicyConfig& pc = runtime_->config.policy;
     if (every == 0 || pc.feeds.empty() || !policy_loader_.changed(pc, config_path_)) continue;
     (void)refresh_feeds();
+  }
+}
+
+void Daemon::start_transfers() {
+  for (const auto& fc : runtime_->config.policy.feeds) {
+    if (!fc.primary || transfers_.count(fc.name) > 0) continue;
+    transfers_.insert(fc.name);
+    asio::co_spawn(io_, keep_feed(fc.name), log_coroutine_exception);
+  }
+}
+
+// A feed kept by a primary, as a BIND secondary keeps its zone: transferred
+// (IXFR from the version held, AXFR when that fails or nothing is held),
+// written to the feed's file, read from there like any feed file; checked
+// again after `refresh` (or the SOA's refresh), after the SOA's retry when
+// the transfer failed. Ends when the feed leaves the configuration.
+asio::awaitable<void> Daemon::keep_feed(std::string name) {
+  asio::steady_timer timer(io_);
+  std::vector<dns::ResourceRecord> held;
+  std::string held_from;  // the primary and zone `held` came from
+  for (;;) {
+    const config::PolicyFeedConfig* found = nullptr;
+    for (const auto& f : runtime_->config.policy.feeds) {
+      if (f.name == name && f.primary) found = &f;
+    }
+    if (found == nullptr) {
+      transfers_.erase(name);
+      co_return;
+    }
+    const config::PolicyFeedConfig fc = *found;  // the runtime may change while we wait
+    const std::string path = PolicyLoader::resolve_path(fc.file, config_path_);
+    const dns::Name zone = *dns::Name::from_text(fc.zone);
+    const std::string source = fc.primary->to_string() + " " + zone.to_text();
+    if (held_from != source) {
+      held.clear();
+      held_from = source;
+      // The copy on disk, so that the first exchange can be an IXFR.
+      std::ifstream in(path);
+      if (in) {
+        std::stringstream text;
+        text << in.rdbuf();
+        auto records = dns::parse_zone_text(text.str(), zone);
+        if (records.ok() && !records->empty() && records->front().type == dns::RRType::SOA) held = *records;
+      }
+    }
+    boost::system::error_code ec;
+    const auto address = asio::ip::make_address(fc.primary->address, ec);
+    TransferLimits limits;
+    limits.max_records = fc.max_rules * 2 + 1024;
+    limits.max_bytes = fc.max_size;
+    Transfer t;
+    if (ec) {
+      t.error = "not an address: " + fc.primary->address;
+    } else {
+      t = co_await transfer_zone(asio::ip::tcp::endpoint(address, fc.primary->port), zone, held, limits);
+    }
+    // SOA timers: refresh and retry (RFC 1035 §3.3.13), bounded.
+    auto soa_timer = [&](std::size_t field, std::uint32_t fallback) {
+      if (held.empty() || held.front().rdata.size() < 20) return fallback;
+      const auto& rd = held.front().rdata;
+      const std::size_t at = rd.size() - 20 + 4 * field;
+      const std::uint32_t v = static_cast<std::uint32_t>(rd[at]) << 24 |
+                              static_cast<std::uint32_t>(rd[at + 1]) << 16 |
+                              static_cast<std::uint32_t>(rd[at + 2]) << 8 | rd[at + 3];
+      return std::clamp<std::uint32_t>(v, 1, 86400);
+    };
+    std::uint32_t wait = 0;
+    if (!t.error.empty()) {
+      log_warning("policy feed \"" + name + "\": transfer of " + source + " failed: " + t.error);
+      wait = soa_timer(2, 60);
+    } else {
+      if (t.changed) {
+        const std::string tmp = path + ".transfer";
+        bool written = false;
+        {
+          std::ofstream out(tmp, std::ios::trunc);
+          out << zone_text(t.records);
+          written = static_cast<bool>(out);
+        }
+        if (written && std::rename(tmp.c_str(), path.c_str()) == 0) {
+          log_info("policy feed \"" + name + "\": serial " + std::to_string(t.serial) + " transferred from " +
+                   source + " (" + (t.incremental ? "IXFR" : "AXFR") + ", " +
+                   std::to_string(t.records.size()) + " records)");
+          held = std::move(t.records);
+          (void)refresh_feeds();
+        } else {
+          log_error("policy feed \"" + name + "\": cannot write " + path + ": " + std::strerror(errno));
+        }
+      }
+      wait = soa_timer(1, 3600);
+    }
+    if (fc.refresh > 0) wait = std::min(wait, fc.refresh);
+    timer.expires_after(std::chrono::seconds(wait));
+    auto [tec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (tec) co_return;
   }
 }
 

@@ -16,6 +16,7 @@
 #include <chrono>
 #include <ctime>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -91,6 +92,10 @@ class Daemon {
   PolicyLoader policy_loader_;
   boost::asio::awaitable<void> watch_feeds();
   bool refresh_feeds();  // true when a changed feed was swapped in
+  // Feeds kept by a primary (policy.feeds[].primary): one coroutine each.
+  void start_transfers();
+  boost::asio::awaitable<void> keep_feed(std::string name);
+  std::set<std::string> transfers_;
   std::unique_ptr<Recursion> recursion_;
   std::unique_ptr<WorkerShared> shared_;
   std::shared_ptr<const Runtime> runtime_;  // the one in force (main thread)

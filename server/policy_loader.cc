@@ -70,7 +70,13 @@ dns::Expected<PolicyLoader::Next, config::ConfigError> PolicyLoader::load(const 
     if (had) st = prev->second;
     const auto stamp = stamp_of(st.path);
     const bool fresh = !had || force || !stamp || !(*stamp == st.seen);
-    if (fresh) {
+    // A feed kept by a primary has no file until its first transfer: it
+    // starts empty (as a BIND secondary zone does).
+    const bool awaiting_transfer = fc.primary && !stamp;
+    if (fresh && awaiting_transfer) {
+      if (!had)
+        next.loaded.push_back(fc.name + ": empty until the first transfer from " + fc.primary->to_string());
+    } else if (fresh) {
       std::string why;
       std::size_t line = 0;
       std::shared_ptr<const monitor::PolicyFeed> feed;

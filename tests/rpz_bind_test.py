@@ -10,6 +10,9 @@ with its defaults). The same queries go to both with dig; rcode, TC flag,
 answer and authority records, and the policy SOA in the additional section
 must agree (TTLs of cached data differ with timing and are not compared).
 
+A third (127.0.0.3:53) keeps two feeds by zone transfer, from NSD (AXFR)
+and Knot DNS (IXFR), and follows their new versions.
+
 A second vigild (127.0.0.2:53) runs a hosts file, a domain list and a
 log-only feed, and checks precedence, the query log's policy member, the
 threat-feed alerts, metrics, and reloading: a changed file is picked up
@@ -369,6 +372,131 @@ policy:
         self.assertEqual(watched[0]["domain"], "zone-0.test")
         self.assertIn({"feed": "hosts", "trigger": "www.zone-1.test.", "trigger_type": "qname",
                        "action": "nxdomain", "mode": "enforce"}, [a["evidence"] for a in feed_alerts])
+
+
+NSD_CONF = """server:
+  ip-address: 127.0.60.1
+  port: 53
+  username: ""
+  chroot: ""
+  zonesdir: "%(dir)s"
+  database: ""
+  zonelistfile: "%(dir)s/zone.list"
+  xfrdfile: "%(dir)s/xfrd.state"
+  xfrdir: "%(dir)s"
+  pidfile: "%(dir)s/nsd.pid"
+  logfile: "%(dir)s/nsd.log"
+  server-count: 1
+  do-ip6: no
+remote-control:
+  control-enable: no
+zone:
+  name: "rpz-a.lab."
+  zonefile: "rpz-a.lab.zone"
+  provide-xfr: 127.0.0.0/8 NOKEY
+"""
+
+KNOT_CONF = """server:
+  listen: 127.0.61.1@53
+  rundir: "%(dir)s"
+  user: root:root
+database:
+  storage: "%(dir)s/db"
+control:
+  listen: "%(dir)s/knot.sock"
+log:
+  - target: "%(dir)s/knot.log"
+    any: info
+acl:
+  - id: lab
+    address: 127.0.0.0/8
+    action: transfer
+template:
+  - id: default
+    storage: "%(dir)s"
+    zonefile-load: difference
+    journal-content: changes
+    semantic-checks: off
+zone:
+  - domain: rpz-b.lab.
+    file: "%(dir)s/rpz-b.lab.zone"
+    acl: lab
+"""
+
+
+def policy_zone(apex, serial, triggers):
+    return "$ORIGIN %s\n$TTL 300\n@ SOA localhost. hostmaster.localhost. %d 1 1 86400 60\n@ NS localhost.\n%s" % (
+        apex, serial, "".join("%s CNAME .\n" % t for t in triggers))
+
+
+class TransferLabTest(unittest.TestCase):
+    """Feeds kept by a primary: NSD (AXFR; it offers no IXFR here, so the
+    IXFR asked for comes back as the whole zone) and Knot DNS (IXFR from
+    its journal of zone file differences)."""
+
+    def wait_nxdomain(self, name, v, timeout=20):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if dig("127.0.0.3", name, "A").status == "NXDOMAIN":
+                return
+            time.sleep(0.3)
+        self.fail("%s is not NXDOMAIN through vigild after %ds:\n%s" % (name, timeout, v.read_log()))
+
+    def test_a_feed_follows_its_primary_by_axfr_and_ixfr(self):
+        d = tempfile.mkdtemp(prefix="vigil-xfr-")
+        atexit.register(shutil.rmtree, d, True)
+        nsd_dir = os.path.join(d, "nsd")
+        knot_dir = os.path.join(d, "knot")
+        os.makedirs(os.path.join(knot_dir, "db"))
+        os.makedirs(nsd_dir)
+        with open(os.path.join(nsd_dir, "nsd.conf"), "w") as f:
+            f.write(NSD_CONF % {"dir": nsd_dir})
+        with open(os.path.join(knot_dir, "knot.conf"), "w") as f:
+            f.write(KNOT_CONF % {"dir": knot_dir})
+
+        def write_zones(serial, a, b):
+            with open(os.path.join(nsd_dir, "rpz-a.lab.zone"), "w") as f:
+                f.write(policy_zone("rpz-a.lab.", serial, a))
+            with open(os.path.join(knot_dir, "rpz-b.lab.zone"), "w") as f:
+                f.write(policy_zone("rpz-b.lab.", serial, b))
+
+        write_zones(1, ["www.zone-0.test"], ["mail.zone-0.test"])
+        nsd = Process(["nsd", "-d", "-c", os.path.join(nsd_dir, "nsd.conf")], os.path.join(nsd_dir, "out.log"),
+                      lambda: dig("127.0.60.1", "rpz-a.lab", "SOA").status == "NOERROR")
+        atexit.register(nsd.stop)
+        knot_bin = shutil.which("knotd") or "/usr/sbin/knotd"
+        self.assertTrue(os.path.exists(knot_bin), "Knot DNS is missing (./dev.sh deps installs knot)")
+        knot = Process([knot_bin, "-c", os.path.join(knot_dir, "knot.conf")], os.path.join(knot_dir, "out.log"),
+                       lambda: dig("127.0.61.1", "rpz-b.lab", "SOA").status == "NOERROR")
+        atexit.register(knot.stop)
+        v = start_vigild(LAB, "127.0.0.3", """policy:
+  feeds:
+    - {name: from-nsd, file: %(d)s/a.rpz, zone: rpz-a.lab., primary: "127.0.60.1:53", refresh: 1s}
+    - {name: from-knot, file: %(d)s/b.rpz, zone: rpz-b.lab., primary: "127.0.61.1:53", refresh: 1s}
+""" % {"d": d})
+        self.assertIn("from-nsd: empty until the first transfer from 127.0.60.1:53", v.read_log())
+        self.wait_nxdomain("www.zone-0.test", v)
+        self.wait_nxdomain("mail.zone-0.test", v)
+        self.assertEqual(dig("127.0.0.3", "www.zone-1.test", "A").status, "NOERROR")
+
+        # New versions on both primaries: NSD rereads its zone on SIGHUP,
+        # Knot on zone-reload and keeps the difference for IXFR.
+        write_zones(2, ["www.zone-0.test", "www.zone-1.test"], ["mail.zone-1.test"])
+        nsd.proc.send_signal(signal.SIGHUP)
+        r = subprocess.run(["knotc", "-s", os.path.join(knot_dir, "knot.sock"), "zone-reload", "rpz-b.lab."],
+                           capture_output=True, text=True, timeout=30)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.wait_nxdomain("www.zone-1.test", v)
+        self.wait_nxdomain("mail.zone-1.test", v)
+        self.assertEqual(dig("127.0.0.3", "mail.zone-0.test", "A").status, "NOERROR")  # deleted by the IXFR
+        log = v.read_log()
+        self.assertIn('"from-knot": serial 2 transferred from 127.0.61.1:53 rpz-b.lab. (IXFR', log)
+        self.assertIn('"from-nsd": serial 2 transferred from 127.0.60.1:53 rpz-a.lab. (AXFR', log)
+        with open(os.path.join(d, "b.rpz")) as f:
+            kept = f.read()
+        self.assertIn("mail.zone-1.test.rpz-b.lab.", kept)
+        self.assertNotIn("mail.zone-0.test", kept)
+        self.assertEqual(v.stop(), 0, v.read_log())
 
 
 def main():
