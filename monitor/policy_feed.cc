@@ -309,16 +309,9 @@ class FeedBuilder {
       if (!(rr.name == apex_))
         return "the SOA's owner " + rr.name.to_text() + " is not the zone " + apex_.to_text();
       dns::ResourceRecord soa = rr;
-      if (soa.rdata.size() >= 20) {
-        const std::size_t m = soa.rdata.size() - 4;
-        const std::uint32_t minimum = static_cast<std::uint32_t>(soa.rdata[m]) << 24 |
-                                      static_cast<std::uint32_t>(soa.rdata[m + 1]) << 16 |
-                                      static_cast<std::uint32_t>(soa.rdata[m + 2]) << 8 | soa.rdata[m + 3];
-        const std::size_t s = soa.rdata.size() - 20;
-        feed_->soa_serial_ = static_cast<std::uint32_t>(soa.rdata[s]) << 24 |
-                             static_cast<std::uint32_t>(soa.rdata[s + 1]) << 16 |
-                             static_cast<std::uint32_t>(soa.rdata[s + 2]) << 8 | soa.rdata[s + 3];
-        soa.ttl = std::min(soa.ttl, minimum);
+      if (const auto fields = dns::SoaRdata::decode(soa.rdata)) {
+        feed_->soa_serial_ = fields->serial;
+        soa.ttl = std::min(soa.ttl, fields->minimum);
       }
       feed_->soa_ = soa;
       soa_seen_ = true;

@@ -23,6 +23,7 @@
 
 #include "protocol/message.h"
 #include "protocol/name.h"
+#include "protocol/rdata.h"
 #include "server/log.h"
 #include "server/version.h"
 #include "server/zone_transfer.h"
@@ -499,19 +500,12 @@ asio::awaitable<void> Daemon::keep_feed(std::string name) {
       t = co_await transfer_zone(asio::ip::tcp::endpoint(address, fc.primary->port), zone, held, limits);
     }
     // SOA timers: refresh and retry (RFC 1035 §3.3.13), bounded.
-    auto soa_timer = [&](std::size_t field, std::uint32_t fallback) {
-      if (held.empty() || held.front().rdata.size() < 20) return fallback;
-      const auto& rd = held.front().rdata;
-      const std::size_t at = rd.size() - 20 + 4 * field;
-      const std::uint32_t v = static_cast<std::uint32_t>(rd[at]) << 24 |
-                              static_cast<std::uint32_t>(rd[at + 1]) << 16 |
-                              static_cast<std::uint32_t>(rd[at + 2]) << 8 | rd[at + 3];
-      return std::clamp<std::uint32_t>(v, 1, 86400);
-    };
+    const auto soa = held.empty() ? std::nullopt : dns::SoaRdata::decode(held.front().rdata);
+    auto bounded = [](std::uint32_t v) { return std::clamp<std::uint32_t>(v, 1, 86400); };
     std::uint32_t wait = 0;
     if (!t.error.empty()) {
       log_warning("policy feed \"" + name + "\": transfer of " + source + " failed: " + t.error);
-      wait = soa_timer(2, 60);
+      wait = soa ? bounded(soa->retry) : 60;
     } else {
       if (t.changed) {
         const std::string tmp = path + ".transfer";
@@ -531,7 +525,8 @@ asio::awaitable<void> Daemon::keep_feed(std::string name) {
           log_error("policy feed \"" + name + "\": cannot write " + path + ": " + std::strerror(errno));
         }
       }
-      wait = soa_timer(1, 3600);
+      const auto now_held = held.empty() ? std::nullopt : dns::SoaRdata::decode(held.front().rdata);
+      wait = now_held ? bounded(now_held->refresh) : 3600;
     }
     if (fc.refresh > 0) wait = std::min(wait, fc.refresh);
     timer.expires_after(std::chrono::seconds(wait));

@@ -12,6 +12,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include "protocol/rdata.h"
+
 namespace vigil::server {
 
 namespace asio = boost::asio;
@@ -20,10 +22,9 @@ using dns::ResourceRecord;
 using dns::RRType;
 
 std::uint32_t soa_serial(const ResourceRecord& soa) {
-  if (soa.type != RRType::SOA || soa.rdata.size() < 20) return 0;
-  const std::size_t s = soa.rdata.size() - 20;
-  return static_cast<std::uint32_t>(soa.rdata[s]) << 24 | static_cast<std::uint32_t>(soa.rdata[s + 1]) << 16 |
-         static_cast<std::uint32_t>(soa.rdata[s + 2]) << 8 | soa.rdata[s + 3];
+  if (soa.type != RRType::SOA) return 0;
+  const auto fields = dns::SoaRdata::decode(soa.rdata);
+  return fields ? fields->serial : 0;
 }
 
 std::string zone_text(const std::vector<ResourceRecord>& records) {
