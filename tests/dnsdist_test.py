@@ -53,13 +53,16 @@ def settled(read, at_least, seconds=5):
     return value
 
 
-def dig(name, qtype, port=DNSDIST_PORT):
+def dig(name, qtype, port=DNSDIST_PORT, ttl=None):
+    """(status, sorted answers); `ttl`, a list, gets the answers' smallest TTL."""
     r = subprocess.run(["dig", "+tries=3", "+time=2", "-p", str(port), "@127.0.0.1", name, qtype],
                        capture_output=True, text=True, timeout=30)
     status = re.search(r"status: (\w+)", r.stdout)
-    answers = [l.split()[-1] for l in r.stdout.split(";; ANSWER SECTION:")[-1].split("\n\n")[0].splitlines()
-               if l and not l.startswith(";") and l.split()[3] == qtype] if "ANSWER SECTION" in r.stdout else []
-    return (status.group(1) if status else "NO ANSWER"), sorted(answers)
+    lines = [l.split() for l in r.stdout.split(";; ANSWER SECTION:")[-1].split("\n\n")[0].splitlines()
+             if l and not l.startswith(";") and l.split()[3] == qtype] if "ANSWER SECTION" in r.stdout else []
+    if ttl is not None:
+        ttl.append(min((int(l[1]) for l in lines), default=0))
+    return (status.group(1) if status else "NO ANSWER"), sorted(l[-1] for l in lines)
 
 
 class DnsdistScaleOutTest(unittest.TestCase):
@@ -114,8 +117,10 @@ class DnsdistScaleOutTest(unittest.TestCase):
         self.assertGreaterEqual(len(self.names), 20, "the lab has too few names for a spread")
         # 1. Every name through dnsdist, with the lab's answer.
         before = [self.a_queries(m) for _, _, m in REPLICAS]
+        started = time.time()
+        ttls = []
         for name, expected in self.names:
-            self.assertEqual(dig(name, "A"), ("NOERROR", expected), name)
+            self.assertEqual(dig(name, "A", ttl=ttls), ("NOERROR", expected), name)
         settled(lambda: sum(self.a_queries(m) for _, _, m in REPLICAS), sum(before) + len(self.names))
         share = [self.a_queries(m) - b for (_, _, m), b in zip(REPLICAS, before)]
         self.assertGreaterEqual(sum(share), len(self.names), share)  # more if dig retried a slow one
@@ -130,7 +135,10 @@ class DnsdistScaleOutTest(unittest.TestCase):
         for name, expected in self.names:
             self.assertEqual(dig(name, "A"), ("NOERROR", expected), name)
         self.assertGreaterEqual(settled(lambda: count("hit"), hits + len(self.names)) - hits, len(self.names))
-        self.assertEqual(count("miss"), misses)
+        # Only a name whose TTL ran out since the first pass (the lab has
+        # 5-second ones; a loaded machine is slow) may be resolved again.
+        expired = sum(1 for t in ttls if t <= time.time() - started + 1)
+        self.assertLessEqual(count("miss") - misses, expired, ttls)
         # 3. One replica stops: dnsdist's health check takes it out, and
         # every name is answered by the other.
         self.vigild[0].send_signal(signal.SIGTERM)
