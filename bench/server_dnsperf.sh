@@ -11,8 +11,13 @@
 #   negative  names of the same zone that do not exist (NXDOMAIN + SOA)
 #   cache     A queries for 1000 names loaded into vigild's cache (vigild only):
 #             with the intent detectors and the query log off, with the
-#             detectors on (their default), and with the query log on too and
-#             /metrics scraped every second (the cost of watching every query)
+#             detectors on (their default), with threat feeds loaded too
+#             (an RPZ of 100,000 names, 10,000 wildcards and 1,000 rpz-ip
+#             triggers, and a 100,000-line domain list; none matches these
+#             names, as for nearly every query), and with the query log on
+#             too and /metrics scraped every second (the cost of watching
+#             every query)
+#   blocked   A queries for 1000 names the feeds rewrite (NXDOMAIN + SOA)
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -40,9 +45,25 @@ N=1000
   echo "local_data:"
   for i in $(seq 1 $N); do echo "  - \"host-$i.lan. 3600 IN A 10.0.$((i / 256)).$((i % 256))\""; done
 } >"$WORK/base.yaml"
-# The intent detectors on (the default) or off, switched by a reload.
-intent() {  # on|off
-  { cat "$WORK/base.yaml"; [ "$1" = on ] || printf 'intent:\n  enabled: false\n'; } >"$WORK/vigil.yaml"
+# Threat feeds of a realistic size: an RPZ and a domain list.
+{
+  echo "\$TTL 300"
+  echo "@ SOA localhost. hostmaster.localhost. 1 3600 600 86400 60"
+  echo "@ NS localhost."
+  for i in $(seq 1 100000); do echo "bad-$i.example CNAME ."; done
+  for i in $(seq 1 10000); do echo "*.bad-$i.net CNAME ."; done
+  for i in $(seq 1 1000); do echo "32.$((i % 250)).$((i / 250)).0.192.rpz-ip CNAME ."; done
+} >"$WORK/feed.rpz"
+for i in $(seq 1 100000); do echo "watch-$i.example.org"; done >"$WORK/feed.txt"
+# The intent detectors off, on (the default), or on with the feeds; switched
+# by a reload.
+intent() {  # off|on|feeds
+  {
+    cat "$WORK/base.yaml"
+    [ "$1" != off ] || printf 'intent:\n  enabled: false\n'
+    [ "$1" != feeds ] || printf 'policy:\n  feeds:\n    - {name: rpz, file: %s, zone: rpz.bench.}\n    - {name: list, file: %s, format: domains}\n' \
+      "$WORK/feed.rpz" "$WORK/feed.txt"
+  } >"$WORK/vigil.yaml"
   [ -z "${VPID:-}" ] || "$BUILD/server/vigilctl" -s "$WORK/control.sock" reload >/dev/null
 }
 intent off
@@ -51,6 +72,7 @@ for i in $(seq 1 $N); do printf 'P 5 %d 1 1 host-%d.cached-bench.com. 0a01%04x\n
 for i in $(seq 1 $N); do echo "host-$i.lan A"; done >"$WORK/q-local"
 for i in $(seq 1 $N); do echo "missing-$i.lan A"; done >"$WORK/q-negative"
 for i in $(seq 1 $N); do echo "host-$i.cached-bench.com A"; done >"$WORK/q-cache"
+for i in $(seq 1 $N); do echo "bad-$((i * 97)).example A"; done >"$WORK/q-blocked"
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # user + system, in clock ticks
 # The same for the threads of PID whose name starts with PREFIX (vigild names
@@ -120,6 +142,9 @@ for round in $(seq 1 "${ROUNDS:-3}"); do
   RESULTS=$WORK/off run_dnsperf "vigild cache hits" "$WORK/q-cache" 127.0.0.1 $VPID
   intent on
   RESULTS=$WORK/intent run_dnsperf "vigild hits + intent" "$WORK/q-cache" 127.0.0.1 $VPID
+  intent feeds
+  RESULTS=$WORK/feeds run_dnsperf "vigild hits + feeds" "$WORK/q-cache" 127.0.0.1 $VPID
+  [ "$round" != 1 ] || run_dnsperf "vigild blocked by a feed" "$WORK/q-blocked" 127.0.0.1 $VPID
   "$BUILD/server/vigilctl" -s "$WORK/control.sock" query-log "$WORK/queries.log" >/dev/null
   scrape_loop &
   SCRAPER=$!
@@ -132,12 +157,16 @@ qstatus=$("$BUILD/server/vigilctl" -s "$WORK/control.sock" status)
 echo "   query log: $(echo "$qstatus" | awk '/^querylog_written/ {print $2}') lines written, $(echo "$qstatus" | awk '/^querylog_dropped_queue_full/ {print $2}') dropped (writer behind), $(echo "$qstatus" | awk '/^querylog_rotations/ {print $2}') rotations"
 off_qps=$(median "$WORK/off" 1)
 intent_qps=$(median "$WORK/intent" 1)
+feeds_qps=$(median "$WORK/feeds" 1)
 on_qps=$(median "$WORK/on" 1)
 printf 'median of %s: off    %s qps, %s us CPU/query (worker %s)\n' "${ROUNDS:-3}" "$off_qps" "$(median "$WORK/off" 2)" "$(median "$WORK/off" 3)"
 printf '              intent %s qps, %s us CPU/query (worker %s, writer %s)\n' "$intent_qps" "$(median "$WORK/intent" 2)" "$(median "$WORK/intent" 3)" "$(median "$WORK/intent" 4)"
+printf '              feeds  %s qps, %s us CPU/query (worker %s, writer %s)\n' "$feeds_qps" "$(median "$WORK/feeds" 2)" "$(median "$WORK/feeds" 3)" "$(median "$WORK/feeds" 4)"
 printf '              all    %s qps, %s us CPU/query (worker %s, writer %s)\n' "$on_qps" "$(median "$WORK/on" 2)" "$(median "$WORK/on" 3)" "$(median "$WORK/on" 4)"
-printf '              throughput cost of the detectors: %s %%; of detectors + query log + scrapes: %s %%\n' \
-  "$(echo "scale=1; ($off_qps - $intent_qps) * 100 / $off_qps" | bc)" "$(echo "scale=1; ($off_qps - $on_qps) * 100 / $off_qps" | bc)"
+printf '              throughput cost of the detectors: %s %%; of detectors + feeds: %s %%; of detectors + feeds + query log + scrapes: %s %%\n' \
+  "$(echo "scale=1; ($off_qps - $intent_qps) * 100 / $off_qps" | bc)" "$(echo "scale=1; ($off_qps - $feeds_qps) * 100 / $off_qps" | bc)" \
+  "$(echo "scale=1; ($off_qps - $on_qps) * 100 / $off_qps" | bc)"
+echo "   feeds: $(curl -s http://127.0.0.1:9153/metrics | grep -E '^vigil_policy_(triggers|memory_bytes)' | tr '\n' ' ')"
 kill -TERM $VPID
 wait $VPID || true
 

@@ -147,7 +147,7 @@ void load_intent(const YAML::Node& n, IntentConfig& c) {
   expect_map(n, "intent",
              {"enabled", "model", "alerts", "alert_suppress", "max_clients", "max_pairs", "max_alert_keys",
               "dga", "tunnel", "nxdomain_storm", "new_domain", "recent_queries", "block_rcode", "block_for",
-              "max_blocked"});
+              "max_blocked", "who_resolved_entries", "who_resolved_window"});
   if (absent(n)) return;
   auto& o = c.options;
   if (n["enabled"]) c.enabled = get_bool(n["enabled"], "intent.enabled");
@@ -159,6 +159,13 @@ void load_intent(const YAML::Node& n, IntentConfig& c) {
   if (n["recent_queries"])
     c.recent_queries = get_uint(n["recent_queries"], "intent.recent_queries", 0, 1U << 24);
   constexpr std::uint32_t kWeek = 7 * 86400;
+  if (n["who_resolved_entries"])
+    c.who_resolved.entries = get_uint(n["who_resolved_entries"], "intent.who_resolved_entries", 0, 1U << 26);
+  if (n["who_resolved_window"]) {
+    c.who_resolved.window_ns =
+        std::int64_t{get_seconds(n["who_resolved_window"], "intent.who_resolved_window", kWeek)} *
+        1'000'000'000;
+  }
   if (n["alert_suppress"])
     o.alert_suppress_s = get_seconds(n["alert_suppress"], "intent.alert_suppress", kWeek);
   constexpr std::uint64_t kMaxEntries = 1U << 24;

@@ -16,6 +16,7 @@
 #include "monitor/intent_limits.h"
 #include "monitor/policy_limits.h"
 #include "monitor/policy_set.h"
+#include "monitor/resolution_index.h"
 #include "protocol/result.h"
 
 namespace vigil::config {
@@ -138,7 +139,9 @@ struct IntentConfig {
   std::string model;                   // the DGA model file; "" = the one installed with vigild
   std::string alerts_path;             // "" = no alert stream, "-" = standard output
   std::string new_domain_state;        // the domain history's file; "" = not kept across restarts
-  std::size_t recent_queries = 32768;  // kept for vigilctl client / who-resolved / top; 0 = none
+  std::size_t recent_queries = 32768;  // kept for vigilctl client / top; 0 = none
+  // vigilctl who-resolved: (address, client, name) entries and how far back; entries 0 = none.
+  monitor::ResolutionIndexOptions who_resolved;
   monitor::IntentOptions options;
   bool operator==(const IntentConfig&) const = default;
 };

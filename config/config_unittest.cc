@@ -205,6 +205,8 @@ intent:
   alert_suppress: 30m
   max_clients: 1000
   recent_queries: 500
+  who_resolved_entries: 4096
+  who_resolved_window: 15m
   block_rcode: refused
   block_for: 10m
   dga: {window: 5m, nxdomain_domains: 12, plain_weight: 0.25}
@@ -222,6 +224,10 @@ intent:
   EXPECT_TRUE(c.intent.options.tunnel_block);
   EXPECT_FALSE(c.intent.options.dga_block);
   EXPECT_EQ(d.intent.recent_queries, 32768u);
+  EXPECT_EQ(c.intent.who_resolved.entries, 4096u);
+  EXPECT_EQ(c.intent.who_resolved.window_ns, std::int64_t{900} * 1'000'000'000);
+  EXPECT_EQ(d.intent.who_resolved.entries, 131072u);
+  EXPECT_EQ(d.intent.who_resolved.window_ns, std::int64_t{3600} * 1'000'000'000);
   const auto& o = c.intent.options;
   EXPECT_EQ(o.alert_suppress_s, 1800u);
   EXPECT_EQ(o.max_clients, 1000u);
@@ -373,6 +379,7 @@ TEST(ConfigTest, ErrorsNameFileLineAndWhatIsExpected) {
       {"intent:\n  nxdomain_storm:\n    ratio: 2\n", 3, "intent.nxdomain_storm.ratio: 2 is out of range"},
       {"intent:\n  tunnel:\n    bits: lots\n", 3, "intent.tunnel.bits: expected a number"},
       {"intent:\n  max_clients: 10\n", 2, "intent.max_clients: 10 is out of range"},
+      {"intent:\n  who_resolved_window: 30d\n", 2, "intent.who_resolved_window: 30d is out of range"},
       {"intent:\n  new_domain:\n    window: 36h\n", 3, "intent.new_domain.window: expected whole days"},
       {"intent:\n  dga:\n    action: drop\n", 3, "intent.dga.action: expected one of log, block"},
       {"intent:\n  block_rcode: noerror\n", 2,

@@ -66,6 +66,11 @@ void QueryLog::configure(const QueryLogOptions& options) {
   } else if (!activity_ || activity_->capacity() != options.recent_queries) {
     activity_ = std::make_unique<RecentActivity>(options.recent_queries);
   }
+  if (!intent_ || options.resolutions.entries == 0) {
+    resolutions_.reset();
+  } else if (!resolutions_ || resolutions_->options() != options.resolutions) {
+    resolutions_ = std::make_unique<ResolutionIndex>(options.resolutions);
+  }
   if (alert_file_ && (options.alerts_path != alert_file_->path() || !intent_)) alert_file_.reset();
   if (!alert_file_ && intent_ && !options.alerts_path.empty()) {
     alert_file_ = std::make_unique<LogFile>(options.alerts_path, options.max_bytes, options.keep, on_error_);
@@ -105,6 +110,12 @@ QueryLogStats QueryLog::stats() const {
   s.file_open = file_ != nullptr;
   s.intent_enabled = intent_ != nullptr;
   if (intent_) s.intent = intent_->stats();
+  if (resolutions_) {
+    s.resolutions = resolutions_->used();
+    s.resolutions_capacity = resolutions_->capacity();
+    s.resolutions_complete_after_ns = resolutions_->complete_after();
+    s.resolutions_window_ns = resolutions_->options().window_ns;
+  }
   s.alerts_written = alerts_written_;
   s.alerts_dropped = alerts_dropped_;
   return s;
@@ -143,6 +154,16 @@ std::size_t QueryLog::drain(LineBuffer& buffer, LineBuffer& alerts) {
           ++lines;
         }
         if (activity_ && parsed) activity_->record(*e, view);
+        if (resolutions_ && parsed && e->is_response && view.count(dns::Section::kQuestion) > 0) {
+          std::string name;
+          std::size_t n = 0;
+          for_each_answer_address(view, [&](std::span<const std::uint8_t> address) {
+            if (n++ == 0) view.question_name().lowercased().append_text(name);
+            resolutions_->record(e->time_ns, {e->client.data(), e->client_len}, name,
+                                 static_cast<std::uint16_t>(view.question_type()), address);
+            return n < ResolutionIndex::kAddressesPerAnswer;
+          });
+        }
         for (const Verdict& v : verdicts) {
           if (!v.alert || (!alert_file_ && !activity_)) continue;
           const std::size_t start = alerts.size();

@@ -32,6 +32,7 @@
 #include "monitor/line_buffer.h"
 #include "monitor/log_file.h"
 #include "monitor/recent_activity.h"
+#include "monitor/resolution_index.h"
 
 namespace vigil::monitor {
 
@@ -48,6 +49,9 @@ struct QueryLogOptions {
   // Recent queries kept for vigilctl's views (recent_activity.h) while the
   // detectors run; 0 = none.
   std::size_t recent_queries = 0;
+  // Who was given which address over the last minutes, for vigilctl
+  // who-resolved (resolution_index.h) while the detectors run; entries 0 = none.
+  ResolutionIndexOptions resolutions{.entries = 0};
   // Where the detectors' block list goes for the query path (null: none).
   BlockListPublisher* block = nullptr;
 };
@@ -62,6 +66,10 @@ struct QueryLogStats {
   bool dnstap_connected = false;
   bool file_open = false;  // a query log file (or standard output) is being written
   bool intent_enabled = false;
+  std::size_t resolutions = 0;                     // the who-resolved index's entries in use
+  std::size_t resolutions_capacity = 0;            // 0: not kept
+  std::int64_t resolutions_complete_after_ns = 0;  // ResolutionIndex::complete_after()
+  std::int64_t resolutions_window_ns = 0;
   IntentStats intent;
   std::uint64_t alerts_written = 0;
   std::uint64_t alerts_dropped = 0;  // alert lines lost to failed writes
@@ -105,6 +113,7 @@ class QueryLog {
   // What clients did lately (null: not kept); only inside
   // with_writer_stopped().
   const RecentActivity* activity() const { return activity_.get(); }
+  const ResolutionIndex* resolutions() const { return resolutions_.get(); }
 
   // For tests: hold the writer (it stops draining) to fill the rings.
   void pause_writer(bool paused);
@@ -126,6 +135,7 @@ class QueryLog {
   std::shared_ptr<IntentEngine> intent_;
   std::unique_ptr<LogFile> alert_file_;
   std::unique_ptr<RecentActivity> activity_;
+  std::unique_ptr<ResolutionIndex> resolutions_;
   std::uint64_t alerts_written_ = 0;
   std::uint64_t alerts_dropped_ = 0;
   DnstapStats dnstap_before_;  // of writers replaced

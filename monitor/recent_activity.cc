@@ -122,20 +122,6 @@ std::string RecentActivity::client(std::span<const std::uint8_t> address, std::i
   return out;
 }
 
-std::string RecentActivity::who_resolved(std::span<const std::uint8_t> address, std::int64_t since_ns) const {
-  std::string out;
-  each(since_ns, [&](const Entry& e) {
-    for (std::size_t i = 0; i < e.addresses; ++i) {
-      if (e.address_len[i] == address.size() &&
-          std::equal(address.begin(), address.end(), e.address[i].begin())) {
-        line(out, e);
-        return;
-      }
-    }
-  });
-  return out;
-}
-
 std::vector<std::pair<std::string, std::size_t>> RecentActivity::ranked(const std::string& kind,
                                                                         std::int64_t since_ns,
                                                                         const PublicSuffixList& psl) const {

@@ -6,7 +6,6 @@
 // Its memory is fixed: kQueryBytes a query slot.
 //
 //   vigilctl client 10.0.0.7        recent lookups of one client, and its alerts
-//   vigilctl who-resolved 192.0.2.1 which clients got this address, for which name
 //   vigilctl top domains|clients|nxdomain|blocked
 //   vigilctl alerts --since 1h
 #pragma once
@@ -40,7 +39,6 @@ class RecentActivity {
   // Text for vigilctl; `since_ns`: only what happened from then on.
   std::string alerts(std::int64_t since_ns) const;
   std::string client(std::span<const std::uint8_t> address, std::int64_t since_ns) const;
-  std::string who_resolved(std::span<const std::uint8_t> address, std::int64_t since_ns) const;
   // kind: "domains" (registered domains asked), "clients" (queries),
   // "nxdomain" (registered domains answered NXDOMAIN), "blocked"
   // (registered domains a threat feed or a detector's block list answered).

@@ -49,15 +49,14 @@ class RecentActivityTest : public ::testing::Test {
   RecentActivity a_{4};
 };
 
-TEST_F(RecentActivityTest, WhoResolvedAnAddressAndAClientsLookups) {
+TEST_F(RecentActivityTest, AClientsLookupsAndAlerts) {
   Add(0, 1, "www.example.com.", 0, "192.0.2.1");
   Add(1 * kSecond, 2, "cdn.example.net.", 0, "192.0.2.9");
   Add(2 * kSecond, 3, "api.example.com.", 0, "192.0.2.1");
-  EXPECT_EQ(a_.who_resolved(*parse_ip("192.0.2.1"), 0),
-            "2023-11-14T22:13:22.000000Z 10.0.0.3 api.example.com. A NOERROR 192.0.2.1\n"
-            "2023-11-14T22:13:20.000000Z 10.0.0.1 www.example.com. A NOERROR 192.0.2.1\n");
-  EXPECT_EQ(a_.who_resolved(*parse_ip("192.0.2.1"), kT0 + kSecond),
-            "2023-11-14T22:13:22.000000Z 10.0.0.3 api.example.com. A NOERROR 192.0.2.1\n");
+  Add(3 * kSecond, 1, "api.example.com.", 0, "192.0.2.1");
+  EXPECT_EQ(a_.client(*parse_ip("10.0.0.1"), kT0 + kSecond),
+            "alerts:\n  (none)\nlookups, newest first:\n"
+            "  2023-11-14T22:13:23.000000Z 10.0.0.1 api.example.com. A NOERROR 192.0.2.1\n");
   a_.record_alert(kT0, R"({"rule":{"name":"dga"},"client":{"ip":"10.0.0.2"}})");
   const std::string c = a_.client(*parse_ip("10.0.0.2"), 0);
   EXPECT_NE(c.find(R"("rule":{"name":"dga"})"), std::string::npos) << c;
@@ -68,7 +67,6 @@ TEST_F(RecentActivityTest, WhoResolvedAnAddressAndAClientsLookups) {
 TEST_F(RecentActivityTest, KeepsOnlyTheNewestAndCountsTheTop) {
   for (int i = 0; i < 6; ++i) Add(i * kSecond, 1, "n" + std::to_string(i) + ".example.org.", 3);
   EXPECT_EQ(a_.size(), 4u);  // the ring holds 4
-  EXPECT_EQ(a_.who_resolved(*parse_ip("192.0.2.1"), 0), "");
   const PublicSuffixList psl;
   EXPECT_EQ(a_.top("nxdomain", 5, 0, psl), "4 example.org\n");
   EXPECT_EQ(a_.top("clients", 5, 0, psl), "4 10.0.0.1\n");

@@ -230,6 +230,7 @@ void Daemon::apply_query_log(const config::Config& cfg) {
   o.intent = intent_;
   o.alerts_path = cfg.intent.alerts_path;
   o.recent_queries = cfg.intent.recent_queries;
+  o.resolutions = cfg.intent.who_resolved;
   o.block = &block_list_;
   query_log_->configure(o);
 }
@@ -765,19 +766,35 @@ std::vector<monitor::MetricFamilyData> Daemon::metrics() const {
                     {{{"result", "write_error"}}, d(q.alerts_dropped)}}});
     out.push_back({"vigil_intent_tracked",
                    "Entries in use in the detectors' fixed-size tables: clients, (client, domain) pairs, "
-                   "alert suppression keys.",
+                   "alert suppression keys, who-resolved's (address, client, name) resolutions.",
                    T::kGauge,
                    {{{{"table", "clients"}}, d(q.intent.clients)},
                     {{{"table", "pairs"}}, d(q.intent.pairs)},
-                    {{{"table", "alert_keys"}}, d(q.intent.alert_keys)}}});
+                    {{{"table", "alert_keys"}}, d(q.intent.alert_keys)},
+                    {{{"table", "resolutions"}}, d(q.resolutions)}}});
     out.push_back({"vigil_intent_capacity",
                    "Size of the detectors' tables (intent.max_*); they never grow.",
                    T::kGauge,
                    {{{{"table", "clients"}}, d(q.intent.clients_capacity)},
                     {{{"table", "pairs"}}, d(q.intent.pairs_capacity)},
-                    {{{"table", "alert_keys"}}, d(q.intent.alert_keys_capacity)}}});
+                    {{{"table", "alert_keys"}}, d(q.intent.alert_keys_capacity)},
+                    {{{"table", "resolutions"}}, d(q.resolutions_capacity)}}});
     one("vigil_intent_evictions_total", "Table entries forgotten to make room for new ones.", T::kCounter,
         d(q.intent.evictions));
+    if (q.resolutions_capacity > 0) {
+      // How far back vigilctl who-resolved is complete: the window, or less
+      // when entries still inside it had to make room.
+      const std::int64_t now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                      std::chrono::system_clock::now().time_since_epoch())
+                                      .count();
+      const std::int64_t back =
+          std::clamp<std::int64_t>(now_ns - q.resolutions_complete_after_ns, 0, q.resolutions_window_ns);
+      one("vigil_who_resolved_lookback_seconds",
+          "How far back vigilctl who-resolved is complete: intent.who_resolved_window, or less when the "
+          "index "
+          "(intent.who_resolved_entries) had to forget resolutions still inside it.",
+          T::kGauge, static_cast<double>(back) / 1e9);
+    }
     // Top-N without names: the query counts of the 10 busiest registered
     // domains, clients, NXDOMAIN'd domains and blocked domains among the
     // recent queries (intent.recent_queries), by rank. vigilctl top names them.
@@ -1073,27 +1090,36 @@ ControlReply Daemon::intent_view(const std::vector<std::string>& args) {
     }
   }
   std::int64_t since = 0;
+  const auto now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
   if (args.size() > at) {
     const auto d = config::parse_duration(args[at]);
     if (!d || args.size() > at + 1)
       return {false, "usage: " + cmd + " ... [SINCE], SINCE a duration such as 10m or 1h"};
-    const auto now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                            std::chrono::system_clock::now().time_since_epoch())
-                            .count();
     since = now_ns - std::chrono::duration_cast<std::chrono::nanoseconds>(*d).count();
   }
   std::string out;
   bool kept = false;
   query_log_->with_writer_stopped([&] {
+    if (cmd == "who-resolved") {
+      const monitor::ResolutionIndex* x = query_log_->resolutions();
+      if (x == nullptr) return;
+      kept = true;
+      out = x->who_resolved(*ip, since, now_ns);
+      return;
+    }
     const monitor::RecentActivity* a = query_log_->activity();
     if (a == nullptr) return;
     kept = true;
     if (cmd == "alerts") out = a->alerts(since);
     if (cmd == "client") out = a->client(*ip, since);
-    if (cmd == "who-resolved") out = a->who_resolved(*ip, since);
     if (cmd == "top" && psl_) out = a->top(kind, n, since, *psl_);
   });
-  if (!kept) return {false, "nothing is kept: intent.enabled is false or intent.recent_queries is 0"};
+  if (!kept) {
+    return {false, std::string("nothing is kept: intent.enabled is false or intent.") +
+                       (cmd == "who-resolved" ? "who_resolved_entries" : "recent_queries") + " is 0"};
+  }
   return {true, out};
 }
 

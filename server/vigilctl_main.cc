@@ -166,8 +166,9 @@ int run(int argc, char** argv) {
     if (!view_since.empty()) request.push_back(view_since);
   });
   auto* who = app.add_subcommand("who-resolved",
-                                 "which clients got IP in an answer lately, and for which name (from a "
-                                 "firewall or web-log alert back to the client and the domain)");
+                                 "which clients got IP in an answer in the last intent.who_resolved_window "
+                                 "(1h), for which name, how often, first and last (from a firewall or "
+                                 "web-log alert back to the client and the domain)");
   who->add_option("IP", view_ip, "the address answered")->required();
   who->add_option("--since", view_since, "only the last DURATION");
   who->callback([&] {

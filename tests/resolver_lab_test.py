@@ -479,7 +479,13 @@ class IntentLabTest(unittest.TestCase):
         answered = [e for e in ResolverLabTest.lab.manifest if e["qtype"] == "A" and e["answer"] and not e["chain"]]
         want = answered[0]
         who = d.ctl("who-resolved", want["answer"][0]).stdout
-        self.assertRegex(who, r"%s %s A NOERROR" % (re.escape(self.BENIGN), re.escape(want["qname"].lower())))
+        self.assertRegex(who, r"%s %s A %s queries=\d+ first=" % (
+            re.escape(self.BENIGN), re.escape(want["qname"].lower()), re.escape(want["answer"][0])))
+        self.assertEqual(d.ctl("who-resolved", "192.0.2.254").stdout.split(" since ")[0],
+                         "(no client was given 192.0.2.254")
+        _, m = scrape()
+        self.assertGreaterEqual(m['vigil_intent_tracked{table="resolutions"}'], 1)
+        self.assertGreater(m["vigil_who_resolved_lookback_seconds"], 3500)  # the hour: nothing forgotten early
         self.assertEqual(d.ctl("who-resolved", "not-an-ip").returncode, 1)
         # And the metrics count them.
         _, m = scrape()
