@@ -8,7 +8,7 @@
 namespace vigil::monitor {
 namespace {
 
-dns::Name N(const char* text) {
+dns::Name FeedName(const char* text) {
   return *dns::Name::from_text(text);
 }
 
@@ -37,14 +37,14 @@ x.rpz-nsdname          CNAME .
 
 std::shared_ptr<const PolicyFeed> zone() {
   FeedOptions o;
-  o.zone = N("rpz.lab.");
+  o.zone = FeedName("rpz.lab.");
   auto f = PolicyFeed::parse(kZone, o);
   EXPECT_TRUE(f.ok()) << (f.ok() ? "" : f.error().message);
   return *f;
 }
 
 std::optional<PolicyAction> action(const PolicyFeed& f, const char* name) {
-  auto m = f.match_name(N(name));
+  auto m = f.match_name(FeedName(name));
   if (!m) return std::nullopt;
   return m->rule->action;
 }
@@ -72,7 +72,7 @@ TEST(PolicyFeedTest, RpzQnameTriggersAndTheirActions) {
   EXPECT_EQ(f->serial(), 7U);
   ASSERT_TRUE(f->soa().has_value());
   EXPECT_EQ(f->soa()->ttl, 60U);  // min(TTL, MINIMUM)
-  EXPECT_EQ(f->soa()->name, N("rpz.lab."));
+  EXPECT_EQ(f->soa()->name, FeedName("rpz.lab."));
 }
 
 TEST(PolicyFeedTest, WildcardsMatchBelowTheirNameAsInAZone) {
@@ -85,20 +85,21 @@ TEST(PolicyFeedTest, WildcardsMatchBelowTheirNameAsInAZone) {
   // the same; tests/lab compares).
   EXPECT_EQ(action(*f, "y.zone-1.test."), std::nullopt);
   EXPECT_EQ(action(*f, "z.y.zone-1.test."), std::nullopt);
-  auto m = f->match_name(N("Mail.Zone-1.test."));
+  auto m = f->match_name(FeedName("Mail.Zone-1.test."));
   ASSERT_TRUE(m);
   EXPECT_TRUE(m->wildcard);
-  EXPECT_EQ(m->trigger_text(N("Mail.Zone-1.test.")), "*.zone-1.test.");
-  EXPECT_EQ(f->match_name(N("www.zone-0.test."))->trigger_text(N("www.zone-0.test.")), "www.zone-0.test.");
+  EXPECT_EQ(m->trigger_text(FeedName("Mail.Zone-1.test.")), "*.zone-1.test.");
+  EXPECT_EQ(f->match_name(FeedName("www.zone-0.test."))->trigger_text(FeedName("www.zone-0.test.")),
+            "www.zone-0.test.");
 }
 
 TEST(PolicyFeedTest, LocalDataKeepsEveryTypeAndTheRedirects) {
   auto f = zone();
-  const PolicyRule* r = f->match_name(N("alias.site-0.example."))->rule;
+  const PolicyRule* r = f->match_name(FeedName("alias.site-0.example."))->rule;
   ASSERT_EQ(r->data.size(), 2U);
   EXPECT_EQ(r->data[0].type, dns::RRType::A);
   EXPECT_EQ(r->data[1].type, dns::RRType::TXT);
-  const PolicyRule* c = f->match_name(N("chain.site-0.example."))->rule;
+  const PolicyRule* c = f->match_name(FeedName("chain.site-0.example."))->rule;
   ASSERT_EQ(c->data.size(), 1U);
   EXPECT_EQ(c->data[0].type, dns::RRType::CNAME);
   EXPECT_EQ(action(*f, "deep.wild.site-0.example."), PolicyAction::kLocalData);
@@ -153,7 +154,7 @@ TEST(PolicyFeedTest, BrokenZonesAreRejectedWithTheLineAndWhy) {
   };
   for (const auto& c : cases) {
     FeedOptions o;
-    o.zone = N("rpz.lab.");
+    o.zone = FeedName("rpz.lab.");
     auto f = PolicyFeed::parse(c.text, o);
     ASSERT_FALSE(f.ok()) << c.text;
     EXPECT_EQ(f.error().line, c.line) << c.text;
@@ -190,7 +191,7 @@ TEST(PolicyFeedTest, HostsFilesBlockOrAnswerExactNames) {
   EXPECT_EQ(action(**f, "printer.lan."), PolicyAction::kNoData);
   auto g = PolicyFeed::parse("192.0.2.7 printer.lan\n2001:db8::7 printer.lan\n192.0.2.8 printer.lan\n", o);
   ASSERT_TRUE(g.ok());
-  const PolicyRule* r = (*g)->match_name(N("printer.lan."))->rule;
+  const PolicyRule* r = (*g)->match_name(FeedName("printer.lan."))->rule;
   ASSERT_EQ(r->data.size(), 2U);
   EXPECT_EQ(r->data[0].rdatas.size(), 2U);
   EXPECT_EQ(r->data[1].type, dns::RRType::AAAA);

@@ -8,7 +8,7 @@
 namespace vigil::dns {
 namespace {
 
-ResourceRecord RR(const std::string& text) {
+ResourceRecord ParseRR(const std::string& text) {
   auto r = parse_record(text);
   EXPECT_TRUE(r.ok()) << text;
   return r.ok() ? *r : ResourceRecord{};
@@ -36,7 +36,7 @@ TEST(MessageTest, ParseWriteParseIsStable) {
 TEST(MessageTest, UnknownTypesAreKeptOpaque) {
   Message m;
   m.header.qr = true;
-  m.answer.push_back(RR("x.example. 60 IN TYPE65280 \\# 4 C00C0001"));
+  m.answer.push_back(ParseRR("x.example. 60 IN TYPE65280 \\# 4 C00C0001"));
   m.answer.push_back({*Name::from_text("x.example."), RRType::A, static_cast<RRClass>(42), 60, {1, 2, 3, 4}});
   auto parsed = Message::parse(m.to_wire());
   ASSERT_TRUE(parsed.ok());
@@ -70,7 +70,7 @@ TEST(MessageTest, TextRendering) {
   Message m = make_query(42, *Name::from_text("www.example."), RRType::A, true, 0);
   m.header.qr = true;
   m.header.ra = true;
-  m.answer.push_back(RR("www.example. 300 IN A 192.0.2.7"));
+  m.answer.push_back(ParseRR("www.example. 300 IN A 192.0.2.7"));
   std::string text = m.to_text();
   EXPECT_NE(text.find("status: NOERROR, id: 42"), std::string::npos) << text;
   EXPECT_NE(text.find(";; flags: qr rd ra;"), std::string::npos) << text;
@@ -81,7 +81,8 @@ TEST(MessageTest, WriteIntoSmallBufferTruncates) {
   Message m = make_query(1, *Name::from_text("big.example."), RRType::TXT);
   m.header.qr = true;
   for (int i = 0; i < 20; ++i) {
-    m.answer.push_back(RR("big.example. 60 IN TXT \"" + std::string(100, static_cast<char>('a' + i)) + "\""));
+    m.answer.push_back(
+        ParseRR("big.example. 60 IN TXT \"" + std::string(100, static_cast<char>('a' + i)) + "\""));
   }
   auto wire = m.to_wire(512);
   ASSERT_LE(wire.size(), 512u);

@@ -12,8 +12,8 @@ using dns::Message;
 using dns::Name;
 using dns::RRType;
 
-const ServerAddress kRoot = ServerAddress::v4({127, 1, 0, 1});
-const ServerAddress kExample = ServerAddress::v4({127, 2, 0, 1});
+const ServerAddress kRootServer = ServerAddress::v4({127, 1, 0, 1});
+const ServerAddress kExampleServer = ServerAddress::v4({127, 2, 0, 1});
 const ServerAddress kDead = ServerAddress::v4({127, 3, 0, 10});
 
 class ScriptedTransportTest : public ::testing::Test {
@@ -35,8 +35,8 @@ www.example. 300 IN A 127.0.0.80
 alias.example. 300 IN CNAME www.example.
 a.b.example. 300 IN TXT "deep"
 )") {
-    t_.serve(kRoot, root_.handler());
-    t_.serve(kExample, example_.handler());
+    t_.serve(kRootServer, root_.handler());
+    t_.serve(kExampleServer, example_.handler());
   }
 
   Message Ask(const ServerAddress& server, const char* name, RRType type,
@@ -60,7 +60,7 @@ a.b.example. 300 IN TXT "deep"
 };
 
 TEST_F(ScriptedTransportTest, ReferralsCarryInBailiwickGlueOnly) {
-  Message m = Ask(kRoot, "www.example.", RRType::A);
+  Message m = Ask(kRootServer, "www.example.", RRType::A);
   EXPECT_FALSE(m.header.aa);
   EXPECT_TRUE(m.answer.empty());
   ASSERT_EQ(m.authority.size(), 2u);
@@ -69,29 +69,29 @@ TEST_F(ScriptedTransportTest, ReferralsCarryInBailiwickGlueOnly) {
 }
 
 TEST_F(ScriptedTransportTest, AuthoritativeAnswersAndNegatives) {
-  Message a = Ask(kExample, "WWW.example.", RRType::A);
+  Message a = Ask(kExampleServer, "WWW.example.", RRType::A);
   EXPECT_TRUE(a.header.aa);
   ASSERT_EQ(a.answer.size(), 1u);
-  Message c = Ask(kExample, "alias.example.", RRType::A);
+  Message c = Ask(kExampleServer, "alias.example.", RRType::A);
   ASSERT_EQ(c.answer.size(), 1u);
   EXPECT_EQ(c.answer[0].type, RRType::CNAME);
-  Message nx = Ask(kExample, "nope.example.", RRType::A);
+  Message nx = Ask(kExampleServer, "nope.example.", RRType::A);
   EXPECT_EQ(nx.rcode(), dns::Rcode::kNXDomain);
   ASSERT_EQ(nx.authority.size(), 1u);
   EXPECT_EQ(nx.authority[0].type, RRType::SOA);
-  Message nodata = Ask(kExample, "www.example.", RRType::AAAA);
+  Message nodata = Ask(kExampleServer, "www.example.", RRType::AAAA);
   EXPECT_EQ(nodata.rcode(), dns::Rcode::kNoError);
   EXPECT_TRUE(nodata.answer.empty());
-  Message ent = Ask(kExample, "b.example.", RRType::A);
+  Message ent = Ask(kExampleServer, "b.example.", RRType::A);
   EXPECT_EQ(ent.rcode(), dns::Rcode::kNoError);  // an empty non-terminal exists
-  EXPECT_EQ(Ask(kExample, "www.other.", RRType::A).rcode(), dns::Rcode::kRefused);
+  EXPECT_EQ(Ask(kExampleServer, "www.other.", RRType::A).rcode(), dns::Rcode::kRefused);
 }
 
 TEST_F(ScriptedTransportTest, SilenceTimesOutOnTheManualClockAndEverythingIsLogged) {
   const auto t0 = clock_.monotonic();
   Ask(kDead, "www.example.", RRType::A, UpstreamStatus::kTimeout);
   EXPECT_EQ(clock_.monotonic() - t0, std::chrono::milliseconds(800));
-  Ask(kRoot, "www.example.", RRType::A);
+  Ask(kRootServer, "www.example.", RRType::A);
   ASSERT_EQ(t_.log().size(), 2u);
   EXPECT_EQ(t_.log()[0].server, kDead);
   EXPECT_EQ(t_.count(*Name::from_text("www.example."), RRType::A), 2u);
