@@ -766,35 +766,48 @@ awaitable<Engine::Asked> Engine::ask_servers(const Cut& cut, const std::vector<S
   }
   const unsigned not_allowed_before = b.not_allowed;
   const unsigned network_errors_before = b.network_errors;
-  for (const auto& [rtt, server] : ranked) {
-    if (b.queries_left == 0) co_return Asked{std::nullopt, server, "upstream query budget spent"};
-    if (clock_.monotonic() >= b.deadline)
-      co_return Asked{std::nullopt, server, "resolution time budget spent"};
-    note(b, depth,
-         "ask " + server.to_string() + " (zone " + cut.ns.zone.to_text() + ", " + cut.source +
-             "): " + name.to_text() + " " + type_text(type));
-    auto reply = co_await exchange(server, name, type, cut.recursive, b, depth);
-    if (!reply) continue;
-    auto m = Message::parse(reply->message);
-    if (!m.ok()) {
-      note(b, depth + 1, "← unparsable reply");
-      continue;
-    }
-    // The servers echo the query's random letter case (0x20) into every
-    // name that compresses to the question, owners and targets alike: store
-    // them in lower case, so no client ever sees our random case.
-    for (auto* section : {&m->answer, &m->authority, &m->additional}) {
-      for (auto& rr : *section) {
-        rr.name = rr.name.lowercased();
-        if (rr.type == RRType::CNAME || rr.type == RRType::DNAME || rr.type == RRType::NS ||
-            rr.type == RRType::PTR) {
-          if (auto target = dns::rdata_target_name(rr.type, rr.rdata)) {
-            rr.rdata = dns::make_name_rdata(target->lowercased());
+  // Servers that timed out are asked again, each time with the backed-off
+  // timeout the infrastructure cache now holds, for up to server_passes
+  // passes: one late answer under load is not a dead zone.
+  std::vector<ServerAddress> order;
+  for (const auto& r : ranked) order.push_back(r.second);
+  for (unsigned pass = 0; pass < limits_.server_passes && !order.empty(); ++pass) {
+    std::vector<ServerAddress> timed_out;
+    for (const auto& server : order) {
+      if (b.queries_left == 0) co_return Asked{std::nullopt, server, "upstream query budget spent"};
+      if (clock_.monotonic() >= b.deadline)
+        co_return Asked{std::nullopt, server, "resolution time budget spent"};
+      note(b, depth,
+           "ask " + server.to_string() + " (zone " + cut.ns.zone.to_text() + ", " + cut.source +
+               "): " + name.to_text() + " " + type_text(type) + (pass > 0 ? " (again)" : ""));
+      const unsigned timeouts_before = b.timeouts;
+      auto reply = co_await exchange(server, name, type, cut.recursive, b, depth);
+      if (!reply) {
+        if (b.timeouts != timeouts_before) timed_out.push_back(server);
+        continue;
+      }
+      auto m = Message::parse(reply->message);
+      if (!m.ok()) {
+        note(b, depth + 1, "← unparsable reply");
+        continue;
+      }
+      // The servers echo the query's random letter case (0x20) into every
+      // name that compresses to the question, owners and targets alike: store
+      // them in lower case, so no client ever sees our random case.
+      for (auto* section : {&m->answer, &m->authority, &m->additional}) {
+        for (auto& rr : *section) {
+          rr.name = rr.name.lowercased();
+          if (rr.type == RRType::CNAME || rr.type == RRType::DNAME || rr.type == RRType::NS ||
+              rr.type == RRType::PTR) {
+            if (auto target = dns::rdata_target_name(rr.type, rr.rdata)) {
+              rr.rdata = dns::make_name_rdata(target->lowercased());
+            }
           }
         }
       }
+      co_return Asked{std::move(*m), server, {}};
     }
-    co_return Asked{std::move(*m), server, {}};
+    order = std::move(timed_out);
   }
   if (b.not_allowed - not_allowed_before == ranked.size()) {
     co_return Asked{std::nullopt,
@@ -817,8 +830,10 @@ awaitable<std::optional<UpstreamReply>> Engine::exchange(const ServerAddress& se
   const auto info = infra_.get(server, now);
   bool edns = info.edns != cache::EdnsSupport::kUnsupported;
   bool tcp = false;
-  const auto timeout = std::clamp(std::chrono::milliseconds(info.known ? info.rto_ms : 376U),
-                                  limits_.min_attempt_timeout, limits_.max_attempt_timeout);
+  // The RTO: the initial one for a server never heard from, doubled by each
+  // timeout (a server that never answered is not asked with 376 ms forever).
+  const auto timeout = std::clamp(std::chrono::milliseconds(info.rto_ms), limits_.min_attempt_timeout,
+                                  limits_.max_attempt_timeout);
   // The fallback ladder for one server: TC → TCP; FORMERR/NOTIMP to EDNS →
   // without EDNS. Each step is one more query within the budget.
   // 0x20: a reply must echo the letter case; one that does not is asked
@@ -844,6 +859,7 @@ awaitable<std::optional<UpstreamReply>> Engine::exchange(const ServerAddress& se
     }
     if (r.status == UpstreamStatus::kTimeout) {
       upstream_stats_.timeouts.inc();
+      ++b.timeouts;
       infra_.record_timeout(server, clock_.wall());
       note(b, depth + 1,
            "← timeout after " + std::to_string(timeout.count()) + " ms" + (tcp ? " (TCP)" : ""));

@@ -138,6 +138,7 @@ class Engine {
     std::set<std::string> resolving;  // names being resolved (cycle guard)
     unsigned not_allowed = 0;         // servers skipped: do_not_query or address family off
     unsigned network_errors = 0;      // sends or connections that failed
+    unsigned timeouts = 0;            // queries that got no answer in time
     bool bypass_cache = false;        // trace / refresh: do not take the top name's answer from the cache
     std::vector<std::string>* trace = nullptr;
   };

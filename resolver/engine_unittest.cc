@@ -204,6 +204,35 @@ TEST_F(EngineTest, CnameAcrossZonesThroughAGluelessDelegation) {
   EXPECT_GE(QueriesTo(kOther), 1u);
 }
 
+TEST_F(EngineTest, AServerThatMissedOnceIsAskedAgainWithALongerTimeout) {
+  // The only root server drops its first query (a stall under load): the
+  // engine asks it again, with the backed-off timeout, instead of failing.
+  int dropped = 0;
+  transport_.serve(kRoot, [&](const dns::Message& q, bool tcp) -> std::optional<dns::Message> {
+    if (dropped++ == 0) return std::nullopt;
+    return root_.answer(q, tcp);
+  });
+  ResolveOutcome r = Resolve("www.example.");
+  ASSERT_TRUE(r.ok) << r.why;
+  std::vector<ScriptedExchange> to_root;
+  for (const auto& e : transport_.log())
+    if (e.server == kRoot) to_root.push_back(e);
+  ASSERT_GE(to_root.size(), 2u);
+  EXPECT_EQ(to_root[1].qname, to_root[0].qname);          // the same question, again
+  EXPECT_EQ(to_root[1].timeout, 2 * to_root[0].timeout);  // 376 ms, then 752 ms
+  EXPECT_EQ(transport_.log()[1].server, kRoot);
+}
+
+TEST_F(EngineTest, ADeadZoneIsAskedAFewTimesThenFails) {
+  transport_.serve(kExample, [](const dns::Message&, bool) { return std::optional<dns::Message>{}; });
+  ResolveOutcome r = Resolve("www.example.");
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.why.find("no server for example. answered"), std::string::npos) << r.why;
+  // Both of example.'s servers, once per pass.
+  EXPECT_EQ(CountTo(kExample, "www.example."), limits_.server_passes);
+  EXPECT_EQ(CountTo(kExampleDead, "www.example."), limits_.server_passes);
+}
+
 TEST_F(EngineTest, CnameLoopsFail) {
   ResolveOutcome r = Resolve("loop1.example.");
   EXPECT_FALSE(r.ok);

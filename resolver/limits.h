@@ -39,6 +39,12 @@ struct ResolverLimits {
   // (cache/infra_cache.h), clamped to these.
   std::chrono::milliseconds min_attempt_timeout{50};
   std::chrono::milliseconds max_attempt_timeout{3000};
+  // Passes over a zone's servers while every server asked timed out: the
+  // later passes ask only those, each with its RTO doubled by the miss
+  // (e.g. 50 ms, then 100 ms, then 200 ms). BIND and Unbound likewise
+  // retry timed-out servers with backed-off timeouts within their time
+  // limit; without it one stall of a loaded server meant SERVFAIL.
+  unsigned server_passes = 3;
   // One in this many server choices goes to a server that is not the
   // fastest, so its RTT estimate stays current (Unbound explores within a
   // 400 ms band; PowerDNS decays speeds instead).
