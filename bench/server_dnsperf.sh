@@ -16,7 +16,9 @@
 #             triggers, and a 100,000-line domain list; none matches these
 #             names, as for nearly every query), and with the query log on
 #             too and /metrics scraped every second (the cost of watching
-#             every query)
+#             every query); and with feeds of names only (the same RPZ
+#             without its rpz-ip triggers, and the list): a cache hit then
+#             keeps the zero-copy path
 #   blocked   A queries for 1000 names the feeds rewrite (NXDOMAIN + SOA)
 set -euo pipefail
 
@@ -55,14 +57,17 @@ N=1000
   for i in $(seq 1 1000); do echo "32.$((i % 250)).$((i / 250)).0.192.rpz-ip CNAME ."; done
 } >"$WORK/feed.rpz"
 for i in $(seq 1 100000); do echo "watch-$i.example.org"; done >"$WORK/feed.txt"
+grep -v rpz-ip "$WORK/feed.rpz" >"$WORK/feed-names.rpz"
 # The intent detectors off, on (the default), or on with the feeds; switched
 # by a reload.
-intent() {  # off|on|feeds
+intent() {  # off|on|feeds|names
   {
     cat "$WORK/base.yaml"
     [ "$1" != off ] || printf 'intent:\n  enabled: false\n'
     [ "$1" != feeds ] || printf 'policy:\n  feeds:\n    - {name: rpz, file: %s, zone: rpz.bench.}\n    - {name: list, file: %s, format: domains}\n' \
       "$WORK/feed.rpz" "$WORK/feed.txt"
+    [ "$1" != names ] || printf 'policy:\n  feeds:\n    - {name: rpz, file: %s, zone: rpz.bench.}\n    - {name: list, file: %s, format: domains}\n' \
+      "$WORK/feed-names.rpz" "$WORK/feed.txt"
   } >"$WORK/vigil.yaml"
   [ -z "${VPID:-}" ] || "$BUILD/server/vigilctl" -s "$WORK/control.sock" reload >/dev/null
 }
@@ -145,6 +150,9 @@ for round in $(seq 1 "${ROUNDS:-3}"); do
   intent feeds
   RESULTS=$WORK/feeds run_dnsperf "vigild hits + feeds" "$WORK/q-cache" 127.0.0.1 $VPID
   [ "$round" != 1 ] || run_dnsperf "vigild blocked by a feed" "$WORK/q-blocked" 127.0.0.1 $VPID
+  intent names
+  RESULTS=$WORK/names run_dnsperf "vigild hits + name-only feeds" "$WORK/q-cache" 127.0.0.1 $VPID
+  intent feeds
   "$BUILD/server/vigilctl" -s "$WORK/control.sock" query-log "$WORK/queries.log" >/dev/null
   scrape_loop &
   SCRAPER=$!
@@ -162,6 +170,7 @@ on_qps=$(median "$WORK/on" 1)
 printf 'median of %s: off    %s qps, %s us CPU/query (worker %s)\n' "${ROUNDS:-3}" "$off_qps" "$(median "$WORK/off" 2)" "$(median "$WORK/off" 3)"
 printf '              intent %s qps, %s us CPU/query (worker %s, writer %s)\n' "$intent_qps" "$(median "$WORK/intent" 2)" "$(median "$WORK/intent" 3)" "$(median "$WORK/intent" 4)"
 printf '              feeds  %s qps, %s us CPU/query (worker %s, writer %s)\n' "$feeds_qps" "$(median "$WORK/feeds" 2)" "$(median "$WORK/feeds" 3)" "$(median "$WORK/feeds" 4)"
+printf '              names  %s qps, %s us CPU/query (worker %s, writer %s)\n' "$(median "$WORK/names" 1)" "$(median "$WORK/names" 2)" "$(median "$WORK/names" 3)" "$(median "$WORK/names" 4)"
 printf '              all    %s qps, %s us CPU/query (worker %s, writer %s)\n' "$on_qps" "$(median "$WORK/on" 2)" "$(median "$WORK/on" 3)" "$(median "$WORK/on" 4)"
 printf '              throughput cost of the detectors: %s %%; of detectors + feeds: %s %%; of detectors + feeds + query log + scrapes: %s %%\n' \
   "$(echo "scale=1; ($off_qps - $intent_qps) * 100 / $off_qps" | bc)" "$(echo "scale=1; ($off_qps - $feeds_qps) * 100 / $off_qps" | bc)" \

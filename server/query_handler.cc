@@ -536,6 +536,21 @@ HandleResult QueryHandler::with_policy(Context& c) const {
     return finish_with(c.resp.finish(Rcode::kNoError, Outcome::kAnyMinimal));
   }
 
+  // Nothing left to check in a direct answer (no rule waiting on the name,
+  // no response-IP trigger that could fire on it): the hot path, as without
+  // feeds. A CNAME at the name is not a direct answer; its targets are
+  // checked below.
+  if (!name_hit && !(is_address(c.qtype) && set.addresses_before(limit))) {
+    HandleResult hit;
+    if (cache_.visit(c.qname, c.qtype, RRClass::IN, c.now, {}, [&](const cache::RRsetView& rs) {
+          c.start();
+          c.resp.answer(c.qname, rs.type(), rs.rclass(), rs.ttl(), [&](auto add) { rs.for_each_rdata(add); });
+          hit = c.resp.finish(Rcode::kNoError, Outcome::kAnswered);
+        })) {
+      return finish_with(hit);
+    }
+  }
+
   const bool use_stale = c.after != nullptr && cache_.options().serve_stale;
   const cache::LookupOptions lo{.for_resolution = false, .allow_stale = use_stale};
   std::optional<monitor::PolicyHit> target_hit;

@@ -600,5 +600,36 @@ TEST_F(PolicyHandlerTest, ANameRuleWaitsForAnEarlierFeedsAddressRule) {
   EXPECT_EQ(AskP("gone.example.", RRType::A, Transport::kUdp, &failed)->rcode(), Rcode::kNXDomain);
 }
 
+TEST_F(PolicyHandlerTest, ADirectCacheHitKeepsALogOnlyFeedsNote) {
+  // Names only (no rpz-ip anywhere): a cached answer takes the hot path, and
+  // the log-only feed's match is still reported with it.
+  Use({{"watch", monitor::FeedMode::kLog, Rpz("www.example CNAME .\n"), nullptr},
+       {"block", monitor::FeedMode::kEnforce, Rpz("bad.example CNAME .\n"), nullptr}});
+  CacheRecords("www.example. 300 IN A 192.0.2.7");
+  auto r = AskP("www.example.", RRType::A);
+  ASSERT_TRUE(r.has_value());
+  ASSERT_EQ(r->answer.size(), 1u);
+  EXPECT_EQ(r->answer[0].rdata, (std::vector<std::uint8_t>{192, 0, 2, 7}));
+  EXPECT_EQ(last_.outcome, Outcome::kAnswered);
+  ASSERT_NE(last_.policy.feed_name, nullptr);
+  EXPECT_EQ(*last_.policy.feed_name, "watch");
+  EXPECT_FALSE(last_.policy.enforced);
+  EXPECT_EQ(last_.policy.trigger, "www.example.");
+}
+
+TEST_F(PolicyHandlerTest, ANameRuleWaitingOnAddressesStillAppliesToOtherCachedTypes) {
+  // The name's rule waits for an earlier feed's address rules; a cached TXT
+  // carries no address, so the name's rule decides.
+  Use({{"ips", monitor::FeedMode::kEnforce, Rpz("32.7.2.0.192.rpz-ip CNAME rpz-passthru.\n"), nullptr},
+       {"names", monitor::FeedMode::kEnforce, Rpz("*.example CNAME .\n"), nullptr}});
+  CacheRecords("www.example. 300 IN TXT \"hello\"");
+  auto r = AskP("www.example.", RRType::TXT);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->rcode(), Rcode::kNXDomain);
+  EXPECT_TRUE(r->answer.empty());
+  ASSERT_NE(last_.policy.feed_name, nullptr);
+  EXPECT_EQ(*last_.policy.feed_name, "names");
+}
+
 }  // namespace
 }  // namespace vigil::server
