@@ -414,16 +414,7 @@ HandleResult QueryHandler::handle(std::span<const std::uint8_t> query, const Cli
     return resp.finish(Rcode::kNoError, Outcome::kAnyMinimal);
   }
 
-  // The hot path: a positive answer is written straight from the cache
-  // entry under its shard's read lock, without copying the RRset out.
-  HandleResult hit;
-  if (cache_.visit(qname, qtype, RRClass::IN, now, {}, [&](const cache::RRsetView& set) {
-        start();
-        resp.answer(qname, set.type(), set.rclass(), set.ttl(), [&](auto add) { set.for_each_rdata(add); });
-        hit = resp.finish(Rcode::kNoError, Outcome::kAnswered);
-      })) {
-    return hit;
-  }
+  if (auto hit = answer_direct_hit(ctx)) return *hit;
   // Otherwise: follow cached CNAMEs (the client gets the whole chain), then
   // the answer or the negative answer at the chain's end. After a failed
   // resolution, expired data within the stale window may be used (RFC 8767).
@@ -433,6 +424,21 @@ HandleResult QueryHandler::handle(std::span<const std::uint8_t> query, const Cli
   if (chain.positive || chain.negative) return answer_chain(ctx, chain);
   if (resolver_attached_ && after == nullptr) return ctx.needs_resolution(qname, qtype);
   return servfail(ctx);
+}
+
+// Under the shard's read lock: the entry's octets go straight into the
+// response.
+std::optional<HandleResult> QueryHandler::answer_direct_hit(Context& c) const {
+  HandleResult hit;
+  if (!cache_.visit(c.qname, c.qtype, RRClass::IN, c.now, {}, [&](const cache::RRsetView& set) {
+        c.start();
+        c.resp.answer(c.qname, set.type(), set.rclass(), set.ttl(),
+                      [&](auto add) { set.for_each_rdata(add); });
+        hit = c.resp.finish(Rcode::kNoError, Outcome::kAnswered);
+      })) {
+    return std::nullopt;
+  }
+  return hit;
 }
 
 HandleResult QueryHandler::answer_chain(Context& c, const Chain& chain) const {
@@ -541,14 +547,7 @@ HandleResult QueryHandler::with_policy(Context& c) const {
   // feeds. A CNAME at the name is not a direct answer; its targets are
   // checked below.
   if (!name_hit && !(is_address(c.qtype) && set.addresses_before(limit))) {
-    HandleResult hit;
-    if (cache_.visit(c.qname, c.qtype, RRClass::IN, c.now, {}, [&](const cache::RRsetView& rs) {
-          c.start();
-          c.resp.answer(c.qname, rs.type(), rs.rclass(), rs.ttl(), [&](auto add) { rs.for_each_rdata(add); });
-          hit = c.resp.finish(Rcode::kNoError, Outcome::kAnswered);
-        })) {
-      return finish_with(hit);
-    }
+    if (auto hit = answer_direct_hit(c)) return finish_with(*hit);
   }
 
   const bool use_stale = c.after != nullptr && cache_.options().serve_stale;

@@ -156,6 +156,9 @@ class QueryHandler {
  private:
   struct Context;
   struct Chain;
+  // The hot path: a positive answer for the name and type written straight
+  // from the cache entry, without copying the RRset out; nullopt on a miss.
+  std::optional<HandleResult> answer_direct_hit(Context& c) const;
   HandleResult answer_chain(Context& c, const Chain& chain) const;
   HandleResult servfail(Context& c) const;
   HandleResult with_policy(Context& c) const;
