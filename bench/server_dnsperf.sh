@@ -64,10 +64,10 @@ intent() {  # off|on|feeds|names
   {
     cat "$WORK/base.yaml"
     [ "$1" != off ] || printf 'intent:\n  enabled: false\n'
-    [ "$1" != feeds ] || printf 'policy:\n  feeds:\n    - {name: rpz, file: %s, zone: rpz.bench.}\n    - {name: list, file: %s, format: domains}\n' \
-      "$WORK/feed.rpz" "$WORK/feed.txt"
-    [ "$1" != names ] || printf 'policy:\n  feeds:\n    - {name: rpz, file: %s, zone: rpz.bench.}\n    - {name: list, file: %s, format: domains}\n' \
-      "$WORK/feed-names.rpz" "$WORK/feed.txt"
+    local rpz=""
+    case "$1" in feeds) rpz=$WORK/feed.rpz ;; names) rpz=$WORK/feed-names.rpz ;; esac
+    [ -z "$rpz" ] || printf 'policy:\n  feeds:\n    - {name: rpz, file: %s, zone: rpz.bench.}\n    - {name: list, file: %s, format: domains}\n' \
+      "$rpz" "$WORK/feed.txt"
   } >"$WORK/vigil.yaml"
   # A reload with feeds parses 20 MB of them and frees the old ones: let that
   # settle before the next run is timed.
