@@ -181,6 +181,21 @@ std::size_t InfraCache::size() const {
   return n;
 }
 
+std::size_t InfraCache::forget(const ServerAddress& server, std::uint16_t port) {
+  auto same = [&](const ServerAddress& s) {
+    return s.length == server.length &&
+           std::equal(s.bytes.begin(), s.bytes.begin() + s.length, server.bytes.begin()) &&
+           (port == 0 || s.port == port);
+  };
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < kShards; ++i) {
+    std::lock_guard lock(shards_[i].mu);
+    n += std::erase_if(shards_[i].servers, [&](const auto& kv) { return same(kv.first); });
+    n += std::erase_if(shards_[i].lame, [&](const auto& kv) { return same(kv.first.server); });
+  }
+  return n;
+}
+
 void InfraCache::clear() {
   for (std::size_t i = 0; i < kShards; ++i) {
     std::lock_guard lock(shards_[i].mu);

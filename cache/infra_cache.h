@@ -58,6 +58,11 @@ class InfraCache {
 
   std::size_t size() const;  // server records held (expired ones included until evicted)
   void clear();
+  // Forgets what was learned about one server address (its RTT, back-off,
+  // EDNS support and lameness for every zone), on `port` or, when `port`
+  // is 0, on any port (vigilctl flush-infra ADDR, as Unbound's
+  // flush_infra). Returns the records removed.
+  std::size_t forget(const ServerAddress& server, std::uint16_t port);
 
   struct Shard;  // defined in infra_cache.cc
 

@@ -68,6 +68,25 @@ TEST(InfraCacheTest, LamenessIsPerZoneAndExpires) {
   EXPECT_FALSE(c.is_lame(kServer, zone, kInfraT0 + 900));
 }
 
+TEST(InfraCacheTest, OneServerIsForgottenOnAnyPortOrOne) {
+  InfraCache c;
+  auto zone = *dns::Name::from_text("lame.test.");
+  const ServerAddress other = ServerAddress::v4({127, 3, 0, 2});
+  const ServerAddress alt_port = ServerAddress::v4({127, 3, 0, 1}, 5353);
+  for (const auto& s : {kServer, other, alt_port}) {
+    c.record_rtt(s, 20, kInfraT0);
+    c.mark_lame(s, zone, kInfraT0);
+  }
+  EXPECT_EQ(c.forget(kServer, 5353), 2u);  // the host record and the lame mark on that port
+  EXPECT_FALSE(c.is_lame(alt_port, zone, kInfraT0 + 1));
+  EXPECT_TRUE(c.is_lame(kServer, zone, kInfraT0 + 1));
+  EXPECT_EQ(c.forget(kServer, 0), 2u);  // any port
+  EXPECT_FALSE(c.is_lame(kServer, zone, kInfraT0 + 1));
+  EXPECT_FALSE(c.get(kServer, kInfraT0 + 1).known);
+  EXPECT_TRUE(c.is_lame(other, zone, kInfraT0 + 1));  // the others kept
+  EXPECT_TRUE(c.get(other, kInfraT0 + 1).known);
+}
+
 TEST(InfraCacheTest, BoundedNumberOfServers) {
   InfraOptions o;
   o.max_hosts = 160;

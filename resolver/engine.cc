@@ -11,6 +11,7 @@
 
 #include "protocol/rdata.h"
 #include "protocol/rrset.h"
+#include "protocol/secure_random.h"
 
 namespace vigil::resolver {
 
@@ -23,22 +24,30 @@ using dns::RRType;
 
 namespace {
 
-std::mt19937_64& rng() {
-  thread_local std::mt19937_64 g{std::random_device{}()};
+// Server selection's exploration only spreads load: a fast PRNG, seeded
+// from the CSPRNG. Query IDs and 0x20 bits never come from it.
+std::mt19937_64& exploration_rng() {
+  thread_local std::mt19937_64 g{dns::secure_random_u64()};
   return g;
 }
 
 // 0x20 (draft-vixie-dnsext-dns0x20): random letter case in the query name,
-// which a reply must echo.
+// which a reply must echo; a fresh CSPRNG bit for every letter.
 void randomise_case(std::vector<std::uint8_t>& wire) {
-  std::uint64_t bits = rng()();
+  std::uint64_t bits = 0;
+  unsigned left = 0;
   for (std::size_t i = dns::kHeaderSize; i < wire.size() && wire[i] != 0;) {
     const std::size_t len = wire[i];
     for (std::size_t j = i + 1; j <= i + len && j < wire.size(); ++j) {
       const std::uint8_t c = dns::ascii_lower(wire[j]);
       if (c >= 'a' && c <= 'z') {
+        if (left == 0) {
+          bits = dns::secure_random_u64();
+          left = 64;
+        }
         wire[j] = (bits & 1) != 0 ? static_cast<std::uint8_t>(c - 32) : c;
-        bits = (bits >> 1) | (bits << 63);
+        bits >>= 1;
+        --left;
       }
     }
     i += len + 1;
@@ -85,23 +94,46 @@ std::string_view reply_kind_name(ReplyKind k) {
     case ReplyKind::kNxDomain: return "NXDOMAIN";
     case ReplyKind::kNoData: return "NODATA";
     case ReplyKind::kLame: return "lame (not an answer for this zone)";
+    case ReplyKind::kServerFailure: return "server failure (ask another server)";
   }
   return "?";
 }
 
+namespace {
+
+// QTYPEs that ask for more than one type at the name (RFC 6895 §3.1: the
+// meta and query types 128-255, ANY among them): any RRset at the QNAME
+// answers them, RFC 8482's HINFO included.
+bool asks_for_any_type(RRType qtype) {
+  const auto t = static_cast<std::uint16_t>(qtype);
+  return t >= 128 && t <= 255;
+}
+
+}  // namespace
+
 ReplyKind classify(const Message& m, const Name& zone, const Name& qname, RRType qtype, Name* referral_zone) {
   const Rcode rcode = m.rcode();
   if (rcode == Rcode::kNXDomain) return ReplyKind::kNxDomain;
-  if (rcode != Rcode::kNoError) return ReplyKind::kLame;
+  // REFUSED: the server will not serve the zone (a lame delegation, as
+  // BIND logs it). Any other error is this server failing this question:
+  // ask the next one, mark nothing (Unbound's RESPONSE_TYPE_THROWAWAY).
+  if (rcode == Rcode::kRefused) return ReplyKind::kLame;
+  if (rcode != Rcode::kNoError) return ReplyKind::kServerFailure;
+  const bool any_type = asks_for_any_type(qtype);
   bool alias = false;
+  bool other_type = false;  // records at the name, of a type not asked for
   for (const auto& rr : m.answer) {
     if (rr.type == RRType::DNAME && qname.is_strict_subdomain_of(rr.name) && rr.name.is_subdomain_of(zone)) {
       alias = true;  // RFC 6672: the name is below a DNAME
       continue;
     }
     if (rr.name != qname || !rr.name.is_subdomain_of(zone)) continue;  // out of bailiwick: ignored
-    if (rr.type == qtype) return ReplyKind::kAnswer;
-    if (rr.type == RRType::CNAME) alias = true;
+    if (rr.type == qtype || any_type) return ReplyKind::kAnswer;
+    if (rr.type == RRType::CNAME) {
+      alias = true;
+    } else if (rr.type != RRType::RRSIG) {
+      other_type = true;
+    }
   }
   if (alias) return ReplyKind::kCname;
   // A referral: NS for a zone strictly below the one asked, at or above the name.
@@ -117,6 +149,10 @@ ReplyKind classify(const Message& m, const Name& zone, const Name& qname, RRType
   // NODATA: authoritative, or with the zone's SOA (RFC 2308 §2.2 type 1/2);
   // a "referral" to the zone itself with AA set is NODATA too (§2.2 type 3).
   if (m.answer.empty() && (m.header.aa || soa_of(m) != nullptr)) return ReplyKind::kNoData;
+  // Records at the name, none of the type asked for and no alias: the name
+  // has no such RRset. What was not asked for is ignored, never taken as a
+  // sign the server is lame (one odd question must not cost a zone).
+  if (other_type) return ReplyKind::kNoData;
   return ReplyKind::kLame;  // e.g. a referral upwards, or not authoritative for the zone
 }
 
@@ -297,6 +333,14 @@ std::optional<ResolveOutcome> Engine::recent_failure(const Name& qname, RRType q
   return r;
 }
 
+std::size_t Engine::flush_failures() {
+  std::lock_guard lock(failures_mu_);
+  const std::size_t n = failures_.size();
+  failures_.clear();
+  failure_order_.clear();
+  return n;
+}
+
 void Engine::remember_failure(const Name& qname, RRType qtype, const ResolveOutcome& r) {
   if (limits_.servfail_ttl.count() == 0 || limits_.servfail_cache_entries == 0) return;
   std::lock_guard lock(failures_mu_);
@@ -433,7 +477,8 @@ awaitable<ResolveOutcome> Engine::resolve_chain(Name qname, RRType qtype, Budget
   for (unsigned links = 0;; ++links) {
     ResolveOutcome r = co_await resolve_name(current, qtype, b, 0);
     r.upstream_queries = b.used;
-    if (!r.ok || qtype == RRType::CNAME) co_return r;
+    // A CNAME at the name answers CNAME and ANY: no chain to follow.
+    if (!r.ok || qtype == RRType::CNAME || qtype == RRType::ANY) co_return r;
     const auto now = clock_.wall();
     if (cache_.lookup(current, qtype, RRClass::IN, now).hit()) co_return r;
     auto cname = cache_.lookup(current, RRType::CNAME, RRClass::IN, now);
@@ -532,9 +577,15 @@ awaitable<ResolveOutcome> Engine::resolve_name(Name name, RRType type, Budget& b
       continue;
     }
     if (kind == ReplyKind::kLame) {
+      // One (server, zone) pair, for what this server itself said.
       infra_.mark_lame(asked.server, cut.ns.zone, clock_.wall());
       note(b, depth + 1, asked.server.to_string() + " marked lame for " + cut.ns.zone.to_text());
       continue;  // ask() skips lame servers now
+    }
+    if (kind == ReplyKind::kServerFailure) {
+      b.failed.emplace_back(asked.server, cut.ns.zone);
+      note(b, depth + 1, asked.server.to_string() + " skipped for this query");
+      continue;  // ask() skips it for the rest of this resolution
     }
     store(m, kind, bailiwick, name, type);
     if (kind != ReplyKind::kReferral) co_return ResolveOutcome{true, {}, {}, 0};
@@ -624,7 +675,8 @@ void Engine::store(const Message& m, ReplyKind kind, const Name& zone, const Nam
       }
       break;
     }
-    case ReplyKind::kLame: break;
+    case ReplyKind::kLame:
+    case ReplyKind::kServerFailure: break;
   }
 }
 
@@ -749,20 +801,21 @@ awaitable<Engine::Asked> Engine::ask_servers(const Cut& cut, const std::vector<S
   // estimate stays current.
   std::vector<std::pair<std::uint32_t, ServerAddress>> ranked;
   for (const auto& c : candidates) {
-    if (infra_.is_lame(c, cut.ns.zone, now)) continue;
+    if (infra_.is_lame(c, cut.ns.zone, now) || b.failed_for(c, cut.ns.zone)) continue;
     const auto info = infra_.get(c, now);
     ranked.emplace_back(info.known ? info.srtt_ms : 376U, c);
   }
   std::stable_sort(ranked.begin(), ranked.end(),
                    [](const auto& x, const auto& y) { return x.first < y.first; });
-  if (ranked.size() > 1 && limits_.explore_one_in > 0 && rng()() % limits_.explore_one_in == 0) {
-    std::swap(ranked[0], ranked[1 + rng()() % (ranked.size() - 1)]);
+  if (ranked.size() > 1 && limits_.explore_one_in > 0 && exploration_rng()() % limits_.explore_one_in == 0) {
+    std::swap(ranked[0], ranked[1 + exploration_rng()() % (ranked.size() - 1)]);
   }
   if (ranked.empty()) {
-    co_return Asked{std::nullopt,
-                    {},
-                    "no usable server for " + cut.ns.zone.to_text() +
-                        (candidates.empty() ? " (no addresses for its name servers)" : " (all lame)")};
+    co_return Asked{
+        std::nullopt,
+        {},
+        "no usable server for " + cut.ns.zone.to_text() +
+            (candidates.empty() ? " (no addresses for its name servers)" : " (all lame or failing)")};
   }
   const unsigned not_allowed_before = b.not_allowed;
   const unsigned network_errors_before = b.network_errors;
@@ -836,14 +889,16 @@ awaitable<std::optional<UpstreamReply>> Engine::exchange(const ServerAddress& se
                                   limits_.max_attempt_timeout);
   // The fallback ladder for one server: TC → TCP; FORMERR/NOTIMP to EDNS →
   // without EDNS. Each step is one more query within the budget.
-  // 0x20: a reply must echo the letter case; one that does not is asked
-  // again without mixed case (some servers lowercase names) and taken then.
-  bool mixed_case = true;
+  // 0x20: a UDP reply must echo the letter case. One that echoes the ID but
+  // not the case may be a forgery that guessed the ID and port: the
+  // question goes again over TCP, which an off-path forger cannot answer,
+  // and is taken from there whatever its case (Knot Resolver does the same;
+  // a server that lowercases names costs a TCP query each time).
   for (int step = 0; step < 4 && b.queries_left > 0; ++step) {
-    auto wire = dns::make_query(static_cast<std::uint16_t>(rng()()), name.lowercased(), type, rd,
+    auto wire = dns::make_query(dns::secure_random_u16(), name.lowercased(), type, rd,
                                 edns ? limits_.edns_payload : std::uint16_t{0})
                     .to_wire();
-    if (mixed_case) randomise_case(wire);
+    randomise_case(wire);
     --b.queries_left;
     ++b.used;
     // TCP costs a handshake and may carry 64 KiB: its timeout is not the
@@ -887,10 +942,11 @@ awaitable<std::optional<UpstreamReply>> Engine::exchange(const ServerAddress& se
       tcp = true;
       continue;
     }
-    if (!r.case_matched && mixed_case) {
+    if (!r.case_matched && !tcp) {
       ++case_mismatches_;
-      note(b, depth + 1, "← reply without the query's letter case (0x20): again in lower case");
-      mixed_case = false;
+      note(b, depth + 1,
+           "← reply without the query's letter case (0x20), a possible forgery: again over TCP");
+      tcp = true;
       continue;
     }
     const auto rcode = static_cast<unsigned>(r.message.size() >= 4 ? r.message[3] & 0x0F : 0);

@@ -58,8 +58,15 @@ struct ResolveOutcome {
 };
 
 // What one reply says about the question asked (pure: no I/O, no cache).
-// kCname covers DNAME too (an alias either way).
-enum class ReplyKind : std::uint8_t { kAnswer, kCname, kReferral, kNxDomain, kNoData, kLame };
+// kCname covers DNAME too (an alias either way). kLame: the server does not
+// serve the zone (REFUSED, a referral upwards or sideways, a
+// non-authoritative non-referral): it is marked lame for the zone.
+// kServerFailure: an error RCODE for this question only (SERVFAIL, FORMERR
+// without EDNS, NOTIMP ...): another server is asked, nothing is marked.
+// What the QTYPE asked for never makes a server lame: ANY and the other
+// meta types are answered by any RRset at the name, and records of another
+// type at the name are NODATA for the type asked.
+enum class ReplyKind : std::uint8_t { kAnswer, kCname, kReferral, kNxDomain, kNoData, kLame, kServerFailure };
 ReplyKind classify(const dns::Message& reply, const dns::Name& zone, const dns::Name& qname,
                    dns::RRType qtype, dns::Name* referral_zone);
 std::string_view reply_kind_name(ReplyKind k);
@@ -117,6 +124,10 @@ class Engine {
   // addresses from the cache are used, and said so), recording every step.
   boost::asio::awaitable<Trace> trace(dns::Name qname, dns::RRType qtype);
 
+  // Forgets every remembered failure (vigilctl flush-failures, flush-all);
+  // returns how many there were.
+  std::size_t flush_failures();
+
   std::uint64_t coalesced_total() const;
   // Upstream questions not sent because the same one was in flight.
   std::uint64_t coalesced_asks() const;
@@ -140,6 +151,15 @@ class Engine {
     unsigned network_errors = 0;      // sends or connections that failed
     unsigned timeouts = 0;            // queries that got no answer in time
     bool bypass_cache = false;        // trace / refresh: do not take the top name's answer from the cache
+    // Servers that failed a question of this resolution (SERVFAIL and
+    // the like): not asked again for that zone in it, not marked lame.
+    std::vector<std::pair<ServerAddress, dns::Name>> failed;
+    bool failed_for(const ServerAddress& s, const dns::Name& zone) const {
+      for (const auto& [server, z] : failed) {
+        if (server == s && z == zone) return true;
+      }
+      return false;
+    }
     std::vector<std::string>* trace = nullptr;
   };
   // Where to ask: a zone cut's servers, or a configured zone's.

@@ -599,7 +599,7 @@ TEST_F(EngineTest, FormErrToEdnsIsRetriedWithoutEdnsAndRemembered) {
   EXPECT_FALSE(transport_.log().back().edns);
 }
 
-TEST_F(EngineTest, RepliesThatLoseTheLetterCaseAreAskedAgainInLowerCase) {
+TEST_F(EngineTest, RepliesThatLoseTheLetterCaseAreAskedAgainOverTcp) {
   transport_.serve(kExample, [this](const dns::Message& q, bool tcp) -> std::optional<dns::Message> {
     auto m = example_.answer(q, tcp);
     m->questions[0].name = q.questions[0].name.lowercased();
@@ -609,7 +609,116 @@ TEST_F(EngineTest, RepliesThatLoseTheLetterCaseAreAskedAgainInLowerCase) {
   ASSERT_TRUE(Resolve("www.example.").ok);
   EXPECT_TRUE(Cached("www.example."));
   EXPECT_GE(engine_->case_mismatches(), 1u);
-  EXPECT_EQ(transport_.log().back().qname.to_text(), "www.example.");  // the retry, all lower case
+  EXPECT_TRUE(transport_.log().back().tcp);  // the retry: over TCP, taken whatever its case
+  EXPECT_EQ(transport_.log().back().qname, N("www.example."));
+}
+
+// Inverts the letter case of a name: what a forger who guessed the ID and
+// the port, but not the 0x20 bits, cannot help getting wrong.
+Name InvertedCase(const Name& n) {
+  std::string text = n.to_text();
+  for (char& c : text) {
+    if (c >= 'a' && c <= 'z') {
+      c = static_cast<char>(c - 32);
+    } else if (c >= 'A' && c <= 'Z') {
+      c = static_cast<char>(c + 32);
+    }
+  }
+  return *Name::from_text(text);
+}
+
+TEST_F(EngineTest, AForgedReplyWithTheRightIdButNotTheCaseNeverReachesTheCache) {
+  // Issue 20 §2: every UDP reply for example. is a forgery with the right
+  // ID and the wrong letter case, claiming www.example. is 6.6.6.6; the
+  // real server answers over TCP.
+  unsigned forged = 0;
+  transport_.serve(kExample, [&](const dns::Message& q, bool tcp) -> std::optional<dns::Message> {
+    if (tcp) return example_.answer(q, tcp);
+    ++forged;
+    dns::Message m = reply_to(q);
+    m.header.aa = true;
+    m.questions[0].name = InvertedCase(q.questions[0].name);
+    dns::ResourceRecord rr;
+    rr.name = m.questions[0].name;
+    rr.type = RRType::A;
+    rr.rclass = dns::RRClass::IN;
+    rr.ttl = 86400;
+    rr.rdata = {6, 6, 6, 6};
+    m.answer.push_back(rr);
+    return m;
+  });
+  ASSERT_TRUE(Resolve("www.example.").ok);
+  ASSERT_GE(forged, 1u);
+  auto a = cache_.lookup(N("www.example."), RRType::A, dns::RRClass::IN, clock_.wall());
+  ASSERT_TRUE(a.positive.has_value());
+  ASSERT_EQ(a.positive->rrset.rdatas.size(), 1u);
+  EXPECT_EQ(a.positive->rrset.rdatas[0], (std::vector<std::uint8_t>{127, 0, 0, 80}));
+  EXPECT_EQ(engine_->case_mismatches(), forged);
+}
+
+TEST_F(EngineTest, AnyQueriesNeverMakeAZonesServersLame) {
+  // Issue 20 §1: an authoritative server answers ANY with the RRsets at the
+  // name (AA); that is an answer, not a lame server.
+  for (const char* name : {"www.example.", "example.", ".", "www.other."}) {
+    ResolveOutcome r = Resolve(name, RRType::ANY);
+    EXPECT_TRUE(r.ok) << name << ": " << r.why;
+  }
+  EXPECT_FALSE(infra_.is_lame(kExample, N("example."), clock_.wall()));
+  EXPECT_FALSE(infra_.is_lame(kRoot, N("."), clock_.wall()));
+  EXPECT_FALSE(infra_.is_lame(kOther, N("other."), clock_.wall()));
+  EXPECT_TRUE(Cached("www.example."));  // the RRset the ANY answer carried, cached
+  // Every other name in those zones still resolves, with any type.
+  EXPECT_TRUE(Resolve("x.y.example.").ok);
+  EXPECT_TRUE(Resolve("chain.example.").ok);
+  EXPECT_TRUE(Resolve("nope.example.", RRType::MX).ok);
+  EXPECT_TRUE(Resolve("nope.other.", RRType::AAAA).ok);
+}
+
+TEST_F(EngineTest, AnAnyReplyOfOnlyHinfoIsAnAnswer) {
+  // RFC 8482 §4.2: a server that does not answer ANY in full sends HINFO.
+  transport_.serve(kExample, [this](const dns::Message& q, bool tcp) -> std::optional<dns::Message> {
+    if (q.questions[0].type != RRType::ANY) return example_.answer(q, tcp);
+    dns::Message m = reply_to(q);
+    m.header.aa = true;
+    dns::ResourceRecord rr;
+    rr.name = q.questions[0].name;
+    rr.type = RRType::HINFO;
+    rr.rclass = dns::RRClass::IN;
+    rr.ttl = 3789;
+    const std::vector<std::string> hinfo = {"RFC8482", ""};
+    rr.rdata = dns::make_txt_rdata(hinfo);
+    m.answer.push_back(rr);
+    return m;
+  });
+  ASSERT_TRUE(Resolve("www.example.", RRType::ANY).ok);
+  EXPECT_TRUE(Cached("www.example.", RRType::HINFO));
+  EXPECT_FALSE(infra_.is_lame(kExample, N("example."), clock_.wall()));
+  EXPECT_TRUE(Resolve("www.example.").ok);
+}
+
+TEST_F(EngineTest, ServfailSkipsTheServerForThisQueryWithoutMarkingItLame) {
+  // ns0.example. (first in the referral) answers SERVFAIL: the next server
+  // answers, and ns0 is asked again by the next resolution.
+  transport_.serve(kExampleDead, [](const dns::Message& q, bool) {
+    return std::optional(reply_to(q, dns::Rcode::kServFail));
+  });
+  ASSERT_TRUE(Resolve("www.example.").ok);
+  EXPECT_FALSE(infra_.is_lame(kExampleDead, N("example."), clock_.wall()));
+  EXPECT_EQ(CountTo(kExampleDead, "www.example."), 1u);
+  ASSERT_TRUE(Resolve("nope.example.").ok);
+  EXPECT_EQ(CountTo(kExampleDead, "nope.example."), 1u);
+}
+
+TEST_F(EngineTest, RememberedFailuresCanBeFlushed) {
+  transport_.serve(kExample, [](const dns::Message&, bool) { return std::optional<dns::Message>(); });
+  transport_.serve(kExampleDead, [](const dns::Message&, bool) { return std::optional<dns::Message>(); });
+  EXPECT_FALSE(Resolve("www.example.").ok);
+  const ResolveOutcome again = Resolve("www.example.");
+  EXPECT_FALSE(again.ok);
+  EXPECT_EQ(again.upstream_queries, 0u);  // the remembered failure
+  EXPECT_EQ(engine_->flush_failures(), 1u);
+  transport_.serve(kExample, example_.handler());
+  EXPECT_TRUE(Resolve("www.example.").ok);
 }
 
 TEST_F(EngineTest, ALameServerIsSkippedForItsZone) {

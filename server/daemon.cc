@@ -1039,7 +1039,37 @@ ControlReply Daemon::command(const std::vector<std::string>& args) {
   if (cmd == "flush-all") {
     if (auto u = need(0, "flush-all")) return *u;
     cache_->flush_all();
-    return {true, "cache flushed"};
+    const std::size_t failures = recursion_ ? recursion_->engine().flush_failures() : 0;
+    return {true, "cache flushed (and " + std::to_string(failures) + " remembered failures)"};
+  }
+  if (cmd == "flush-failures") {
+    if (auto u = need(0, "flush-failures")) return *u;
+    const std::size_t failures = recursion_ ? recursion_->engine().flush_failures() : 0;
+    return {true, "flushed " + std::to_string(failures) + " remembered failures"};
+  }
+  if (cmd == "flush-infra") {
+    if (args.size() > 2) return {false, "usage: flush-infra [all|ADDRESS|ADDRESS:PORT]"};
+    if (!recursion_) return {false, "no resolver is running"};
+    const std::string what = args.size() == 2 ? args[1] : "all";
+    if (what == "all") {
+      recursion_->infra().clear();
+      return {true, "infrastructure cache flushed (every server's RTT, EDNS and lameness)"};
+    }
+    // ADDRESS (any port) or ADDRESS:PORT / [ADDRESS]:PORT.
+    std::optional<config::Endpoint> e = config::parse_endpoint(what);
+    std::uint16_t port = e ? e->port : 0;
+    if (!e) {
+      auto c = config::parse_cidr(what);
+      if (!c || c->prefix != c->length * 8) return {false, "\"" + what + "\" is not an address"};
+      e = config::Endpoint{what, c->length == 16, 0};
+    }
+    auto c = config::parse_cidr(e->address);
+    if (!c) return {false, "\"" + what + "\" is not an address"};
+    cache::ServerAddress server;
+    server.length = c->length;
+    server.bytes = c->bytes;
+    const std::size_t n = recursion_->infra().forget(server, port);
+    return {true, "flushed " + std::to_string(n) + " infrastructure records of " + what};
   }
   if (cmd == "cache-dump") {
     if (auto u = need(1, "cache-dump FILE")) return *u;
@@ -1057,10 +1087,12 @@ ControlReply Daemon::command(const std::vector<std::string>& args) {
     return {true, msg};
   }
   if (cmd == "alerts" || cmd == "client" || cmd == "who-resolved" || cmd == "top") return intent_view(args);
-  return {false,
-          "unknown command \"" + cmd +
-              "\" (commands: status, reload, flush NAME, flush-subtree NAME, flush-all, cache-dump FILE, "
-              "cache-load FILE, cache-list NAME, alerts, client IP, who-resolved IP, top WHAT)"};
+  return {
+      false,
+      "unknown command \"" + cmd +
+          "\" (commands: status, reload, flush NAME, flush-subtree NAME, flush-all, flush-infra [all|ADDR], "
+          "flush-failures, cache-dump FILE, "
+          "cache-load FILE, cache-list NAME, alerts, client IP, who-resolved IP, top WHAT)"};
 }
 
 // vigilctl's views of what the intent detectors saw (monitor/recent_activity.h):

@@ -145,9 +145,9 @@ bool is_name(const Name& n, const char* text) {
 
 // RFC 8482 §4.1: an ANY query gets one RRset the resolver already has; the
 // types a client most likely wants come first.
-constexpr RRType kAnyOrder[] = {RRType::A,    RRType::AAAA, RRType::CNAME, RRType::MX,  RRType::TXT,
-                                RRType::NS,   RRType::SOA,  RRType::PTR,   RRType::SRV, RRType::HTTPS,
-                                RRType::SVCB, RRType::CAA,  RRType::DNAME};
+constexpr RRType kAnyOrder[] = {RRType::A,    RRType::AAAA, RRType::CNAME, RRType::MX,   RRType::TXT,
+                                RRType::NS,   RRType::SOA,  RRType::PTR,   RRType::SRV,  RRType::HTTPS,
+                                RRType::SVCB, RRType::CAA,  RRType::DNAME, RRType::HINFO};
 
 }  // namespace
 

@@ -33,6 +33,7 @@ class Recursion final : public Resolver {
   resolver::Engine& engine() { return *engine_; }
   const resolver::AsioTransport& transport() const { return *transport_; }
   const cache::InfraCache& infra() const { return infra_; }
+  cache::InfraCache& infra() { return infra_; }
 
  private:
   resolver::SystemClock clock_;

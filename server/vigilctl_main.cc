@@ -10,7 +10,6 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <random>
 #include <string>
 #include <vector>
 
@@ -22,6 +21,7 @@
 #include "config/config.h"
 #include "protocol/message.h"
 #include "protocol/message_view.h"
+#include "protocol/secure_random.h"
 #include "server/control_channel.h"
 #include "server/version.h"
 
@@ -51,8 +51,7 @@ bool probe(const vigil::config::Endpoint& to, std::chrono::milliseconds timeout,
   }
   const int fd = socket(addr.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return why = std::string("socket: ") + std::strerror(errno), false;
-  std::random_device rd;
-  const auto id = static_cast<std::uint16_t>(rd());
+  const auto id = vigil::dns::secure_random_u16();
   vigil::dns::Message q =
       vigil::dns::make_query(id, *vigil::dns::Name::from_text("id.server."), vigil::dns::RRType::TXT, false);
   q.questions[0].rclass = vigil::dns::RRClass::CH;
@@ -132,7 +131,16 @@ int run(int argc, char** argv) {
   simple("reload", "reload the configuration file (as SIGHUP)");
   with_arg("flush", "remove a name's entries from the cache", "NAME", false);
   with_arg("flush-subtree", "remove a name and everything below it from the cache", "NAME", false);
-  simple("flush-all", "empty the cache");
+  simple("flush-all", "empty the cache and forget remembered resolution failures");
+  simple("flush-failures",
+         "forget remembered resolution failures (answered SERVFAIL for resolver.servfail_ttl)");
+  std::string infra_arg;
+  auto* infra = app.add_subcommand(
+      "flush-infra",
+      "forget what was learned about upstream servers (RTT, back-off, EDNS, lameness): all, "
+      "or one ADDRESS (any port) or ADDRESS:PORT");
+  infra->add_option("all|ADDRESS", infra_arg, "all (the default), an address, or ADDRESS:PORT");
+  infra->callback([&] { request = {"flush-infra", infra_arg.empty() ? std::string("all") : infra_arg}; });
   with_arg("cache-dump", "write the cache to FILE (written by vigild)", "FILE", true);
   with_arg("cache-load", "add the entries of FILE to the cache", "FILE", true);
   with_arg("cache-list", "show a name's cache entries", "NAME", false);

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <random>
 #include <unordered_map>
 
 #include <boost/asio/as_tuple.hpp>
@@ -13,6 +12,7 @@
 #include <boost/asio/write.hpp>
 
 #include "protocol/rdata.h"
+#include "protocol/secure_random.h"
 
 namespace vigil::server {
 
@@ -145,8 +145,7 @@ asio::awaitable<Transfer> exchange(tcp::endpoint primary, const dns::Name& zone,
     t.error = expired ? "timed out" : "cannot connect: " + cec.message();
     co_return t;
   }
-  static thread_local std::mt19937 rng{std::random_device{}()};
-  const auto id = static_cast<std::uint16_t>(rng());
+  const auto id = dns::secure_random_u16();
   dns::Message q = dns::make_query(id, zone, ixfr ? RRType::IXFR : RRType::AXFR, false, 0);
   if (ixfr) q.authority.push_back(current.front());
   Stream stream(socket);

@@ -42,6 +42,8 @@ resolver:
   stub_zones:
     # A live DNS tunnel's zone, served by Debian's iodined (IntentLabTest).
     - {name: t.iodine-lab.com., servers: [127.0.70.1]}
+    # An authoritative server behind an off-path forger (tests/lab/forger.py).
+    - {name: victim.test., servers: [127.0.80.1]}
   resolution_timeout: 8s
 query_log:
   path: %(dir)s/queries.log
@@ -246,6 +248,57 @@ class ResolverLabTest(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertIn(want["answer"][0], r.stdout)
 
+    def test_any_queries_do_not_take_zones_down(self):
+        # Issue 20 §1: NSD's AA answer to ANY was taken for a lame server, and
+        # every uncached name of the zone was SERVFAIL for 15 minutes.
+        self.assertEqual(self.d.ctl("flush-all").returncode, 0)
+        zones = sorted({e["qname"].split(".", 1)[1] for e in self.lab.manifest
+                        if e["qname"].startswith(("www.zone-", "www.site-"))})[:4]
+        self.assertGreaterEqual(len(zones), 4)
+        for qname in [".", "test.", "example.", "lab."] + ["mail." + z for z in zones]:
+            a = self.resolve(qname, "ANY")
+            self.assertEqual(a.status, "NOERROR", qname)
+            self.assertTrue(a.answer, qname)
+        # The same answer whether or not the name was cached.
+        first = self.resolve("mail." + zones[0], "ANY")
+        self.assertEqual(self.d.ctl("flush", "mail." + zones[0]).returncode, 0)
+        again = self.resolve("mail." + zones[0], "ANY")
+        self.assertEqual(sorted(first.answer), sorted(again.answer))
+        # Every name of those zones, of every type, still resolves as it should.
+        failures = []
+        for want in self.lab.manifest:
+            if not any(want["qname"] == z or want["qname"].endswith("." + z) for z in zones):
+                continue
+            got = self.resolve(want["qname"], want["qtype"]).as_manifest(want["qname"], want["qtype"])
+            if canonical(got) != canonical(want):
+                failures.append("%s %s: got %s" % (want["qname"], want["qtype"], canonical(got)))
+        self.assertEqual(failures, [], "\n".join(failures[:10]))
+        # Lameness and remembered failures can be forgotten on demand.
+        for args, said in ((("flush-infra",), "infrastructure cache flushed"),
+                           (("flush-infra", "127.3.0.9"), "infrastructure records of 127.3.0.9"),
+                           (("flush-failures",), "remembered failures"),
+                           (("flush-all",), "remembered failures")):
+            r = self.d.ctl(*args)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn(said, r.stdout)
+        self.assertNotEqual(self.d.ctl("flush-infra", "not-an-address").returncode, 0)
+
+    def test_forged_replies_without_the_query_case_never_reach_the_cache(self):
+        # Issue 20 §2: every UDP reply from victim.test.'s server is a forgery
+        # with the right ID and port and the wrong letter case; the real
+        # answer comes over TCP only.
+        before = int(self.status()["resolver_case_mismatches"])
+        a = self.resolve("www.victim.test.", "A")
+        self.assertEqual(a.status, "NOERROR")
+        self.assertEqual([d for _, t, d in a.answer if t == "A"], ["127.0.80.80"])
+        listed = self.d.ctl("cache-list", "www.victim.test").stdout
+        self.assertIn("127.0.80.80", listed)
+        self.assertNotIn("127.66.6.6", listed)
+        self.assertGreater(int(self.status()["resolver_case_mismatches"]), before)
+
+    def status(self):
+        return dict(line.split(": ", 1) for line in self.d.ctl("status").stdout.splitlines() if ": " in line)
+
     def test_trace_shows_the_walk_from_the_root(self):
         self.assertEqual(self.d.ctl("flush-all").returncode, 0)
         name = next(e["qname"] for e in self.lab.manifest if e["qname"].startswith("www.zone-"))
@@ -262,6 +315,9 @@ class ResolverLabTest(unittest.TestCase):
 def setUpModule():
     # One lab and one vigild for every test here (the lab takes a while to start).
     ResolverLabTest.lab = Lab(ARGS.zones)
+    forger = subprocess.Popen([sys.executable, os.path.join(ARGS.lab, "forger.py"), "127.0.80.1", "127.0.80.80",
+                               "127.66.6.6"], stdin=subprocess.DEVNULL)
+    atexit.register(forger.kill)
     ResolverLabTest.d = Vigild(ResolverLabTest.lab)
 
 
