@@ -334,7 +334,8 @@ void load_server(const YAML::Node& n, ServerConfig& s) {
   expect_map(n, "server",
              {"listen", "threads", "max_udp_payload", "user", "tcp_idle_timeout", "tcp_message_timeout",
               "tcp_max_connections", "tcp_max_connections_per_client", "tcp_max_pipelined", "shutdown_grace",
-              "hide_identity", "hide_version", "identity", "version"});
+              "max_resolutions_per_thread", "max_resolutions_per_client", "hide_identity", "hide_version",
+              "identity", "version"});
   if (absent(n)) return;
   if (n["listen"]) {
     s.listen.clear();
@@ -361,6 +362,8 @@ void load_server(const YAML::Node& n, ServerConfig& s) {
   count("tcp_max_connections", s.tcp_max_connections, 1000000);
   count("tcp_max_connections_per_client", s.tcp_max_connections_per_client, 1000000);
   count("tcp_max_pipelined", s.tcp_max_pipelined, 65535);
+  count("max_resolutions_per_thread", s.max_resolutions_per_thread, 1000000);
+  count("max_resolutions_per_client", s.max_resolutions_per_client, 1000000);
   if (n["shutdown_grace"]) {
     s.shutdown_grace =
         get_duration(n["shutdown_grace"], "server.shutdown_grace", milliseconds(0), milliseconds(600000));
@@ -430,7 +433,7 @@ void load_resolver(const YAML::Node& n, ResolverConfig& r) {
   expect_map(n, "resolver",
              {"root_hints", "do_not_query", "source_addresses", "ipv4", "ipv6", "qname_minimisation",
               "forward_zones", "stub_zones", "resolution_timeout", "max_attempt_timeout",
-              "max_upstream_queries", "max_cname_chain", "servfail_ttl"});
+              "max_upstream_queries", "max_cname_chain", "servfail_ttl", "max_clients_per_question"});
   if (absent(n)) return;
   if (n["qname_minimisation"]) {
     r.qname_minimisation = get_enum<QnameMinimisation>(n["qname_minimisation"], "resolver.qname_minimisation",
@@ -455,6 +458,10 @@ void load_resolver(const YAML::Node& n, ResolverConfig& r) {
   if (n["max_cname_chain"]) {
     r.max_cname_chain =
         static_cast<unsigned>(get_uint(n["max_cname_chain"], "resolver.max_cname_chain", 1, 64));
+  }
+  if (n["max_clients_per_question"]) {
+    r.max_clients_per_question = static_cast<unsigned>(
+        get_uint(n["max_clients_per_question"], "resolver.max_clients_per_question", 1, 100000));
   }
   if (n["servfail_ttl"]) {
     r.servfail_ttl =

@@ -72,6 +72,11 @@ struct ServerConfig {
   unsigned tcp_max_connections = 1024;           // in total
   unsigned tcp_max_connections_per_client = 32;  // per client address
   unsigned tcp_max_pipelined = 64;               // queries in flight on one connection
+  // Resolutions in flight on one worker thread, in all and per client
+  // address (IPv6: per /64); misses past them are answered at once
+  // (server/resolution_slots.h).
+  unsigned max_resolutions_per_thread = 1024;
+  unsigned max_resolutions_per_client = 128;
   // SIGTERM: stop accepting, then wait this long at most for in-flight queries.
   std::chrono::milliseconds shutdown_grace{3000};
   // CHAOS TXT identity answers.
@@ -108,6 +113,7 @@ struct ResolverConfig {
   unsigned max_upstream_queries = 100;
   unsigned max_cname_chain = 12;
   std::chrono::milliseconds servfail_ttl{5000};
+  unsigned max_clients_per_question = 100;
   bool operator==(const ResolverConfig&) const = default;
 };
 

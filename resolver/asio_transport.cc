@@ -78,6 +78,16 @@ bool AsioTransport::allowed(const ServerAddress& server) const {
 
 awaitable<UpstreamReply> AsioTransport::exchange(UpstreamRequest request) {
   if (!allowed(request.server)) co_return UpstreamReply{UpstreamStatus::kNotAllowed, {}, {}, true, 0};
+  // One socket per exchange, within the budget.
+  if (open_.fetch_add(1, std::memory_order_relaxed) >= policy_.max_sockets && policy_.max_sockets != 0) {
+    open_.fetch_sub(1, std::memory_order_relaxed);
+    no_socket_.fetch_add(1, std::memory_order_relaxed);
+    co_return UpstreamReply{UpstreamStatus::kNoSocket, {}, {}, true, 0};
+  }
+  struct Release {
+    std::atomic<std::size_t>& open;
+    ~Release() { open.fetch_sub(1, std::memory_order_relaxed); }
+  } release{open_};
   if (request.tcp) co_return co_await exchange_tcp(request);
   co_return co_await exchange_udp(request);
 }
@@ -101,7 +111,10 @@ awaitable<UpstreamReply> AsioTransport::exchange_udp(const UpstreamRequest& r) {
   }
   asio::steady_timer timer(ex);
   timer.expires_after(r.timeout);
-  std::vector<std::uint8_t> buf(65535);
+  // Room for the largest reply the query allowed, and one octet to tell a
+  // larger (non-conforming) datagram, which the kernel cuts to fit.
+  const std::size_t room = std::max<std::size_t>(512, r.max_udp_reply);
+  std::vector<std::uint8_t> buf(room + 1);
   for (;;) {
     auto got = co_await (socket.async_receive(asio::buffer(buf), kNoThrow) || timer.async_wait(kNoThrow));
     if (got.index() == 1) {
@@ -119,6 +132,7 @@ awaitable<UpstreamReply> AsioTransport::exchange_udp(const UpstreamRequest& r) {
       reply.message.assign(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(n));
       reply.rtt = since(t0);
       reply.case_matched = case_matched;
+      reply.oversized = n > room;
       break;
     }
     ++reply.mismatched;  // keep waiting for the real answer

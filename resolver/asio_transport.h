@@ -22,6 +22,11 @@ struct TransportPolicy {
   bool ipv4 = true;
   bool ipv6 = true;
   std::vector<std::string> source_addresses;  // bind to these (per family); empty = any
+  // Upstream sockets open at once, at most (0 = no limit): vigild sets it
+  // below RLIMIT_NOFILE, leaving room for listeners, TCP clients, the
+  // control channel and the logs, so a flood of misses cannot take the
+  // descriptors those need.
+  std::size_t max_sockets = 0;
 };
 
 class AsioTransport final : public UpstreamTransport {
@@ -31,6 +36,10 @@ class AsioTransport final : public UpstreamTransport {
 
   bool allowed(const ServerAddress& server) const;
   std::uint64_t mismatched_total() const { return mismatched_.load(std::memory_order_relaxed); }
+  // Upstream sockets open now, the budget, and queries not sent for want of one.
+  std::size_t sockets_open() const { return open_.load(std::memory_order_relaxed); }
+  std::size_t socket_budget() const { return policy_.max_sockets; }
+  std::uint64_t socket_budget_exhausted() const { return no_socket_.load(std::memory_order_relaxed); }
 
  private:
   boost::asio::awaitable<UpstreamReply> exchange_udp(const UpstreamRequest& r);
@@ -38,6 +47,8 @@ class AsioTransport final : public UpstreamTransport {
 
   TransportPolicy policy_;
   std::atomic<std::uint64_t> mismatched_{0};
+  std::atomic<std::size_t> open_{0};
+  std::atomic<std::uint64_t> no_socket_{0};
 };
 
 }  // namespace vigil::resolver

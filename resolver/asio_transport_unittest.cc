@@ -86,13 +86,14 @@ class UdpServer {
 };
 
 UpstreamReply Exchange(AsioTransport& t, std::uint16_t port, const Bytes& query, bool tcp = false,
-                       std::chrono::milliseconds timeout = 300ms) {
+                       std::chrono::milliseconds timeout = 300ms, std::uint16_t max_udp_reply = 65535) {
   boost::asio::io_context io;
   UpstreamRequest r;
   r.server = ServerAddress::v4({127, 0, 0, 1}, port);
   r.query = query;
   r.tcp = tcp;
   r.timeout = timeout;
+  r.max_udp_reply = max_udp_reply;
   auto f = boost::asio::co_spawn(io, t.exchange(r), boost::asio::use_future);
   io.run();
   return f.get();
@@ -140,6 +141,57 @@ TEST(AsioTransportTest, ReportsALostLetterCase) {
   UpstreamReply r = Exchange(t, s.port(), Query("WwW.eXaMpLe."));
   EXPECT_EQ(r.status, UpstreamStatus::kOk);
   EXPECT_FALSE(r.case_matched);
+}
+
+TEST(AsioTransportTest, AReplyLargerThanTheQueryAllowedIsOversized) {
+  AsioTransport t(Open());
+  UdpServer s([](const Bytes& q) {
+    Bytes big = AsReply(q);
+    big.resize(1500, 0);  // trailing octets past the question: 1500 > 1232
+    return std::vector<Bytes>{big};
+  });
+  UpstreamReply r = Exchange(t, s.port(), Query("www.example."), false, 300ms, 1232);
+  EXPECT_EQ(r.status, UpstreamStatus::kOk);
+  EXPECT_TRUE(r.oversized);
+  EXPECT_LE(r.message.size(), 1233u);  // the receive buffer is what the query allowed, not 64 KiB
+  UdpServer fits([](const Bytes& q) { return std::vector<Bytes>{AsReply(q)}; });
+  EXPECT_FALSE(Exchange(t, fits.port(), Query("www.example."), false, 300ms, 1232).oversized);
+}
+
+TEST(AsioTransportTest, TheSocketBudgetIsNeverExceeded) {
+  // Issue 20 §3: a flood of misses held 18,886 descriptors. Two sockets
+  // allowed: a third exchange while two wait fails at once, sending nothing.
+  TransportPolicy p;
+  p.max_sockets = 2;
+  AsioTransport t(p);
+  UdpServer a([](const Bytes&) { return std::vector<Bytes>{}; });
+  UdpServer b([](const Bytes&) { return std::vector<Bytes>{}; });
+  UdpServer c([](const Bytes& q) { return std::vector<Bytes>{AsReply(q)}; });
+  boost::asio::io_context io;
+  auto request = [&](std::uint16_t port) {
+    UpstreamRequest r;
+    r.server = ServerAddress::v4({127, 0, 0, 1}, port);
+    r.timeout = 200ms;
+    return r;
+  };
+  const Bytes q = Query("www.example.");
+  auto ra = request(a.port());
+  ra.query = q;
+  auto rb = request(b.port());
+  rb.query = q;
+  auto rc = request(c.port());
+  rc.query = q;
+  auto fa = boost::asio::co_spawn(io, t.exchange(ra), boost::asio::use_future);
+  auto fb = boost::asio::co_spawn(io, t.exchange(rb), boost::asio::use_future);
+  auto fc = boost::asio::co_spawn(io, t.exchange(rc), boost::asio::use_future);
+  io.run();
+  EXPECT_EQ(fa.get().status, UpstreamStatus::kTimeout);
+  EXPECT_EQ(fb.get().status, UpstreamStatus::kTimeout);
+  EXPECT_EQ(fc.get().status, UpstreamStatus::kNoSocket);
+  EXPECT_FALSE(c.received());
+  EXPECT_EQ(t.socket_budget_exhausted(), 1u);
+  EXPECT_EQ(t.sockets_open(), 0u);                                  // all given back
+  EXPECT_EQ(Exchange(t, c.port(), q).status, UpstreamStatus::kOk);  // and usable again
 }
 
 TEST(AsioTransportTest, RepliesFromAnotherPortAreNeverTaken) {

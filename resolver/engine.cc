@@ -371,6 +371,12 @@ awaitable<ResolveOutcome> Engine::resolve(Name qname, RRType qtype, bool refresh
     auto executor = co_await boost::asio::this_coro::executor;
     std::lock_guard lock(inflight_mu_);
     auto it = inflight_.find(key);
+    if (it != inflight_.end() && it->second->waiters.size() >= limits_.max_clients_per_question) {
+      ++shed_waiters_;
+      co_return ResolveOutcome{
+          false, dns::EdeCode::kOther,
+          "too many clients waiting for the same question (resolver.max_clients_per_question)", 0, true};
+    }
     if (it != inflight_.end()) {
       // Someone is resolving this already: wait for their result, bounded by
       // the resolution budget (and a second for scheduling).
@@ -511,7 +517,10 @@ awaitable<ResolveOutcome> Engine::resolve_name(Name name, RRType type, Budget& b
   bool minimise = mode != config::QnameMinimisation::kOff && !cut.recursive;
   Name known = cut.ns.zone;  // the deepest name known to be inside the current zone
   unsigned minimise_steps = 0;
-  for (unsigned steps = 0; steps <= limits_.max_referrals + kMaxMinimiseCount; ++steps) {
+  unsigned referrals = 0;
+  // Each step asks one question; referrals are counted on their own (the
+  // documented limit), the steps only bound the loop.
+  for (unsigned steps = 0; steps <= 2 * (limits_.max_referrals + kMaxMinimiseCount); ++steps) {
     // What to ask: the name, or under QNAME minimisation (RFC 9156) the
     // name cut one or more labels below what is known, with QTYPE A.
     Name qn = name;
@@ -589,6 +598,10 @@ awaitable<ResolveOutcome> Engine::resolve_name(Name name, RRType type, Budget& b
     }
     store(m, kind, bailiwick, name, type);
     if (kind != ReplyKind::kReferral) co_return ResolveOutcome{true, {}, {}, 0};
+    if (++referrals > limits_.max_referrals) {
+      co_return ResolveOutcome{false, dns::EdeCode::kNoReachableAuthority,
+                               "too many referrals (over " + std::to_string(limits_.max_referrals) + ")", 0};
+    }
     // Down one level: the servers the referral named, with the glue it carried.
     Cut next;
     next.ns.zone = child;
@@ -903,10 +916,29 @@ awaitable<std::optional<UpstreamReply>> Engine::exchange(const ServerAddress& se
     ++b.used;
     // TCP costs a handshake and may carry 64 KiB: its timeout is not the
     // UDP round trip's but at least a second (within the ceiling).
-    const auto attempt =
+    auto attempt =
         tcp ? std::min(std::max(3 * timeout, std::chrono::milliseconds(1000)), limits_.max_attempt_timeout)
             : timeout;
-    UpstreamReply r = co_await transport_.exchange(UpstreamRequest{server, wire, tcp, attempt});
+    // No attempt outlives the resolution's time budget: a client is told
+    // SERVFAIL at resolution_timeout, not a whole attempt timeout later.
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(b.deadline - clock_.monotonic());
+    if (left <= std::chrono::milliseconds(0)) {
+      ++b.queries_left;
+      --b.used;
+      co_return std::nullopt;
+    }
+    attempt = std::min(attempt, left);
+    const std::uint16_t max_udp_reply = edns ? std::max<std::uint16_t>(512, limits_.edns_payload) : 512;
+    UpstreamReply r =
+        co_await transport_.exchange(UpstreamRequest{server, wire, tcp, attempt, max_udp_reply});
+    if (r.status == UpstreamStatus::kNoSocket) {
+      ++b.queries_left;  // nothing was sent
+      --b.used;
+      ++b.network_errors;
+      upstream_stats_.no_socket.inc();
+      note(b, depth + 1, "not sent: no upstream socket free (the descriptor budget is spent)");
+      co_return std::nullopt;
+    }
     if (r.status != UpstreamStatus::kNotAllowed)
       (tcp ? upstream_stats_.queries_tcp : upstream_stats_.queries_udp).inc();
     if (r.mismatched > 0) {
@@ -917,7 +949,7 @@ awaitable<std::optional<UpstreamReply>> Engine::exchange(const ServerAddress& se
       ++b.timeouts;
       infra_.record_timeout(server, clock_.wall());
       note(b, depth + 1,
-           "← timeout after " + std::to_string(timeout.count()) + " ms" + (tcp ? " (TCP)" : ""));
+           "← timeout after " + std::to_string(attempt.count()) + " ms" + (tcp ? " (TCP)" : ""));
       co_return std::nullopt;
     }
     if (r.status == UpstreamStatus::kNotAllowed) {
@@ -936,9 +968,11 @@ awaitable<std::optional<UpstreamReply>> Engine::exchange(const ServerAddress& se
     upstream_stats_.rtt.observe(static_cast<std::uint64_t>(std::max<std::int64_t>(0, r.rtt.count())) * 1000);
     infra_.record_rtt(server, static_cast<std::uint32_t>(std::max<std::int64_t>(1, r.rtt.count() / 1000)),
                       clock_.wall());
-    if (r.message.size() >= dns::kHeaderSize && (r.message[2] & 0x02) != 0 && !tcp) {  // TC=1
+    if (!tcp && (r.oversized || (r.message.size() >= dns::kHeaderSize && (r.message[2] & 0x02) != 0))) {
       upstream_stats_.tcp_fallbacks.inc();
-      note(b, depth + 1, "← truncated (TC=1) in " + ms_text(r.rtt) + ": again over TCP");
+      note(b, depth + 1,
+           std::string(r.oversized ? "← larger than the EDNS payload we offered" : "← truncated (TC=1)") +
+               " in " + ms_text(r.rtt) + ": again over TCP");
       tcp = true;
       continue;
     }

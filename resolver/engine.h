@@ -98,6 +98,7 @@ struct UpstreamStats {
   AtomicCounter queries_tcp;
   AtomicCounter timeouts;
   AtomicCounter network_errors;          // the send or the connection failed
+  AtomicCounter no_socket;               // not sent: the upstream socket budget was spent
   AtomicCounter tcp_fallbacks;           // TC=1 replies, asked again over TCP
   AtomicCounter edns_fallbacks;          // FORMERR/NOTIMP to EDNS, asked again without it
   std::array<AtomicCounter, 16> rcodes;  // replies taken, by RCODE
@@ -129,6 +130,12 @@ class Engine {
   std::size_t flush_failures();
 
   std::uint64_t coalesced_total() const;
+  // Client questions answered as failures because too many already waited
+  // on the same resolution (limits.max_clients_per_question).
+  std::uint64_t shed_waiters() const {
+    std::lock_guard lock(inflight_mu_);
+    return shed_waiters_;
+  }
   // Upstream questions not sent because the same one was in flight.
   std::uint64_t coalesced_asks() const;
   // Replies that did not echo the query's 0x20 letter case.
@@ -241,6 +248,7 @@ class Engine {
   std::map<std::pair<std::string, std::uint16_t>, std::shared_ptr<Inflight>> asks_;
   std::uint64_t coalesced_ = 0;       // under inflight_mu_
   std::uint64_t coalesced_asks_ = 0;  // under inflight_mu_
+  std::uint64_t shed_waiters_ = 0;    // under inflight_mu_
   std::atomic<bool> priming_{false};
   std::atomic<std::uint64_t> case_mismatches_{0};
   UpstreamStats upstream_stats_;

@@ -422,6 +422,75 @@ TEST_F(EngineTest, IdenticalQuestionsInFlightAreResolvedOnce) {
   EXPECT_EQ(CountTo(kExample, "www.example."), 1u);
 }
 
+TEST_F(EngineTest, WaitersOnOneQuestionAreBounded) {
+  // Issue 20 §3: past max_clients_per_question, a client question is
+  // answered at once as a failure instead of piling up behind the first.
+  limits_.max_clients_per_question = 3;
+  SlowTransport slow(transport_);
+  MakeEngine({}, &slow);
+  boost::asio::io_context io;
+  std::vector<std::future<ResolveOutcome>> results;
+  for (int i = 0; i < 6; ++i) {
+    results.push_back(
+        boost::asio::co_spawn(io, engine_->resolve(N("www.example."), RRType::A), boost::asio::use_future));
+  }
+  io.poll();
+  EXPECT_EQ(engine_->inflight_waiters(), 3u);
+  io.run();
+  unsigned ok = 0, shed = 0;
+  for (auto& f : results) {
+    ResolveOutcome r = f.get();
+    if (r.ok) ++ok;
+    if (!r.ok && r.why.find("too many clients waiting") != std::string::npos) ++shed;
+  }
+  EXPECT_EQ(ok, 4u);  // the resolution and its three waiters
+  EXPECT_EQ(shed, 2u);
+  EXPECT_EQ(engine_->shed_waiters(), 2u);
+}
+
+TEST_F(EngineTest, NoAttemptOutlivesTheResolutionBudget) {
+  // Issue 20 §4: with every server silent, SERVFAIL came at 12.2 s for a
+  // 10 s budget (an attempt started at 9.x s ran its whole timeout).
+  limits_.resolution_budget = std::chrono::milliseconds(10000);
+  limits_.max_upstream_queries = 1000;
+  limits_.server_passes = 20;  // more timeouts than the budget holds
+  MakeEngine();
+  ASSERT_TRUE(Resolve("www.example.").ok);  // the cut is known: only example.'s servers are asked below
+  transport_.serve(kExample, [](const dns::Message&, bool) { return std::optional<dns::Message>(); });
+  const auto t0 = clock_.monotonic();
+  ResolveOutcome r = Resolve("nope.example.");
+  EXPECT_FALSE(r.ok);
+  EXPECT_LE(clock_.monotonic() - t0, std::chrono::milliseconds(10000));
+  EXPECT_GE(clock_.monotonic() - t0, std::chrono::milliseconds(9000));  // it did use the budget
+}
+
+TEST_F(EngineTest, ReferralsAreCountedAsDocumented) {
+  // Issue 20 §4: 39 referrals were followed where max_referrals said 30.
+  // A chain of one-label delegations, each zone on its own server.
+  limits_.max_referrals = 5;
+  limits_.max_upstream_queries = 1000;
+  MakeEngine(EngineOptions{config::QnameMinimisation::kOff, {}, {}, true});
+  auto address = [](int i) { return "127.70.0." + std::to_string(i); };
+  root_ = AuthoritativeZone(
+      ".", kRootText + "deep. 172800 IN NS ns.deep.\nns.deep. 172800 IN A " + address(0) + "\n");
+  std::vector<std::unique_ptr<AuthoritativeZone>> zones;
+  std::string apex = "deep.";
+  for (int i = 0; i < 8; ++i) {
+    const std::string child = "d" + std::to_string(i + 1) + "." + apex;
+    zones.push_back(std::make_unique<AuthoritativeZone>(
+        apex, apex + " 3600 IN SOA ns." + apex + " admin." + apex + " 1 3600 900 604800 300\n" + apex +
+                  " 3600 IN NS ns." + apex + "\n" + child + " 3600 IN NS ns." + child + "\nns." + child +
+                  " 3600 IN A " + address(i + 1) + "\n"));
+    transport_.serve(ServerAddress::v4({127, 70, 0, static_cast<std::uint8_t>(i)}), zones.back()->handler());
+    apex = child;
+  }
+  // root → deep. (1), deep. → d1 (2), ... d4 → d5 (6): one over the limit.
+  ResolveOutcome r = Resolve("www.d7.d6.d5.d4.d3.d2.d1.deep.");
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.why.find("too many referrals (over 5)"), std::string::npos) << r.why;
+  EXPECT_EQ(Sent(), 1u /* priming */ + 6u);
+}
+
 TEST_F(EngineTest, DifferentNamesWalkingTheSamePathShareTheirQueries) {
   SlowTransport slow(transport_);
   MakeEngine({}, &slow);

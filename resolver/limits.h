@@ -49,6 +49,11 @@ struct ResolverLimits {
   // fastest, so its RTT estimate stays current (Unbound explores within a
   // 400 ms band; PowerDNS decays speeds instead).
   unsigned explore_one_in = 20;
+  // Client questions waiting on one resolution in flight (coalesced):
+  // past this the question is answered at once as a failure (stale data if
+  // the cache has it), so one popular name cannot pile up unbounded
+  // waiters (BIND's max-clients-per-query is 100).
+  unsigned max_clients_per_question = 100;
 };
 
 }  // namespace vigil::resolver

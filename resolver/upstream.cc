@@ -12,6 +12,7 @@ std::string_view upstream_status_name(UpstreamStatus s) {
     case UpstreamStatus::kTimeout: return "timeout";
     case UpstreamStatus::kNetworkError: return "network_error";
     case UpstreamStatus::kNotAllowed: return "not_allowed";
+    case UpstreamStatus::kNoSocket: return "no_socket";
   }
   return "unknown";
 }

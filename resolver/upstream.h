@@ -25,6 +25,9 @@ struct UpstreamRequest {
   std::span<const std::uint8_t> query;
   bool tcp = false;
   std::chrono::milliseconds timeout{1000};
+  // The largest UDP reply the query allows (its EDNS payload, or 512): the
+  // receive buffer is this size, and a larger datagram is `oversized`.
+  std::uint16_t max_udp_reply = 65535;
 };
 
 enum class UpstreamStatus : std::uint8_t {
@@ -32,6 +35,7 @@ enum class UpstreamStatus : std::uint8_t {
   kTimeout,       // nothing matching arrived in time
   kNetworkError,  // the send or the connection failed
   kNotAllowed,    // the address is in resolver.do_not_query, or its family is off
+  kNoSocket,      // the upstream socket budget (below RLIMIT_NOFILE) is spent: nothing was sent
 };
 std::string_view upstream_status_name(UpstreamStatus s);
 
@@ -45,6 +49,9 @@ struct UpstreamReply {
   // Datagrams that arrived on the query's socket but did not match it
   // (wrong ID, wrong question, not a response, malformed): ignored, counted.
   unsigned mismatched = 0;
+  // A UDP reply larger than the query allowed (max_udp_reply): cut, to be
+  // asked again over TCP like a truncated one.
+  bool oversized = false;
 };
 
 class UpstreamTransport {

@@ -97,9 +97,12 @@ bool Daemon::start() {
   }
   intent_ = intent.engine;
   intent_config_ = cfg.intent;
-  recursion_ = std::make_unique<Recursion>(runtime_->config, runtime_->root_hints, *cache_);
   unsigned threads = cfg.server.threads;
   if (threads == 0) threads = std::max(1U, std::thread::hardware_concurrency());
+  std::string descriptors;
+  const std::size_t sockets = upstream_socket_budget(cfg, threads, &descriptors);
+  log_info(descriptors);
+  recursion_ = std::make_unique<Recursion>(runtime_->config, runtime_->root_hints, *cache_, sockets);
   // The query log: one ring per worker (8 192 queries each, about 15 MB),
   // drained by its own thread; on or off, it is always there to switch.
   query_log_ =
@@ -559,6 +562,12 @@ bool Daemon::refresh_feeds() {
   return any;
 }
 
+std::size_t Daemon::resolutions_in_flight() const {
+  std::size_t n = 0;
+  for (const auto& w : workers_) n += w->resolutions_in_flight();
+  return n;
+}
+
 StatsSnapshot Daemon::stats() const {
   StatsSnapshot s;
   for (const auto& w : workers_) s.add(w->stats());
@@ -720,6 +729,23 @@ std::vector<monitor::MetricFamilyData> Daemon::metrics() const {
         d(recursion_->transport().mismatched_total()));
     one("vigil_infra_servers", "Upstream servers in the infrastructure cache.", T::kGauge,
         d(recursion_->infra().size()));
+    one("vigil_resolutions_in_flight", "Cache misses holding a resolution slot now (all worker threads).",
+        T::kGauge, d(resolutions_in_flight()));
+    out.push_back({"vigil_resolutions_shed_total",
+                   "Cache misses answered at once without a resolution (stale data, else SERVFAIL), by the "
+                   "limit hit: client_limit (server.max_resolutions_per_client), thread_limit "
+                   "(server.max_resolutions_per_thread), waiters (resolver.max_clients_per_question).",
+                   T::kCounter,
+                   {{{{"reason", "client_limit"}}, d(s.resolutions_shed_client)},
+                    {{{"reason", "thread_limit"}}, d(s.resolutions_shed_thread)},
+                    {{{"reason", "waiters"}}, d(e.shed_waiters())}}});
+    one("vigil_upstream_sockets_open", "Upstream sockets open now.", T::kGauge,
+        d(recursion_->transport().sockets_open()));
+    one("vigil_upstream_socket_budget",
+        "Upstream sockets allowed at once (below RLIMIT_NOFILE, after listeners and TCP clients).", T::kGauge,
+        d(recursion_->transport().socket_budget()));
+    one("vigil_upstream_no_socket_total", "Upstream queries not sent because the socket budget was spent.",
+        T::kCounter, d(recursion_->transport().socket_budget_exhausted()));
   }
   if (query_log_) {
     const monitor::QueryLogStats q = query_log_->stats();
@@ -949,7 +975,14 @@ std::string Daemon::status() const {
         << "resolver_shared_upstream_questions: " << e.coalesced_asks() << "\n"
         << "resolver_case_mismatches: " << e.case_mismatches() << "\n"
         << "upstream_mismatched_replies: " << recursion_->transport().mismatched_total() << "\n"
-        << "infra_servers: " << recursion_->infra().size() << "\n";
+        << "infra_servers: " << recursion_->infra().size() << "\n"
+        << "resolutions_in_flight: " << resolutions_in_flight() << "\n"
+        << "resolutions_shed_client_limit: " << s.resolutions_shed_client << "\n"
+        << "resolutions_shed_thread_limit: " << s.resolutions_shed_thread << "\n"
+        << "resolutions_shed_waiters: " << e.shed_waiters() << "\n"
+        << "upstream_sockets_open: " << recursion_->transport().sockets_open() << "\n"
+        << "upstream_socket_budget: " << recursion_->transport().socket_budget() << "\n"
+        << "upstream_no_socket: " << recursion_->transport().socket_budget_exhausted() << "\n";
   }
   return out.str();
 }

@@ -59,6 +59,7 @@ class Daemon {
   void shutdown();
   std::string status() const;
   StatsSnapshot stats() const;
+  std::size_t resolutions_in_flight() const;  // summed over workers
 
   config::Config initial_;
   std::string config_path_;

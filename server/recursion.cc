@@ -1,5 +1,9 @@
 #include "server/recursion.h"
 
+#include <algorithm>
+
+#include <sys/resource.h>
+
 namespace vigil::server {
 
 resolver::ResolverLimits limits_from(const config::ResolverConfig& r) {
@@ -9,6 +13,7 @@ resolver::ResolverLimits limits_from(const config::ResolverConfig& r) {
   l.max_upstream_queries = r.max_upstream_queries;
   l.max_cname_chain = r.max_cname_chain;
   l.servfail_ttl = std::chrono::duration_cast<std::chrono::seconds>(r.servfail_ttl);
+  l.max_clients_per_question = r.max_clients_per_question;
   return l;
 }
 
@@ -43,9 +48,37 @@ resolver::EngineOptions engine_options_from(const config::ResolverConfig& r) {
   return o;
 }
 
-Recursion::Recursion(const config::Config& config, resolver::RootHints hints, cache::RRsetCache& cache) {
+std::size_t upstream_socket_budget(const config::Config& config, unsigned threads, std::string* note) {
+  rlimit lim{};
+  if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) return 0;
+  if (lim.rlim_cur < lim.rlim_max) {
+    rlimit raised = lim;
+    raised.rlim_cur = lim.rlim_max == RLIM_INFINITY ? std::max<rlim_t>(lim.rlim_cur, 1 << 20) : lim.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) lim = raised;
+  }
+  const std::size_t limit = lim.rlim_cur == RLIM_INFINITY ? std::size_t{1} << 20 : lim.rlim_cur;
+  constexpr std::size_t kReserve = 64;  // control, metrics, logs, dnstap, feeds, the cache file
+  const std::size_t listeners =
+      2 * std::size_t{threads} * std::max<std::size_t>(1, config.server.listen.size());
+  const std::size_t fixed = kReserve + listeners;
+  const std::size_t left = limit > fixed ? limit - fixed : 0;
+  const std::size_t tcp = std::min<std::size_t>(config.server.tcp_max_connections, left / 2);
+  const std::size_t budget = std::max<std::size_t>(16, left - tcp);
+  if (note != nullptr) {
+    *note = "descriptors: RLIMIT_NOFILE " + std::to_string(limit) + ", " + std::to_string(budget) +
+            " for upstream sockets, " + std::to_string(tcp) + " for TCP clients";
+    if (tcp < config.server.tcp_max_connections) {
+      *note += " (below server.tcp_max_connections " + std::to_string(config.server.tcp_max_connections) +
+               ": raise LimitNOFILE)";
+    }
+  }
+  return budget;
+}
+
+Recursion::Recursion(const config::Config& config, resolver::RootHints hints, cache::RRsetCache& cache,
+                     std::size_t max_sockets) {
   resolver::TransportPolicy policy{config.resolver.do_not_query, config.resolver.ipv4, config.resolver.ipv6,
-                                   config.resolver.source_addresses};
+                                   config.resolver.source_addresses, max_sockets};
   transport_ = std::make_unique<resolver::AsioTransport>(std::move(policy));
   engine_ =
       std::make_unique<resolver::Engine>(cache, infra_, *transport_, clock_, std::move(hints),

@@ -20,13 +20,23 @@
 
 namespace vigil::server {
 
+// Raises the soft RLIMIT_NOFILE to the hard limit (systemd's default soft
+// limit is 1024), and returns the upstream socket budget within it: what is
+// left after the listeners (a UDP socket and a TCP acceptor per address per
+// thread), a fixed reserve for the control channel, metrics, logs and feed
+// files, and the TCP clients (server.tcp_max_connections, but never more
+// than half of what is left). `note` gets a line for the log.
+std::size_t upstream_socket_budget(const config::Config& config, unsigned threads, std::string* note);
+
 // The engine's settings from the configuration's resolver section.
 resolver::ResolverLimits limits_from(const config::ResolverConfig& r);
 resolver::EngineOptions engine_options_from(const config::ResolverConfig& r);
 
 class Recursion final : public Resolver {
  public:
-  Recursion(const config::Config& config, resolver::RootHints hints, cache::RRsetCache& cache);
+  // `max_sockets`: the upstream socket budget (0 = none).
+  Recursion(const config::Config& config, resolver::RootHints hints, cache::RRsetCache& cache,
+            std::size_t max_sockets = 0);
 
   boost::asio::awaitable<ResolveResult> resolve(dns::Name qname, dns::RRType qtype) override;
 

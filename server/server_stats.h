@@ -40,6 +40,9 @@ struct ServerStats {
   Counter tcp_write_timeouts;    // the client stopped reading its answers
   Counter tcp_bad_length;        // a length prefix below the DNS header size
   Counter accept_errors;
+  // Cache misses answered at once, without a resolution (server/resolution_slots.h).
+  Counter resolutions_shed_client;  // over server.max_resolutions_per_client
+  Counter resolutions_shed_thread;  // over server.max_resolutions_per_thread
   // Queries by QTYPE (types up to kMaxCountedQtype each have a counter; the
   // rest share the last one), responses by RCODE (the header's four bits)
   // and by cache status (monitor::CacheStatus), and the time from receiving
@@ -61,7 +64,8 @@ struct StatsSnapshot {
   resolver::HistogramSnapshot latency_hit, latency_miss;
   std::uint64_t udp_queries = 0, tcp_queries = 0, udp_receive_errors = 0, udp_send_errors = 0,
                 tcp_accepted = 0, tcp_rejected_total = 0, tcp_rejected_client = 0, tcp_idle_timeouts = 0,
-                tcp_message_timeouts = 0, tcp_write_timeouts = 0, tcp_bad_length = 0, accept_errors = 0;
+                tcp_message_timeouts = 0, tcp_write_timeouts = 0, tcp_bad_length = 0, accept_errors = 0,
+                resolutions_shed_client = 0, resolutions_shed_thread = 0;
 
   void add(const ServerStats& s) {
     for (std::size_t i = 0; i < kOutcomeCount; ++i) outcomes[i] += s.outcomes[i].get();
@@ -77,6 +81,8 @@ struct StatsSnapshot {
     tcp_write_timeouts += s.tcp_write_timeouts.get();
     tcp_bad_length += s.tcp_bad_length.get();
     accept_errors += s.accept_errors.get();
+    resolutions_shed_client += s.resolutions_shed_client.get();
+    resolutions_shed_thread += s.resolutions_shed_thread.get();
     for (std::size_t i = 0; i < qtypes.size(); ++i) qtypes[i] += s.qtypes[i].get();
     for (std::size_t i = 0; i < rcodes.size(); ++i) rcodes[i] += s.rcodes[i].get();
     for (std::size_t i = 0; i < cache_status.size(); ++i) cache_status[i] += s.cache_status[i].get();

@@ -146,8 +146,8 @@ awaitable<void> TcpConnection::run() {
 awaitable<void> TcpConnection::answer_later(std::shared_ptr<const Runtime> rt,
                                             std::vector<std::uint8_t> query) {
   auto self = shared_from_this();
-  std::vector<std::uint8_t> out(65535);
-  const HandleResult h = co_await worker_.resolve_and_handle(*rt, query, client_, out);
+  std::vector<std::uint8_t> out;
+  const HandleResult h = co_await worker_.resolve_and_handle(*rt, query, client_, out, dns::kMaxMessageSize);
   --in_flight_;
   if (h.size > 0 && !broken_) send(frame({out.data(), h.size}));
   wake();

@@ -391,8 +391,9 @@ awaitable<void> Worker::answer_udp_later(std::shared_ptr<const Runtime> rt,
     std::atomic<std::size_t>& busy;
     ~Done() { busy.fetch_sub(1, std::memory_order_relaxed); }
   } done{busy_};
-  std::vector<std::uint8_t> out(65535);
-  const HandleResult r = co_await resolve_and_handle(*rt, query, client, out);
+  // A UDP answer never exceeds server.max_udp_payload (at most 4096).
+  std::vector<std::uint8_t> out;
+  const HandleResult r = co_await resolve_and_handle(*rt, query, client, out, kUdpAnswerSlot);
   if (r.size == 0 || !socket || !socket->is_open()) co_return;
   boost::system::error_code ec;
   socket->send_to(asio::buffer(out.data(), r.size), from, 0, ec);
@@ -400,25 +401,51 @@ awaitable<void> Worker::answer_udp_later(std::shared_ptr<const Runtime> rt,
 }
 
 awaitable<HandleResult> Worker::resolve_and_handle(const Runtime& rt, std::span<const std::uint8_t> query,
-                                                   const Client& client, std::span<std::uint8_t> out) {
+                                                   const Client& client, std::vector<std::uint8_t>& out,
+                                                   std::size_t room) {
   const std::int64_t arrival = wall_ns();
   const auto start = std::chrono::steady_clock::now();
   ResolutionStatus status{dns::EdeCode::kOther, "the answer was not cached"};
   unsigned upstream = 0;
-  if (auto q = rt.handler->resolution_question(query, client, now()); q && shared_.resolver != nullptr) {
-    ResolveResult res = co_await shared_.resolver->resolve(q->first, q->second);
-    upstream = res.upstream_queries;
-    if (res.failure) status = std::move(*res.failure);
+  // A slot for the resolution (server/resolution_slots.h), or the answer
+  // now: stale data if the cache has it, else SERVFAIL.
+  const auto& sc = rt.config.server;
+  const auto admit = slots_.try_admit(client, sc.max_resolutions_per_thread, sc.max_resolutions_per_client);
+  struct Slot {
+    Worker* worker;
+    const Client& client;
+    ~Slot() {
+      if (worker == nullptr) return;
+      worker->slots_.release(client);
+      worker->resolutions_in_flight_.store(worker->slots_.in_flight(), std::memory_order_relaxed);
+    }
+  } slot{admit == ResolutionSlots::Admit::kOk ? this : nullptr, client};
+  if (admit == ResolutionSlots::Admit::kOk) {
+    resolutions_in_flight_.store(slots_.in_flight(), std::memory_order_relaxed);
+    if (auto q = rt.handler->resolution_question(query, client, now()); q && shared_.resolver != nullptr) {
+      ResolveResult res = co_await shared_.resolver->resolve(q->first, q->second);
+      upstream = res.upstream_queries;
+      if (res.failure) status = std::move(*res.failure);
+    }
+  } else if (admit == ResolutionSlots::Admit::kClientLimit) {
+    stats_.resolutions_shed_client.inc();
+    status = {dns::EdeCode::kOther, "resolver busy: too many resolutions from this client"};
+  } else {
+    stats_.resolutions_shed_thread.inc();
+    status = {dns::EdeCode::kOther, "resolver busy: too many resolutions in flight"};
   }
+  // The answer's buffer is taken only now that it is written: a resolution
+  // waiting upstream holds none.
+  out.resize(room);
   const HandleResult r = rt.handler->handle(query, client, out, now(), &status);
   stats_.outcomes[static_cast<std::size_t>(r.outcome)].inc();
-  account(query, out.first(r.size), r, true);
+  account(query, {out.data(), r.size}, r, true);
   if (r.size > 0) {
     stats_.latency_miss.observe(static_cast<std::uint64_t>(
         std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
             .count()));
   }
-  log_query(client, query, out.first(r.size), r, true, upstream, arrival, start);
+  log_query(client, query, {out.data(), r.size}, r, true, upstream, arrival, start);
   co_return r;
 }
 

@@ -25,6 +25,7 @@
 #include "config/config.h"
 #include "monitor/query_log.h"
 #include "server/connection_table.h"
+#include "server/resolution_slots.h"
 #include "server/resolver.h"
 #include "server/runtime.h"
 #include "server/server_stats.h"
@@ -70,6 +71,8 @@ class Worker {
   void join();  // stops the io_context and joins the thread
 
   const ServerStats& stats() const { return stats_; }
+  // Resolutions holding a slot now (server/resolution_slots.h); thread-safe.
+  std::size_t resolutions_in_flight() const { return resolutions_in_flight_.load(std::memory_order_relaxed); }
 
  private:
   friend class TcpConnection;
@@ -88,9 +91,11 @@ class Worker {
                  std::span<const std::uint8_t> response, const HandleResult& r, bool resolved,
                  unsigned upstream_queries, std::int64_t arrival_ns,
                  std::chrono::steady_clock::time_point start);
+  // `out` is sized to `room` once the resolution is done.
   boost::asio::awaitable<HandleResult> resolve_and_handle(const Runtime& rt,
                                                           std::span<const std::uint8_t> query,
-                                                          const Client& client, std::span<std::uint8_t> out);
+                                                          const Client& client,
+                                                          std::vector<std::uint8_t>& out, std::size_t room);
   boost::asio::awaitable<void> answer_udp_later(std::shared_ptr<const Runtime> rt,
                                                 std::shared_ptr<boost::asio::ip::udp::socket> socket,
                                                 std::vector<std::uint8_t> query,
@@ -104,6 +109,8 @@ class Worker {
   std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> tcp_;
   std::set<std::shared_ptr<TcpConnection>> connections_;  // worker thread only
   std::atomic<std::size_t> busy_{0};
+  ResolutionSlots slots_;  // worker thread only
+  std::atomic<std::size_t> resolutions_in_flight_{0};
   bool stopping_ = false;
   ServerStats stats_;
   std::thread thread_;

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <functional>
 #include <thread>
 
 #include <arpa/inet.h>
@@ -117,7 +118,7 @@ Message Query(std::uint16_t id, const char* name, RRType type = RRType::A) {
 
 class WorkerTest : public ::testing::Test {
  protected:
-  void Start(bool with_resolver = true) {
+  void Start(bool with_resolver = true, const std::function<void(config::Config&)>& tweak = {}) {
     config::Config c = config::Config::defaults();
     c.server.listen = {config::Endpoint{"127.0.0.1", false, 0}};  // port 0: any free port
     c.server.tcp_idle_timeout = 400ms;
@@ -125,6 +126,7 @@ class WorkerTest : public ::testing::Test {
     c.server.tcp_max_connections_per_client = 3;
     c.local_zones = {{"lan.", config::LocalZoneType::kStatic, 1}};
     c.local_data = {{"printer.lan. 3600 IN A 192.168.1.20", 2}};
+    if (tweak) tweak(c);
     config_ = c;
     shared_.resolver = with_resolver ? &resolver_ : nullptr;
     worker_ = std::make_unique<Worker>(0, shared_, MakeRuntime(c));
@@ -209,6 +211,107 @@ TEST_F(WorkerTest, QueriesAreCountedByTypeRcodeCacheStatusAndLatency) {
   const auto hit = s.latency_hit.snapshot();
   EXPECT_EQ(hit.buckets.back(), 0u);
   EXPECT_GT(hit.sum_ns, 0u);
+}
+
+// A UDP client on its own loopback address: sends, then collects replies.
+class UdpClientAt {
+ public:
+  UdpClientAt(const char* address, std::uint16_t port) {
+    fd_ = ::socket(AF_INET, SOCK_DGRAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    ::inet_pton(AF_INET, address, &a.sin_addr);
+    (void)::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(port);
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    (void)::connect(fd_, reinterpret_cast<sockaddr*>(&to), sizeof to);
+  }
+  ~UdpClientAt() { ::close(fd_); }
+  void send(const Message& m) {
+    auto w = m.to_wire();
+    (void)::send(fd_, w.data(), w.size(), 0);
+  }
+  std::optional<Message> read(std::chrono::milliseconds timeout) {
+    pollfd p{fd_, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(timeout.count())) <= 0) return std::nullopt;
+    std::vector<std::uint8_t> buf(4096);
+    const ssize_t n = ::recv(fd_, buf.data(), buf.size(), 0);
+    if (n <= 0) return std::nullopt;
+    buf.resize(static_cast<std::size_t>(n));
+    auto m = Message::parse(buf);
+    if (!m.ok()) return std::nullopt;
+    return *m;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+TEST_F(WorkerTest, AFloodingClientIsShedWhileOthersAreResolved) {
+  // Issue 20 §3: resolutions in flight are bounded per client; the excess is
+  // answered at once, SERVFAIL with an Extended DNS Error, and counted.
+  Start(true, [](config::Config& c) { c.server.max_resolutions_per_client = 2; });
+  UdpClientAt flooder("127.0.0.9", port_);
+  for (std::uint16_t i = 0; i < 6; ++i) {
+    flooder.send(Query(i, ("slow" + std::to_string(i) + ".flood.example.").c_str()));
+  }
+  // Four are answered at once (shed), before the two admitted ones finish.
+  std::vector<Message> early;
+  const auto t0 = std::chrono::steady_clock::now();
+  while (early.size() < 4) {
+    auto r = flooder.read(1000ms);
+    ASSERT_TRUE(r.has_value()) << early.size();
+    early.push_back(*r);
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 250ms);  // not after the 300 ms resolutions
+  for (const auto& r : early) {
+    EXPECT_EQ(r.rcode(), dns::Rcode::kServFail);
+    ASSERT_TRUE(r.edns.has_value());
+    ASSERT_EQ(r.edns->extended_errors().size(), 1u);
+    EXPECT_NE(r.edns->extended_errors()[0].text.find("too many resolutions from this client"),
+              std::string::npos);
+  }
+  // Another client is resolved meanwhile.
+  UdpClientAt other("127.0.0.1", port_);
+  other.send(Query(100, "slowother.example."));
+  auto mine = other.read(2000ms);
+  ASSERT_TRUE(mine.has_value());
+  EXPECT_EQ(mine->rcode(), dns::Rcode::kNoError);
+  // The flooder's two admitted resolutions are answered too.
+  for (int i = 0; i < 2; ++i) {
+    auto r = flooder.read(2000ms);
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(r->rcode(), dns::Rcode::kNoError);
+  }
+  EXPECT_EQ(worker_->stats().resolutions_shed_client.get(), 4u);
+  EXPECT_EQ(resolver_.calls, 3);
+  EXPECT_TRUE(WaitFor([&] { return worker_->resolutions_in_flight() == 0; }));
+}
+
+TEST_F(WorkerTest, AFullThreadShedsHeavyClientsAndKeepsAReserveForLightOnes) {
+  Start(true, [](config::Config& c) {
+    c.server.max_resolutions_per_thread = 8;
+    c.server.max_resolutions_per_client = 100;
+  });
+  UdpClientAt heavy("127.0.0.9", port_);
+  for (std::uint16_t i = 0; i < 10; ++i) {
+    heavy.send(Query(i, ("slow" + std::to_string(i) + ".flood.example.").c_str()));
+  }
+  // 8 admitted, 2 shed.
+  for (int i = 0; i < 2; ++i) {
+    auto r = heavy.read(250ms);
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(r->rcode(), dns::Rcode::kServFail);
+  }
+  // A light client still gets one of the reserve's slots (8 / 8 = 1).
+  UdpClientAt light("127.0.0.1", port_);
+  light.send(Query(100, "slowlight.example."));
+  auto r = light.read(2000ms);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->rcode(), dns::Rcode::kNoError);
+  EXPECT_EQ(worker_->stats().resolutions_shed_thread.get(), 2u);
 }
 
 TEST_F(WorkerTest, WithoutAResolverAMissIsServfailWithExtendedError) {
