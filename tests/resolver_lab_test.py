@@ -129,16 +129,18 @@ class Lab:
 
 
 class Vigild:
-    def __init__(self, lab):
+    def __init__(self, lab, config=None, prefix=()):
+        """vigild on `config` (CONFIG by default; %(dir)s and %(run)s filled
+        in), started behind `prefix` (e.g. prlimit)."""
         self.dir = tempfile.mkdtemp(prefix="vigild-lab-")
         atexit.register(shutil.rmtree, self.dir, True)
         self.config = os.path.join(self.dir, "vigil.yaml")
         with open(self.config, "w") as f:
-            f.write(CONFIG % {"dir": self.dir, "run": lab.run})
+            f.write((CONFIG if config is None else config) % {"dir": self.dir, "run": lab.run})
         self.log = os.path.join(self.dir, "vigild.log")
         self.logf = open(self.log, "w")
-        self.proc = subprocess.Popen([os.path.join(ARGS.bin, "vigild"), "-c", self.config], stdout=self.logf,
-                                     stderr=self.logf, stdin=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(list(prefix) + [os.path.join(ARGS.bin, "vigild"), "-c", self.config],
+                                     stdout=self.logf, stderr=self.logf, stdin=subprocess.DEVNULL)
         deadline = time.time() + 10
         while time.time() < deadline:
             if self.proc.poll() is not None:
