@@ -481,6 +481,7 @@ awaitable<ResolveOutcome> Engine::resolve_chain(Name qname, RRType qtype, Budget
   std::set<Name> seen;
   Name current = qname;
   for (unsigned links = 0;; ++links) {
+    b.link_start = b.used;  // each name of the chain has its own share of the budget
     ResolveOutcome r = co_await resolve_name(current, qtype, b, 0);
     r.upstream_queries = b.used;
     // A CNAME at the name answers CNAME and ANY: no chain to follow.
@@ -518,6 +519,8 @@ awaitable<ResolveOutcome> Engine::resolve_name(Name name, RRType type, Budget& b
   Name known = cut.ns.zone;  // the deepest name known to be inside the current zone
   unsigned minimise_steps = 0;
   unsigned referrals = 0;
+  std::optional<Message> unconfirmed_nx;  // a minimised NXDOMAIN under relaxed minimisation
+  Name unconfirmed_nx_name;
   // Each step asks one question; referrals are counted on their own (the
   // documented limit), the steps only bound the loop.
   for (unsigned steps = 0; steps <= 2 * (limits_.max_referrals + kMaxMinimiseCount); ++steps) {
@@ -544,6 +547,16 @@ awaitable<ResolveOutcome> Engine::resolve_name(Name name, RRType type, Budget& b
       if (c.positive || (c.negative && c.negative->kind == cache::NegativeKind::kNoData)) {
         known = qn;
         continue;
+      }
+      // ... or that it does not: then nothing below it exists either (RFC
+      // 8020), and no server is asked (NXNSAttack: every glueless name
+      // under one missing domain cost two queries).
+      if (c.negative && c.negative->kind == cache::NegativeKind::kNxDomain && !c.negative->stale) {
+        cache_.insert_negative(name, type, RRClass::IN, cache::NegativeKind::kNxDomain, c.negative->soa,
+                               c.negative->rank, clock_.wall());
+        note(b, depth,
+             "cache: " + qn.to_text() + " does not exist, so neither does " + name.to_text() + " (RFC 8020)");
+        co_return ResolveOutcome{true, {}, {}, 0};
       }
     }
     // The same question to the same zone's servers already in flight (another
@@ -576,14 +589,24 @@ awaitable<ResolveOutcome> Engine::resolve_name(Name name, RRType type, Budget& b
         continue;
       }
       if (kind == ReplyKind::kNxDomain && mode == config::QnameMinimisation::kStrict) {
+        store(m, kind, bailiwick, qn, qt);      // remembered for the names below it
         store(m, kind, bailiwick, name, type);  // RFC 8020: nothing exists below
         co_return ResolveOutcome{true, {}, {}, 0};
       }
       // Relaxed: a server that answers minimised queries oddly (NXDOMAIN for
       // an empty non-terminal, errors, aliases) gets the full name instead.
+      // An NXDOMAIN is kept aside: if the full name is NXDOMAIN too, it was
+      // true, and is cached for the names below it.
+      if (kind == ReplyKind::kNxDomain) {
+        unconfirmed_nx = m;
+        unconfirmed_nx_name = qn;
+      }
       note(b, depth + 1, "the minimised query was not answered usefully: asking the full name");
       minimise = false;
       continue;
+    }
+    if (kind == ReplyKind::kNxDomain && unconfirmed_nx && !minimised) {
+      store(*unconfirmed_nx, kind, bailiwick, unconfirmed_nx_name, RRType::A);
     }
     if (kind == ReplyKind::kLame) {
       // One (server, zone) pair, for what this server itself said.
@@ -745,6 +768,7 @@ awaitable<void> Engine::resolve_server_names(const Cut& cut, Budget& b, unsigned
   // Names inside the zone are skipped: asking the zone's own servers for
   // them is what failed or cannot be done.
   const RRType want = options_.ipv4 ? RRType::A : RRType::AAAA;
+  unsigned nxdomains = 0;
   for (const auto& s : cut.ns.servers) {
     if (!s.ipv4.empty() || !s.ipv6.empty() || s.name.is_subdomain_of(cut.ns.zone)) continue;
     if (b.ns_resolutions_left == 0 || depth + 1 > limits_.max_nesting) break;
@@ -760,6 +784,13 @@ awaitable<void> Engine::resolve_server_names(const Cut& cut, Budget& b, unsigned
     b.resolving.erase(key);
     if (!r.ok) continue;
     auto a = cache_.lookup(s.name, want, RRClass::IN, clock_.wall());
+    if (a.negative && a.negative->kind == cache::NegativeKind::kNxDomain &&
+        ++nxdomains >= limits_.max_ns_name_nxdomains) {
+      note(b, depth + 1,
+           std::to_string(nxdomains) + " name servers of " + cut.ns.zone.to_text() +
+               " do not exist: the others are not tried");
+      break;
+    }
     if (a.positive) {
       cache::ZoneCut::Server resolved{s.name, {}, {}};
       (want == RRType::A ? resolved.ipv4 : resolved.ipv6) = a.positive->rrset.rdatas;
@@ -840,7 +871,8 @@ awaitable<Engine::Asked> Engine::ask_servers(const Cut& cut, const std::vector<S
   for (unsigned pass = 0; pass < limits_.server_passes && !order.empty(); ++pass) {
     std::vector<ServerAddress> timed_out;
     for (const auto& server : order) {
-      if (b.queries_left == 0) co_return Asked{std::nullopt, server, "upstream query budget spent"};
+      if (b.queries_left == 0 || b.used - b.link_start >= limits_.max_upstream_queries_per_name)
+        co_return Asked{std::nullopt, server, "upstream query budget spent"};
       if (clock_.monotonic() >= b.deadline)
         co_return Asked{std::nullopt, server, "resolution time budget spent"};
       note(b, depth,
@@ -907,7 +939,9 @@ awaitable<std::optional<UpstreamReply>> Engine::exchange(const ServerAddress& se
   // question goes again over TCP, which an off-path forger cannot answer,
   // and is taken from there whatever its case (Knot Resolver does the same;
   // a server that lowercases names costs a TCP query each time).
-  for (int step = 0; step < 4 && b.queries_left > 0; ++step) {
+  for (int step = 0;
+       step < 4 && b.queries_left > 0 && b.used - b.link_start < limits_.max_upstream_queries_per_name;
+       ++step) {
     auto wire = dns::make_query(dns::secure_random_u16(), name.lowercased(), type, rd,
                                 edns ? limits_.edns_payload : std::uint16_t{0})
                     .to_wire();

@@ -151,6 +151,7 @@ class Engine {
   struct Budget {
     std::chrono::steady_clock::time_point deadline;
     unsigned queries_left = 0;
+    unsigned link_start = 0;  // `used` when the current name of the CNAME chain was started
     unsigned ns_resolutions_left = 0;
     unsigned used = 0;
     std::set<std::string> resolving;  // names being resolved (cycle guard)

@@ -803,17 +803,44 @@ TEST_F(EngineTest, ALameServerIsSkippedForItsZone) {
 }
 
 TEST_F(EngineTest, GluelessNameServerResolutionsAreBounded) {
-  // A referral to 40 glueless name servers that all lead nowhere (NXNSAttack).
+  // A referral to 40 glueless name servers under one domain that does not
+  // exist (NXNSAttack). The first name costs two queries to lab. (the
+  // minimised one, NXDOMAIN, then the full name under relaxed
+  // minimisation); that confirms victim.lab. does not exist, so the next
+  // names are answered from the cache (RFC 8020), and after
+  // max_ns_name_nxdomains of them the rest are not tried.
   std::string zone = kRootText + "attack. 172800 IN NS ns1.victim.lab.\n";
   for (int i = 2; i <= 40; ++i) zone += "attack. 172800 IN NS ns" + std::to_string(i) + ".victim.lab.\n";
   root_ = AuthoritativeZone(".", zone);
   ResolveOutcome r = Resolve("www.attack.");
   EXPECT_FALSE(r.ok);
-  // Each name-server name costs at most two queries to lab. (the minimised
-  // one, NXDOMAIN, then the full name under relaxed minimisation).
-  EXPECT_LE(QueriesTo(kLab), 2 * limits_.max_ns_name_resolutions);
-  EXPECT_GE(QueriesTo(kLab), limits_.max_ns_name_resolutions);
+  EXPECT_EQ(QueriesTo(kLab), 2u);
+  EXPECT_EQ(CountTo(kLab, "victim.lab."), 1u);
+  EXPECT_LE(r.upstream_queries, 5u);  // . NS, attack., the two to lab.
+}
+
+TEST_F(EngineTest, NameServersThatDoNotExistStopTheirDelegationsLookups) {
+  // The same attack with every name server in a different missing domain:
+  // nothing to share, so max_ns_name_nxdomains (Unbound's MAX_TARGET_NX)
+  // ends it.
+  std::string zone = kRootText;
+  for (int i = 1; i <= 40; ++i) zone += "attack. 172800 IN NS ns.victim" + std::to_string(i) + ".lab.\n";
+  root_ = AuthoritativeZone(".", zone);
+  ResolveOutcome r = Resolve("www.attack.");
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(QueriesTo(kLab), 2 * limits_.max_ns_name_nxdomains);
   EXPECT_LE(r.upstream_queries, limits_.max_upstream_queries);
+}
+
+TEST_F(EngineTest, ACachedNxDomainAnswersTheNamesBelowItWithoutAQuery) {
+  // RFC 8020, in a minimised step: nope.example. is known not to exist.
+  ASSERT_TRUE(Resolve("nope.example.").ok);
+  const std::size_t before = Sent();
+  ASSERT_TRUE(Resolve("a.b.nope.example.").ok);
+  EXPECT_EQ(Sent(), before);
+  auto c = cache_.lookup(N("a.b.nope.example."), RRType::A, dns::RRClass::IN, clock_.wall());
+  ASSERT_TRUE(c.negative.has_value());
+  EXPECT_EQ(c.negative->kind, cache::NegativeKind::kNxDomain);
 }
 
 TEST_F(EngineTest, NameServerDependencyCyclesFailWithoutLooping) {
@@ -841,6 +868,22 @@ TEST_F(EngineTest, TheUpstreamQueryBudgetEndsAResolution) {
   EXPECT_FALSE(r.ok);
   EXPECT_NE(r.why.find("budget"), std::string::npos) << r.why;
   EXPECT_EQ(Sent(), 2u);
+}
+
+TEST_F(EngineTest, EachNameOfAChainHasItsOwnShareOfTheBudget) {
+  // Issue 20 §4: 32 queries per name (Unbound's MAX_SENT_COUNT), within
+  // the client query's total.
+  limits_.max_upstream_queries_per_name = 2;
+  MakeEngine();
+  ResolveOutcome r = Resolve("www.example.");  // priming and the root's referral use up the share
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.why.find("budget"), std::string::npos) << r.why;
+  EXPECT_EQ(Sent(), 2u);
+  // With the cut cached, a chain of two names needs at most two queries each.
+  limits_.max_upstream_queries_per_name = 3;
+  MakeEngine();
+  ASSERT_TRUE(Resolve("www.example.").ok);
+  ASSERT_TRUE(Resolve("chain.example.").ok);
 }
 
 TEST_F(EngineTest, TraceBypassesTheCacheAndRecordsEveryStep) {

@@ -20,9 +20,16 @@ struct ResolverLimits {
   // client query: the NXNSAttack bound (PowerDNS: 10 NS address queries per
   // query; Unbound: a budget of target fetches).
   unsigned max_ns_name_resolutions = 10;
-  // Upstream queries one client query may cause in total (BIND's
-  // max-recursion-queries is 100).
+  // Name-server names of one delegation found not to exist (NXDOMAIN)
+  // before its other names are given up (Unbound's MAX_TARGET_NX is 5).
+  unsigned max_ns_name_nxdomains = 5;
+  // Upstream queries one client query may cause in total, CNAME chain and
+  // name-server lookups included (BIND's max-query-count is 200) ...
   unsigned max_upstream_queries = 100;
+  // ... and for each name of its CNAME chain, the name servers' names
+  // resolved for it included (Unbound's MAX_SENT_COUNT and BIND 9.18's
+  // max-recursion-queries are 32). The lab's worst cold query takes 4.
+  unsigned max_upstream_queries_per_name = 32;
   // Wall time one resolution may take before SERVFAIL (what stub resolvers
   // wait for in total is about 10 s: glibc 5 s × 2 attempts).
   std::chrono::milliseconds resolution_budget{10000};
