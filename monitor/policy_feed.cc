@@ -235,18 +235,31 @@ class FeedBuilder {
       return "a second action for " + what + " (one trigger, one action)";
     }
     PolicyRule& rule = feed_->rules_[slot];
+    // Duplicates are found by a hash of (rule, type, RDATA): linear in the
+    // records, where a search of the set made one owner's N records cost N².
+    const std::uint64_t owner = (std::uint64_t{slot} << 16) | static_cast<std::uint16_t>(rr.type);
+    const std::uint64_t h =
+        fnv1a(std::span<const std::uint8_t>(rr.rdata.data(), rr.rdata.size()), kFnvOffset ^ owner);
     for (auto& set : rule.data) {
       if ((set.type == RRType::CNAME) != (rr.type == RRType::CNAME)) {
         return "CNAME and other data for " + what;
       }
       if (set.type != rr.type) continue;
       if (rr.type == RRType::CNAME) return "a second CNAME for " + what;
-      if (std::find(set.rdatas.begin(), set.rdatas.end(), rr.rdata) == set.rdatas.end()) {
+      auto& same_hash = seen_data_[h];
+      bool duplicate = false;
+      for (const auto& [o, i] : same_hash) duplicate = duplicate || (o == owner && set.rdatas[i] == rr.rdata);
+      if (!duplicate) {
+        if (records_of(slot) >= kMaxPolicyRecordsPerTrigger) {
+          return "more than " + std::to_string(kMaxPolicyRecordsPerTrigger) + " records for " + what;
+        }
+        same_hash.emplace_back(owner, set.rdatas.size());
         set.rdatas.push_back(rr.rdata);
         set.ttl = std::min(set.ttl, rr.ttl);
       }
       return "";
     }
+    seen_data_[h].emplace_back(owner, 0);
     dns::RRset set;
     set.type = rr.type;
     set.rclass = rr.rclass;
@@ -409,6 +422,11 @@ class FeedBuilder {
   bool soa_seen() const { return soa_seen_; }
 
  private:
+  std::size_t records_of(std::uint32_t slot) const {
+    std::size_t n = 0;
+    for (const auto& set : feed_->rules_[slot].data) n += set.rdatas.size();
+    return n;
+  }
   struct KeyHash {
     std::size_t operator()(const std::pair<std::array<std::uint8_t, 16>, std::uint8_t>& k) const {
       return fnv1a(std::span<const std::uint8_t>(k.first.data(), k.first.size()), k.second);
@@ -419,6 +437,8 @@ class FeedBuilder {
   std::unordered_map<std::pair<std::array<std::uint8_t, 16>, std::uint8_t>, std::uint32_t, KeyHash> ip_rules_;
   std::size_t triggers_ = 0;
   std::size_t max_rules_ = 0;
+  // (rule, type, RDATA) hash -> the RDATAs' indexes in their set, while parsing.
+  std::unordered_map<std::uint64_t, std::vector<std::pair<std::uint64_t, std::size_t>>> seen_data_;
   bool soa_seen_ = false;
   Name apex_;
 };

@@ -162,6 +162,33 @@ TEST(PolicyFeedTest, BrokenZonesAreRejectedWithTheLineAndWhy) {
   }
 }
 
+TEST(PolicyFeedTest, RecordsAtOneTriggerAreBoundedAndDuplicatesCollapse) {
+  // Issue 20 §4: 20,000 records at one owner took 3.6 s (each added after
+  // a search of the ones before it) and were all kept.
+  auto feed = [](int distinct, int copies) {
+    std::string z = "$TTL 300\n@ SOA localhost. hostmaster.localhost. 1 3600 600 86400 60\n@ NS localhost.\n";
+    for (int c = 0; c < copies; ++c) {
+      for (int i = 0; i < distinct; ++i) {
+        z += "many.test A 127.1." + std::to_string(i / 256) + "." + std::to_string(i % 256) + "\n";
+      }
+    }
+    z += "many.test TXT \"one\"\n";
+    FeedOptions o;
+    o.zone = FeedName("rpz.lab.");
+    return PolicyFeed::parse(z, o);
+  };
+  auto ok = feed(1000, 3);  // each record three times
+  ASSERT_TRUE(ok.ok()) << ok.error().message;
+  const PolicyRule* r = (*ok)->match_name(FeedName("many.test."))->rule;
+  ASSERT_EQ(r->data.size(), 2U);
+  EXPECT_EQ(r->data[0].rdatas.size(), 1000U);
+  EXPECT_EQ(r->data[1].rdatas.size(), 1U);
+  auto big = feed(20000, 1);
+  ASSERT_FALSE(big.ok());
+  EXPECT_NE(big.error().message.find("more than 1024 records for many.test"), std::string::npos)
+      << big.error().message;
+}
+
 TEST(PolicyFeedTest, TooManyTriggersAreRefused) {
   FeedOptions o;
   o.format = FeedFormat::kDomains;

@@ -21,6 +21,10 @@ inline constexpr std::uint32_t kHostsTtl = 3600;
 inline constexpr std::uint32_t kDefaultMaxPolicyTtl = 5;
 // How often feed files are checked for changes (policy.check_interval).
 inline constexpr std::uint32_t kDefaultFeedCheckSeconds = 5;
+// Records of local data one trigger may carry: an answer must fit in a
+// TCP message (64 KiB holds about 4 000 A records), and an RPZ with 100 000
+// records at one owner is a mistake or an attack on the parser.
+inline constexpr std::size_t kMaxPolicyRecordsPerTrigger = 1024;
 // A CNAME chain longer than this is not checked for policy past its end.
 inline constexpr std::size_t kMaxPolicyChain = 16;
 

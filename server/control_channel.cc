@@ -69,6 +69,17 @@ ControlChannel::~ControlChannel() {
   close();
 }
 
+void bind_private(stream_protocol::acceptor& acceptor, const std::string& path) {
+  acceptor.open(stream_protocol());
+  // The umask is the process's: this runs at start-up, before the workers.
+  const mode_t before = ::umask(0117);
+  boost::system::error_code ec;
+  acceptor.bind(stream_protocol::endpoint(path), ec);
+  ::umask(before);
+  if (ec) throw boost::system::system_error(ec);
+  acceptor.listen();
+}
+
 void ControlChannel::open(std::optional<uid_t> owner, std::optional<gid_t> group) {
   const int probe = connect_unix(path_);
   if (probe >= 0) {
@@ -88,9 +99,7 @@ void ControlChannel::open(std::optional<uid_t> owner, std::optional<gid_t> group
     }
   }
   try {
-    acceptor_.open(stream_protocol());
-    acceptor_.bind(stream_protocol::endpoint(path_));
-    acceptor_.listen();
+    bind_private(acceptor_, path_);
   } catch (const std::system_error& e) {
     acceptor_ = stream_protocol::acceptor(io_);
     throw std::runtime_error("cannot create control socket " + path_ + ": " + e.code().message());

@@ -56,6 +56,12 @@ class ControlChannel {
   bool open_ = false;
 };
 
+// Binds and listens on `path` with the socket file created mode 0660: the
+// bind runs under a umask of 0117, so the socket is never open to others,
+// not even between bind() and chmod() (with umask 000 an unprivileged user
+// got in during that window). Throws std::system_error.
+void bind_private(boost::asio::local::stream_protocol::acceptor& acceptor, const std::string& path);
+
 // The client side, for vigilctl and tests: sends one command, returns the
 // reply, or an error saying why the daemon could not be reached.
 struct ControlClientResult {
