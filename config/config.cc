@@ -332,10 +332,26 @@ void load_policy(const YAML::Node& n, PolicyConfig& c) {
 void load_server(const YAML::Node& n, ServerConfig& s) {
   using std::chrono::milliseconds;
   expect_map(n, "server",
-             {"listen", "threads", "max_udp_payload", "user", "tcp_idle_timeout", "tcp_message_timeout",
-              "tcp_max_connections", "tcp_max_connections_per_client", "tcp_max_pipelined", "shutdown_grace",
-              "max_resolutions_per_thread", "max_resolutions_per_client", "hide_identity", "hide_version",
-              "identity", "version"});
+             {"listen",
+              "threads",
+              "max_udp_payload",
+              "user",
+              "tcp_idle_timeout",
+              "tcp_message_timeout",
+              "tcp_max_connections",
+              "tcp_max_connections_per_client",
+              "tcp_max_pipelined",
+              "shutdown_grace",
+              "max_resolutions_per_thread",
+              "max_resolutions_per_client",
+              "tcp_client_prefix_v4",
+              "tcp_client_prefix_v6",
+              "tcp_max_buffered",
+              "tcp_write_timeout",
+              "hide_identity",
+              "hide_version",
+              "identity",
+              "version"});
   if (absent(n)) return;
   if (n["listen"]) {
     s.listen.clear();
@@ -363,6 +379,28 @@ void load_server(const YAML::Node& n, ServerConfig& s) {
   count("tcp_max_connections_per_client", s.tcp_max_connections_per_client, 1000000);
   count("tcp_max_pipelined", s.tcp_max_pipelined, 65535);
   count("max_resolutions_per_thread", s.max_resolutions_per_thread, 1000000);
+  if (n["tcp_client_prefix_v4"]) {
+    s.tcp_client_prefix_v4 =
+        static_cast<unsigned>(get_uint(n["tcp_client_prefix_v4"], "server.tcp_client_prefix_v4", 8, 32));
+  }
+  if (n["tcp_client_prefix_v6"]) {
+    s.tcp_client_prefix_v6 =
+        static_cast<unsigned>(get_uint(n["tcp_client_prefix_v6"], "server.tcp_client_prefix_v6", 16, 128));
+  }
+  if (n["tcp_max_buffered"]) {
+    auto text = scalar(n["tcp_max_buffered"], "server.tcp_max_buffered");
+    auto size = parse_size(text);
+    if (!size || *size < 65537 || *size > (std::uint64_t{1} << 30)) {
+      fail(n["tcp_max_buffered"],
+           "server.tcp_max_buffered: expected a size from 65537 (one answer and its length) to 1GiB, got \"" +
+               text + "\"");
+    }
+    s.tcp_max_buffered = *size;
+  }
+  if (n["tcp_write_timeout"]) {
+    s.tcp_write_timeout = get_duration(n["tcp_write_timeout"], "server.tcp_write_timeout", milliseconds(100),
+                                       milliseconds(600000));
+  }
   count("max_resolutions_per_client", s.max_resolutions_per_client, 1000000);
   if (n["shutdown_grace"]) {
     s.shutdown_grace =

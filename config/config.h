@@ -72,6 +72,13 @@ struct ServerConfig {
   unsigned tcp_max_connections = 1024;           // in total
   unsigned tcp_max_connections_per_client = 32;  // per client address
   unsigned tcp_max_pipelined = 64;               // queries in flight on one connection
+  // A TCP client, for the per-client limit: a prefix of its address.
+  unsigned tcp_client_prefix_v4 = 24;
+  unsigned tcp_client_prefix_v6 = 56;
+  // Answers written but not yet read by the client, per connection: reading
+  // pauses above this; and how long a write may wait for the client.
+  std::uint64_t tcp_max_buffered = 256 * 1024;
+  std::chrono::milliseconds tcp_write_timeout{2000};
   // Resolutions in flight on one worker thread, in all and per client
   // address (IPv6: per /64); misses past them are answered at once
   // (server/resolution_slots.h).

@@ -108,6 +108,7 @@ bool Daemon::start() {
   query_log_ =
       std::make_unique<monitor::QueryLog>(threads, 8192, [](const std::string& what) { log_warning(what); });
   apply_query_log(cfg);
+  connections_.set_prefixes(cfg.server.tcp_client_prefix_v4, cfg.server.tcp_client_prefix_v6);
   shared_ =
       std::make_unique<WorkerShared>(WorkerShared{*cache_, connections_, recursion_.get(), query_log_.get()});
   if (cfg.cache.options.prefetch) {
@@ -675,6 +676,17 @@ std::vector<monitor::MetricFamilyData> Daemon::metrics() const {
                  {{{{"kind", "idle"}}, d(s.tcp_idle_timeouts)},
                   {{{"kind", "message"}}, d(s.tcp_message_timeouts)},
                   {{{"kind", "write"}}, d(s.tcp_write_timeouts)}}});
+  {
+    std::size_t buffered = 0;
+    for (const auto& w : workers_) buffered += w->tcp_buffered();
+    one("vigil_tcp_buffered_bytes",
+        "Octets of TCP answers held for clients that have not read them yet (bounded per connection by "
+        "server.tcp_max_buffered).",
+        T::kGauge, d(buffered));
+  }
+  one("vigil_tcp_closed_for_room_total",
+      "Idle TCP connections closed to admit a new one while the table was full.", T::kCounter,
+      d(s.tcp_closed_for_room));
   one("vigil_tcp_open_connections", "TCP connections open now.", T::kGauge, d(connections_.total()));
   const cache::CacheStats c = cache_->stats();
   one("vigil_cache_entries", "Entries in the RRset cache.", T::kGauge, d(c.entries));
@@ -950,6 +962,7 @@ std::string Daemon::status() const {
       << "tcp_message_timeouts: " << s.tcp_message_timeouts << "\n"
       << "tcp_write_timeouts: " << s.tcp_write_timeouts << "\n"
       << "tcp_bad_length: " << s.tcp_bad_length << "\n"
+      << "tcp_closed_for_room: " << s.tcp_closed_for_room << "\n"
       << "cache_entries: " << c.entries << "\n"
       << "cache_bytes: " << c.bytes << "\n"
       << "cache_hits: " << c.hits << "\n"

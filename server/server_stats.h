@@ -39,6 +39,7 @@ struct ServerStats {
   Counter tcp_message_timeouts;  // a half-sent message (slowloris)
   Counter tcp_write_timeouts;    // the client stopped reading its answers
   Counter tcp_bad_length;        // a length prefix below the DNS header size
+  Counter tcp_closed_for_room;   // idle connections closed to admit a new one at a full table
   Counter accept_errors;
   // Cache misses answered at once, without a resolution (server/resolution_slots.h).
   Counter resolutions_shed_client;  // over server.max_resolutions_per_client
@@ -65,7 +66,7 @@ struct StatsSnapshot {
   std::uint64_t udp_queries = 0, tcp_queries = 0, udp_receive_errors = 0, udp_send_errors = 0,
                 tcp_accepted = 0, tcp_rejected_total = 0, tcp_rejected_client = 0, tcp_idle_timeouts = 0,
                 tcp_message_timeouts = 0, tcp_write_timeouts = 0, tcp_bad_length = 0, accept_errors = 0,
-                resolutions_shed_client = 0, resolutions_shed_thread = 0;
+                resolutions_shed_client = 0, resolutions_shed_thread = 0, tcp_closed_for_room = 0;
 
   void add(const ServerStats& s) {
     for (std::size_t i = 0; i < kOutcomeCount; ++i) outcomes[i] += s.outcomes[i].get();
@@ -82,6 +83,7 @@ struct StatsSnapshot {
     tcp_bad_length += s.tcp_bad_length.get();
     accept_errors += s.accept_errors.get();
     resolutions_shed_client += s.resolutions_shed_client.get();
+    tcp_closed_for_room += s.tcp_closed_for_room.get();
     resolutions_shed_thread += s.resolutions_shed_thread.get();
     for (std::size_t i = 0; i < qtypes.size(); ++i) qtypes[i] += s.qtypes[i].get();
     for (std::size_t i = 0; i < rcodes.size(); ++i) rcodes[i] += s.rcodes[i].get();

@@ -45,7 +45,7 @@ TcpConnection::TcpConnection(Worker& worker, asio::ip::tcp::socket socket, Clien
 }
 
 TcpConnection::~TcpConnection() {
-  worker_.shared_.connections.remove(client_);
+  if (counted_) worker_.shared_.connections.remove(client_);
   worker_.busy_.fetch_sub(1, std::memory_order_relaxed);
 }
 
@@ -53,6 +53,11 @@ void TcpConnection::drain() {
   draining_ = true;
   read_timer_.cancel();
   wake();
+}
+
+void TcpConnection::close_for_room() {
+  counted_ = false;
+  drain();
 }
 
 void TcpConnection::wake() {
@@ -64,10 +69,26 @@ awaitable<void> TcpConnection::wait() {
   co_await wake_timer_.async_wait(kNoThrow);
 }
 
+std::chrono::milliseconds effective_idle_timeout(std::chrono::milliseconds configured, unsigned open,
+                                                 unsigned max) {
+  if (max == 0) return configured;
+  const unsigned free = open >= max ? 0 : max - open;
+  // Unbound goes to 0; a floor of 20 ms still takes a query that follows
+  // its answer at once (a pipelining client), and nothing slower.
+  if (free * 100 < max * 20) return std::min(configured, std::chrono::milliseconds(20));
+  if (free * 100 < max * 35)
+    return std::max(configured / 500, std::min(configured, std::chrono::milliseconds(20)));
+  if (free * 100 < max * 50)
+    return std::max(configured / 100, std::min(configured, std::chrono::milliseconds(20)));
+  return configured;
+}
+
 awaitable<TcpConnection::ReadResult> TcpConnection::read_message(std::vector<std::uint8_t>& message) {
   // Copies: a reload may replace the runtime while this coroutine waits.
-  const auto idle_timeout = worker_.runtime_->config.server.tcp_idle_timeout;
-  const auto message_timeout = worker_.runtime_->config.server.tcp_message_timeout;
+  const auto& sc = worker_.runtime_->config.server;
+  const auto idle_timeout = effective_idle_timeout(sc.tcp_idle_timeout, worker_.shared_.connections.total(),
+                                                   sc.tcp_max_connections);
+  const auto message_timeout = sc.tcp_message_timeout;
   std::array<std::uint8_t, 2> length{};
   // Idle: waiting for the first octet of the next message.
   read_timer_.expires_after(idle_timeout);
@@ -100,9 +121,11 @@ awaitable<void> TcpConnection::run() {
   ServerStats& stats = worker_.stats_;
   for (;;) {
     // Back-pressure: at most tcp_max_pipelined queries in flight or
-    // answers waiting for the client to read them.
+    // answers waiting for the client to read them (the batch being written
+    // included), and at most tcp_max_buffered octets of those answers.
     while (!draining_ && !broken_ &&
-           in_flight_ + queue_.size() >= worker_.runtime_->config.server.tcp_max_pipelined) {
+           (in_flight_ + unsent_ >= worker_.runtime_->config.server.tcp_max_pipelined ||
+            buffered_ >= worker_.runtime_->config.server.tcp_max_buffered)) {
       co_await wait();
     }
     if (draining_ || broken_) break;
@@ -114,6 +137,7 @@ awaitable<void> TcpConnection::run() {
       break;
     }
     stats.tcp_queries.inc();
+    last_active_ = std::chrono::steady_clock::now();
     const auto& rt = worker_.runtime_;
     const bool logging = worker_.shared_.query_log != nullptr && worker_.shared_.query_log->enabled();
     const std::int64_t arrival = logging ? wall_ns() : 0;
@@ -154,6 +178,9 @@ awaitable<void> TcpConnection::answer_later(std::shared_ptr<const Runtime> rt,
 }
 
 void TcpConnection::send(std::vector<std::uint8_t> framed) {
+  ++unsent_;
+  buffered_ += framed.size();
+  worker_.tcp_buffered_.fetch_add(framed.size(), std::memory_order_relaxed);
   queue_.push_back(std::move(framed));
   if (!writing_) {
     writing_ = true;
@@ -172,8 +199,14 @@ awaitable<void> TcpConnection::write_queued() {
     std::vector<asio::const_buffer> buffers;
     buffers.reserve(batch.size());
     for (const auto& m : batch) buffers.emplace_back(asio::buffer(m));
-    timer.expires_after(worker_.runtime_->config.server.tcp_idle_timeout);
+    std::size_t octets = 0;
+    for (const auto& m : batch) octets += m.size();
+    timer.expires_after(worker_.runtime_->config.server.tcp_write_timeout);
     auto r = co_await (asio::async_write(socket_, buffers, kNoThrow) || timer.async_wait(kNoThrow));
+    unsent_ -= static_cast<unsigned>(batch.size());
+    buffered_ -= octets;
+    worker_.tcp_buffered_.fetch_sub(octets, std::memory_order_relaxed);
+    last_active_ = std::chrono::steady_clock::now();
     if (r.index() == 1) {
       worker_.stats_.tcp_write_timeouts.inc();
       broken_ = true;
@@ -184,6 +217,11 @@ awaitable<void> TcpConnection::write_queued() {
   }
   writing_ = false;
   if (broken_) {
+    for (const auto& m : queue_) {
+      buffered_ -= m.size();
+      worker_.tcp_buffered_.fetch_sub(m.size(), std::memory_order_relaxed);
+    }
+    unsent_ -= static_cast<unsigned>(queue_.size());
     queue_.clear();
     boost::system::error_code ec;
     socket_.close(ec);  // the reader sees the error and ends

@@ -1,14 +1,21 @@
 // One DNS-over-TCP connection (RFC 7766): 2-octet length framing across
 // partial reads, queries pipelined and answered as each completes (out of
 // order when one needs the resolver), bounded in flight, and closed when
-//   - idle longer than server.tcp_idle_timeout,
+//   - idle longer than server.tcp_idle_timeout, a timeout that shrinks as
+//     the connection table fills (RFC 7766 §6.2.3; Unbound's ladder: 1 % of
+//     it once under half the slots are free, 0.2 % under 35 %, none under
+//     20 %), so a client asking once every few seconds cannot hold a slot
+//     when others need it,
 //   - a message's first octet arrived but not the rest within
 //     server.tcp_message_timeout (slowloris),
-//   - the client does not read its answers within the idle timeout,
+//   - the client does not read its answers within server.tcp_write_timeout,
+//   - the table is full and this is the worker's idlest connection (no
+//     query in flight, no answer unread), to make room for a new one,
 //   - the length prefix is shorter than a DNS header,
 //   - the daemon drains (after the answers in flight are written).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -25,6 +32,13 @@ namespace vigil::server {
 
 class Worker;
 
+// The idle timeout with `open` of `max` connection slots taken (RFC 7766
+// §6.2.3): the configured one while half the slots are free, then 1 % of
+// it, 0.2 % under 35 % free, and 20 ms under 20 % free (Unbound's ladder
+// ends at 0; 20 ms still takes a query that follows its answer at once).
+std::chrono::milliseconds effective_idle_timeout(std::chrono::milliseconds configured, unsigned open,
+                                                 unsigned max);
+
 class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
  public:
   TcpConnection(Worker& worker, boost::asio::ip::tcp::socket socket, Client client);
@@ -33,6 +47,14 @@ class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
   boost::asio::awaitable<void> run();
   // Stop reading new queries; close once the answers in flight are written.
   void drain();
+  // Nothing in flight, nothing unread: closing it loses no answer.
+  bool idle() const { return in_flight_ == 0 && !writing_ && queue_.empty(); }
+  // When it last read a query or wrote an answer.
+  std::chrono::steady_clock::time_point last_active() const { return last_active_; }
+  const Client& client() const { return client_; }
+  // Its slot was given to another connection (ConnectionTable::take_over):
+  // close without giving it back.
+  void close_for_room();
 
  private:
   enum class ReadResult : std::uint8_t { kMessage, kClosed, kIdle, kSlow, kBadLength, kDraining };
@@ -50,7 +72,11 @@ class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
   boost::asio::steady_timer read_timer_;
   boost::asio::steady_timer wake_timer_;  // a condition variable for the reader
   std::deque<std::vector<std::uint8_t>> queue_;
-  unsigned in_flight_ = 0;  // queries waiting for the resolver
+  unsigned in_flight_ = 0;    // queries waiting for the resolver
+  unsigned unsent_ = 0;       // answers queued or being written
+  std::size_t buffered_ = 0;  // their octets
+  std::chrono::steady_clock::time_point last_active_ = std::chrono::steady_clock::now();
+  bool counted_ = true;  // holds a slot in the connection table
   bool writing_ = false;
   bool draining_ = false;
   bool broken_ = false;  // a write failed or timed out

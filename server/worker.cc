@@ -475,7 +475,24 @@ awaitable<void> Worker::accept_tcp(tcp::acceptor& acceptor) {
       continue;  // closing the socket: a denied client gets nothing
     }
     const auto& sc = rt.config.server;
-    switch (shared_.connections.try_add(client, sc.tcp_max_connections, sc.tcp_max_connections_per_client)) {
+    auto admit =
+        shared_.connections.try_add(client, sc.tcp_max_connections, sc.tcp_max_connections_per_client);
+    if (admit == ConnectionTable::Admit::kTotalLimit) {
+      // Full: this worker's idlest connection (nothing in flight or unread)
+      // gives its slot to the new one.
+      std::shared_ptr<TcpConnection> idlest;
+      for (const auto& c : connections_) {
+        if (c->idle() && (!idlest || c->last_active() < idlest->last_active())) idlest = c;
+      }
+      if (idlest) {
+        admit = shared_.connections.take_over(idlest->client(), client, sc.tcp_max_connections_per_client);
+        if (admit == ConnectionTable::Admit::kOk) {
+          idlest->close_for_room();
+          stats_.tcp_closed_for_room.inc();
+        }
+      }
+    }
+    switch (admit) {
       case ConnectionTable::Admit::kOk: break;
       case ConnectionTable::Admit::kTotalLimit: stats_.tcp_rejected_total.inc(); continue;
       case ConnectionTable::Admit::kClientLimit: stats_.tcp_rejected_client.inc(); continue;

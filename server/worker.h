@@ -73,6 +73,9 @@ class Worker {
   const ServerStats& stats() const { return stats_; }
   // Resolutions holding a slot now (server/resolution_slots.h); thread-safe.
   std::size_t resolutions_in_flight() const { return resolutions_in_flight_.load(std::memory_order_relaxed); }
+  // Octets of TCP answers written by vigild but not yet taken by the kernel
+  // (queued or in a write), over this worker's connections; thread-safe.
+  std::size_t tcp_buffered() const { return tcp_buffered_.load(std::memory_order_relaxed); }
 
  private:
   friend class TcpConnection;
@@ -111,6 +114,7 @@ class Worker {
   std::atomic<std::size_t> busy_{0};
   ResolutionSlots slots_;  // worker thread only
   std::atomic<std::size_t> resolutions_in_flight_{0};
+  std::atomic<std::size_t> tcp_buffered_{0};
   bool stopping_ = false;
   ServerStats stats_;
   std::thread thread_;

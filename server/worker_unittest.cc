@@ -68,6 +68,7 @@ class TcpClient {
   }
   ~TcpClient() { ::close(fd_); }
   bool connected() const { return connected_; }
+  int fd() const { return fd_; }
   void send_raw(const std::vector<std::uint8_t>& bytes) {
     (void)::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
   }
@@ -372,6 +373,72 @@ TEST_F(WorkerTest, IdleConnectionsAreClosed) {
   EXPECT_FALSE(c.closed_within(150ms));  // not yet: 400 ms idle timeout
   EXPECT_TRUE(c.closed_within(1000ms));
   EXPECT_TRUE(WaitFor([&] { return worker_->stats().tcp_idle_timeouts.get() == 1; }));
+}
+
+TEST_F(WorkerTest, AFullTableClosesTheIdlestConnectionForANewOne) {
+  // Issue 20 §4: idle connections held every slot while new clients were
+  // refused. c1 waits with the full idle timeout it got on an empty table.
+  Start(true, [](config::Config& c) {
+    c.server.tcp_max_connections = 2;
+    c.server.tcp_max_connections_per_client = 10;
+    c.server.tcp_idle_timeout = 3600s;
+  });
+  TcpClient c1(port_);
+  c1.send_raw(TcpClient::framed(Query(1, "printer.lan.")));
+  ASSERT_TRUE(c1.read().has_value());
+  TcpClient c2(port_);  // busy: its query takes 300 ms
+  c2.send_raw(TcpClient::framed(Query(2, "slow.busy.example.")));
+  ASSERT_TRUE(WaitFor([&] { return worker_->resolutions_in_flight() == 1; }));
+  TcpClient c3(port_);
+  c3.send_raw(TcpClient::framed(Query(3, "printer.lan.")));
+  auto r = c3.read();
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->header.id, 3);
+  EXPECT_TRUE(c1.closed_within(1000ms));  // the idlest gave up its slot
+  auto busy = c2.read();                  // the busy one kept its slot and got its answer
+  ASSERT_TRUE(busy.has_value());
+  EXPECT_EQ(busy->header.id, 2);
+  EXPECT_EQ(worker_->stats().tcp_closed_for_room.get(), 1u);
+  EXPECT_EQ(worker_->stats().tcp_rejected_total.get(), 0u);
+}
+
+TEST_F(WorkerTest, AClientThatNeverReadsHoldsBoundedMemoryAndIsClosed) {
+  // Issue 20 §4: a client that never read held ~3.8 MB (the batch being
+  // written was not counted) until the idle timeout.
+  Start(true, [](config::Config& c) {
+    c.server.tcp_max_pipelined = 1000;
+    c.server.tcp_max_buffered = 65537;
+    c.server.tcp_write_timeout = 300ms;
+    c.server.tcp_idle_timeout = 3600s;
+    c.local_data.push_back({"big.lan. 3600 IN TXT \"" + std::string(250, 'x') + "\" \"" +
+                                std::string(250, 'y') + "\" \"" + std::string(250, 'z') + "\"",
+                            3});
+  });
+  TcpClient c(port_);
+  const int fd = c.fd();
+  int small = 4096;
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+  std::vector<std::uint8_t> many;
+  for (std::uint16_t i = 0; i < 20000; ++i) {
+    auto f = TcpClient::framed(Query(i, "big.lan.", RRType::TXT));
+    many.insert(many.end(), f.begin(), f.end());
+  }
+  // About 500 KB of queries for 15 MB of answers, more than the sockets'
+  // buffers hold; none is read.
+  std::size_t peak = 0;
+  std::thread sender([&] { c.send_raw(many); });
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        peak = std::max(peak, worker_->tcp_buffered());
+        return worker_->stats().tcp_write_timeouts.get() == 1;
+      },
+      5000ms));
+  sender.join();
+  // Reading stopped once 64 KiB of answers waited (one more answer at most
+  // past the bound): the answers vigild held never grew past it.
+  EXPECT_GT(peak, 0u);
+  EXPECT_LE(peak, 65537u + 1024u);
+  EXPECT_TRUE(WaitFor([&] { return worker_->tcp_buffered() == 0; }));
 }
 
 TEST_F(WorkerTest, HalfSentMessagesTimeOut) {
