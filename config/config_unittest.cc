@@ -128,6 +128,43 @@ local_data_ptr: false
   EXPECT_FALSE(c.local_data_ptr);
 }
 
+TEST(ConfigTest, ResolutionAndTcpBounds) {
+  Config d = Config::defaults();
+  EXPECT_EQ(d.server.max_resolutions_per_thread, 1024u);
+  EXPECT_EQ(d.server.max_resolutions_per_client, 128u);
+  EXPECT_EQ(d.server.tcp_client_prefix_v4, 24u);
+  EXPECT_EQ(d.server.tcp_client_prefix_v6, 56u);
+  EXPECT_EQ(d.server.tcp_max_buffered, 256u * 1024u);
+  EXPECT_EQ(d.server.tcp_write_timeout, std::chrono::milliseconds(2000));
+  EXPECT_EQ(d.resolver.max_clients_per_question, 100u);
+  Config c = Load(R"(
+server:
+  max_resolutions_per_thread: 2000
+  max_resolutions_per_client: 16
+  tcp_client_prefix_v4: 32
+  tcp_client_prefix_v6: 64
+  tcp_max_buffered: 1MiB
+  tcp_write_timeout: 500ms
+resolver:
+  max_clients_per_question: 10
+)");
+  EXPECT_EQ(c.server.max_resolutions_per_thread, 2000u);
+  EXPECT_EQ(c.server.max_resolutions_per_client, 16u);
+  EXPECT_EQ(c.server.tcp_client_prefix_v4, 32u);
+  EXPECT_EQ(c.server.tcp_client_prefix_v6, 64u);
+  EXPECT_EQ(c.server.tcp_max_buffered, 1024u * 1024u);
+  EXPECT_EQ(c.server.tcp_write_timeout, std::chrono::milliseconds(500));
+  EXPECT_EQ(c.resolver.max_clients_per_question, 10u);
+  for (const char* bad :
+       {"server:\n  max_resolutions_per_client: 0\n", "server:\n  tcp_client_prefix_v4: 33\n",
+        "server:\n  tcp_max_buffered: 1000\n", "server:\n  tcp_write_timeout: 1ms\n",
+        "resolver:\n  max_clients_per_question: 0\n"}) {
+    auto r = load_config_text(bad, "bad.yaml");
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.error().line, 2) << bad;
+  }
+}
+
 TEST(ConfigTest, ResolverKeys) {
   Config d = Config::defaults();
   EXPECT_EQ(d.resolver.qname_minimisation, QnameMinimisation::kRelaxed);

@@ -86,6 +86,18 @@ std::string type_text(RRType t) {
 
 }  // namespace
 
+std::string_view limit_hit_name(LimitHit l) {
+  switch (l) {
+    case LimitHit::kUpstreamQueries: return "upstream_queries";
+    case LimitHit::kTimeBudget: return "time_budget";
+    case LimitHit::kReferrals: return "referrals";
+    case LimitHit::kCnameChain: return "cname_chain";
+    case LimitHit::kNsResolutions: return "ns_resolutions";
+    case LimitHit::kNsNxDomains: return "ns_nxdomains";
+  }
+  return "?";
+}
+
 std::string_view reply_kind_name(ReplyKind k) {
   switch (k) {
     case ReplyKind::kAnswer: return "answer";
@@ -498,6 +510,7 @@ awaitable<ResolveOutcome> Engine::resolve_chain(Name qname, RRType qtype, Budget
       co_return ResolveOutcome{false, dns::EdeCode::kOther, "CNAME loop at " + target->to_text(), b.used};
     }
     if (links + 1 >= limits_.max_cname_chain) {
+      upstream_stats_.hit(LimitHit::kCnameChain);
       co_return ResolveOutcome{false, dns::EdeCode::kOther,
                                "too many CNAMEs (over " + std::to_string(limits_.max_cname_chain) + ")",
                                b.used};
@@ -622,6 +635,7 @@ awaitable<ResolveOutcome> Engine::resolve_name(Name name, RRType type, Budget& b
     store(m, kind, bailiwick, name, type);
     if (kind != ReplyKind::kReferral) co_return ResolveOutcome{true, {}, {}, 0};
     if (++referrals > limits_.max_referrals) {
+      upstream_stats_.hit(LimitHit::kReferrals);
       co_return ResolveOutcome{false, dns::EdeCode::kNoReachableAuthority,
                                "too many referrals (over " + std::to_string(limits_.max_referrals) + ")", 0};
     }
@@ -771,7 +785,10 @@ awaitable<void> Engine::resolve_server_names(const Cut& cut, Budget& b, unsigned
   unsigned nxdomains = 0;
   for (const auto& s : cut.ns.servers) {
     if (!s.ipv4.empty() || !s.ipv6.empty() || s.name.is_subdomain_of(cut.ns.zone)) continue;
-    if (b.ns_resolutions_left == 0 || depth + 1 > limits_.max_nesting) break;
+    if (b.ns_resolutions_left == 0 || depth + 1 > limits_.max_nesting) {
+      upstream_stats_.hit(LimitHit::kNsResolutions);
+      break;
+    }
     const std::string key = s.name.lowercased().to_text();
     if (b.resolving.count(key) != 0) {
       note(b, depth + 1, "skipping " + s.name.to_text() + ": a dependency cycle");
@@ -786,6 +803,7 @@ awaitable<void> Engine::resolve_server_names(const Cut& cut, Budget& b, unsigned
     auto a = cache_.lookup(s.name, want, RRClass::IN, clock_.wall());
     if (a.negative && a.negative->kind == cache::NegativeKind::kNxDomain &&
         ++nxdomains >= limits_.max_ns_name_nxdomains) {
+      upstream_stats_.hit(LimitHit::kNsNxDomains);
       note(b, depth + 1,
            std::to_string(nxdomains) + " name servers of " + cut.ns.zone.to_text() +
                " do not exist: the others are not tried");
@@ -871,10 +889,14 @@ awaitable<Engine::Asked> Engine::ask_servers(const Cut& cut, const std::vector<S
   for (unsigned pass = 0; pass < limits_.server_passes && !order.empty(); ++pass) {
     std::vector<ServerAddress> timed_out;
     for (const auto& server : order) {
-      if (b.queries_left == 0 || b.used - b.link_start >= limits_.max_upstream_queries_per_name)
+      if (b.queries_left == 0 || b.used - b.link_start >= limits_.max_upstream_queries_per_name) {
+        upstream_stats_.hit(LimitHit::kUpstreamQueries);
         co_return Asked{std::nullopt, server, "upstream query budget spent"};
-      if (clock_.monotonic() >= b.deadline)
+      }
+      if (clock_.monotonic() >= b.deadline) {
+        upstream_stats_.hit(LimitHit::kTimeBudget);
         co_return Asked{std::nullopt, server, "resolution time budget spent"};
+      }
       note(b, depth,
            "ask " + server.to_string() + " (zone " + cut.ns.zone.to_text() + ", " + cut.source +
                "): " + name.to_text() + " " + type_text(type) + (pass > 0 ? " (again)" : ""));

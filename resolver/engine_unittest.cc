@@ -488,6 +488,7 @@ TEST_F(EngineTest, ReferralsAreCountedAsDocumented) {
   ResolveOutcome r = Resolve("www.d7.d6.d5.d4.d3.d2.d1.deep.");
   EXPECT_FALSE(r.ok);
   EXPECT_NE(r.why.find("too many referrals (over 5)"), std::string::npos) << r.why;
+  EXPECT_EQ(engine_->upstream_stats().limits_hit[static_cast<std::size_t>(LimitHit::kReferrals)].get(), 1u);
   EXPECT_EQ(Sent(), 1u /* priming */ + 6u);
 }
 
@@ -830,6 +831,7 @@ TEST_F(EngineTest, NameServersThatDoNotExistStopTheirDelegationsLookups) {
   EXPECT_FALSE(r.ok);
   EXPECT_EQ(QueriesTo(kLab), 2 * limits_.max_ns_name_nxdomains);
   EXPECT_LE(r.upstream_queries, limits_.max_upstream_queries);
+  EXPECT_EQ(engine_->upstream_stats().limits_hit[static_cast<std::size_t>(LimitHit::kNsNxDomains)].get(), 1u);
 }
 
 TEST_F(EngineTest, ACachedNxDomainAnswersTheNamesBelowItWithoutAQuery) {

@@ -741,6 +741,19 @@ std::vector<monitor::MetricFamilyData> Daemon::metrics() const {
         d(recursion_->transport().mismatched_total()));
     one("vigil_infra_servers", "Upstream servers in the infrastructure cache.", T::kGauge,
         d(recursion_->infra().size()));
+    monitor::MetricFamilyData limits{
+        "vigil_resolver_limits_hit_total",
+        "Resolutions that ran into one of the engine's limits (resolver/limits.h): "
+        "upstream_queries, time_budget, referrals, cname_chain, ns_resolutions "
+        "(the NXNS bound), ns_nxdomains.",
+        T::kCounter,
+        {}};
+    for (std::size_t i = 0; i < resolver::kLimitHitCount; ++i) {
+      limits.samples.push_back(
+          {{{"limit", std::string(resolver::limit_hit_name(static_cast<resolver::LimitHit>(i)))}},
+           d(u.limits_hit[i].get())});
+    }
+    out.push_back(std::move(limits));
     one("vigil_resolutions_in_flight", "Cache misses holding a resolution slot now (all worker threads).",
         T::kGauge, d(resolutions_in_flight()));
     out.push_back({"vigil_resolutions_shed_total",
