@@ -120,7 +120,7 @@ struct ResolverConfig {
   unsigned max_upstream_queries = 100;
   unsigned max_cname_chain = 12;
   std::chrono::milliseconds servfail_ttl{5000};
-  unsigned max_clients_per_question = 100;
+  unsigned max_clients_per_question = 1000;
   bool operator==(const ResolverConfig&) const = default;
 };
 

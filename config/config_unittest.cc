@@ -136,7 +136,7 @@ TEST(ConfigTest, ResolutionAndTcpBounds) {
   EXPECT_EQ(d.server.tcp_client_prefix_v6, 56u);
   EXPECT_EQ(d.server.tcp_max_buffered, 256u * 1024u);
   EXPECT_EQ(d.server.tcp_write_timeout, std::chrono::milliseconds(2000));
-  EXPECT_EQ(d.resolver.max_clients_per_question, 100u);
+  EXPECT_EQ(d.resolver.max_clients_per_question, 1000u);
   Config c = Load(R"(
 server:
   max_resolutions_per_thread: 2000

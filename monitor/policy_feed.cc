@@ -259,6 +259,9 @@ class FeedBuilder {
       }
       return "";
     }
+    if (records_of(slot) >= kMaxPolicyRecordsPerTrigger) {
+      return "more than " + std::to_string(kMaxPolicyRecordsPerTrigger) + " records for " + what;
+    }
     seen_data_[h].emplace_back(owner, 0);
     dns::RRset set;
     set.type = rr.type;

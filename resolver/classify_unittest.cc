@@ -91,6 +91,19 @@ TEST(ClassifyTest, OrdinaryTypesKeepTheirMeaning) {
             ReplyKind::kReferral);
 }
 
+TEST(ClassifyTest, AReferralWithAaSetIsStillAReferral) {
+  // Issue 21 §2: some servers and load balancers set AA on referrals.
+  EXPECT_EQ(Kind(Reply("www.sub.example.", RRType::A, true, {}, {"sub.example. 300 IN NS ns.sub.example."})),
+            ReplyKind::kReferral);
+  // With the zone's SOA it is NODATA, not a referral (RFC 2308 §2.2).
+  EXPECT_EQ(
+      Kind(Reply("www.sub.example.", RRType::A, true, {}, {kSoa, "sub.example. 300 IN NS ns.sub.example."})),
+      ReplyKind::kNoData);
+  // NS for the zone itself with AA: NODATA (§2.2 type 3), not a referral.
+  EXPECT_EQ(Kind(Reply("www.example.", RRType::A, true, {}, {"example. 300 IN NS ns1.example."})),
+            ReplyKind::kNoData);
+}
+
 TEST(ClassifyTest, OnlyRealLameSignalsAreLame) {
   // REFUSED: the server does not serve the zone.
   EXPECT_EQ(Kind(Reply("mail.example.", RRType::A, false, {}, {}, dns::Rcode::kRefused)), ReplyKind::kLame);

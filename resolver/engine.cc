@@ -71,6 +71,13 @@ const dns::ResourceRecord* dname_for(const Message& m, const Name& zone, const N
   return nullptr;
 }
 
+// Whether a referral from `zone`'s server may carry the address of the
+// name server `target`: the server is authoritative for everything within
+// its zone, delegated siblings' names included (issue 21 §1).
+bool is_glue_name(const Name& target, const Name& zone) {
+  return target.is_subdomain_of(zone);
+}
+
 std::string ms_text(std::chrono::microseconds us) {
   return std::to_string(us.count() / 1000) + "." + std::to_string((us.count() % 1000) / 100) + " ms";
 }
@@ -129,9 +136,11 @@ ReplyKind classify(const Message& m, const Name& zone, const Name& qname, RRType
   // REFUSED: the server will not serve the zone (a lame delegation, as
   // BIND logs it). Any other error is this server failing this question:
   // ask the next one, mark nothing (Unbound's RESPONSE_TYPE_THROWAWAY).
-  if (rcode == Rcode::kRefused) return ReplyKind::kLame;
-  if (rcode != Rcode::kNoError) return ReplyKind::kServerFailure;
   const bool any_type = asks_for_any_type(qtype);
+  // REFUSED to a meta QTYPE (some servers and middleboxes refuse ANY) says
+  // nothing about the zone.
+  if (rcode == Rcode::kRefused) return any_type ? ReplyKind::kServerFailure : ReplyKind::kLame;
+  if (rcode != Rcode::kNoError) return ReplyKind::kServerFailure;
   bool alias = false;
   bool other_type = false;  // records at the name, of a type not asked for
   for (const auto& rr : m.answer) {
@@ -140,7 +149,13 @@ ReplyKind classify(const Message& m, const Name& zone, const Name& qname, RRType
       continue;
     }
     if (rr.name != qname || !rr.name.is_subdomain_of(zone)) continue;  // out of bailiwick: ignored
-    if (rr.type == qtype || any_type) return ReplyKind::kAnswer;
+    if (any_type) {
+      // Any RRset at the name answers ANY — from the zone's authority (or a
+      // forwarder, whose bailiwick is the root). A non-authoritative one is
+      // some cache's partial view: another server is asked, none marked.
+      return m.header.aa || zone.is_root() ? ReplyKind::kAnswer : ReplyKind::kServerFailure;
+    }
+    if (rr.type == qtype) return ReplyKind::kAnswer;
     if (rr.type == RRType::CNAME) {
       alias = true;
     } else if (rr.type != RRType::RRSIG) {
@@ -148,8 +163,11 @@ ReplyKind classify(const Message& m, const Name& zone, const Name& qname, RRType
     }
   }
   if (alias) return ReplyKind::kCname;
-  // A referral: NS for a zone strictly below the one asked, at or above the name.
-  if (!m.header.aa && m.answer.empty()) {
+  // A referral: nothing at the name, no SOA, and NS for a zone strictly
+  // below the one asked, at or above the name — whatever AA says (some
+  // servers and load balancers set it on referrals; Unbound's
+  // response_type_from_server and Knot's iterate.c ignore it the same way).
+  if (!other_type && soa_of(m) == nullptr) {
     for (const auto& rr : m.authority) {
       if (rr.type == RRType::NS && rr.name != zone && rr.name.is_subdomain_of(zone) &&
           qname.is_subdomain_of(rr.name)) {
@@ -164,7 +182,9 @@ ReplyKind classify(const Message& m, const Name& zone, const Name& qname, RRType
   // Records at the name, none of the type asked for and no alias: the name
   // has no such RRset. What was not asked for is ignored, never taken as a
   // sign the server is lame (one odd question must not cost a zone).
-  if (other_type) return ReplyKind::kNoData;
+  // (From a server offering recursion, without AA, it is a cache's partial
+  // view instead: Unbound's REC_LAME; another server is asked.)
+  if (other_type) return !m.header.aa && m.header.ra ? ReplyKind::kServerFailure : ReplyKind::kNoData;
   return ReplyKind::kLame;  // e.g. a referral upwards, or not authoritative for the zone
 }
 
@@ -311,10 +331,19 @@ awaitable<Engine::Cut> Engine::start_cut(const Name& name, Budget& b, unsigned d
 
 awaitable<bool> Engine::prime() {
   Budget b = new_budget();
-  co_return co_await prime_with(b, 0);
+  co_return co_await prime_with(b, 0, /*now_anyway=*/true);
 }
 
-awaitable<bool> Engine::prime_with(Budget& b, unsigned depth) {
+awaitable<bool> Engine::prime_with(Budget& b, unsigned depth, bool now_anyway) {
+  // After a failed priming, client queries start from the hints until the
+  // back-off has passed (RFC 8109 §3), rather than each trying again.
+  {
+    std::lock_guard lock(prime_mu_);
+    if (!now_anyway && clock_.monotonic() < prime_not_before_) {
+      note(b, depth, "priming failed lately; starting at the root hints (next attempt after a back-off)");
+      co_return false;
+    }
+  }
   bool expected = false;
   if (!priming_.compare_exchange_strong(expected, true)) co_return false;  // another one is priming
   struct Done {
@@ -327,7 +356,17 @@ awaitable<bool> Engine::prime_with(Budget& b, unsigned depth) {
     note(b, depth,
          "priming failed (" + (asked.why.empty() ? std::string("no root NS set") : asked.why) +
              "); using the root hints");
+    std::lock_guard lock(prime_mu_);
+    prime_backoff_ = prime_backoff_.count() == 0 ? limits_.prime_retry_min
+                                                 : std::min(2 * prime_backoff_, limits_.prime_retry_max);
+    prime_not_before_ = clock_.monotonic() + prime_backoff_;
+    ++priming_failures_;
     co_return false;
+  }
+  {
+    std::lock_guard lock(prime_mu_);
+    prime_backoff_ = std::chrono::milliseconds(0);
+    prime_not_before_ = {};
   }
   store(*asked.reply, ReplyKind::kAnswer, Name(), Name(), RRType::NS);
   note(b, depth, "priming: root NS set cached");
@@ -415,14 +454,16 @@ awaitable<ResolveOutcome> Engine::resolve(Name qname, RRType qtype, bool refresh
                              "an identical resolution in flight did not finish in time", 0, true};
   }
   ResolveOutcome r;
+  bool local_shortage = false;  // a failure of ours (no socket free), not the zone's
   try {
     Budget b = new_budget();
     b.bypass_cache = refresh;
     r = co_await resolve_chain(qname, qtype, b);
+    local_shortage = b.no_socket;
   } catch (const std::exception& e) {
     r = ResolveOutcome{false, dns::EdeCode::kOther, std::string("internal error: ") + e.what(), 0};
   }
-  if (!r.ok) remember_failure(qname, qtype, r);
+  if (!r.ok && !local_shortage) remember_failure(qname, qtype, r);
   std::vector<std::shared_ptr<Inflight::Waiter>> waiters;
   {
     std::lock_guard lock(inflight_mu_);
@@ -532,8 +573,6 @@ awaitable<ResolveOutcome> Engine::resolve_name(Name name, RRType type, Budget& b
   Name known = cut.ns.zone;  // the deepest name known to be inside the current zone
   unsigned minimise_steps = 0;
   unsigned referrals = 0;
-  std::optional<Message> unconfirmed_nx;  // a minimised NXDOMAIN under relaxed minimisation
-  Name unconfirmed_nx_name;
   // Each step asks one question; referrals are counted on their own (the
   // documented limit), the steps only bound the loop.
   for (unsigned steps = 0; steps <= 2 * (limits_.max_referrals + kMaxMinimiseCount); ++steps) {
@@ -561,15 +600,24 @@ awaitable<ResolveOutcome> Engine::resolve_name(Name name, RRType type, Budget& b
         known = qn;
         continue;
       }
-      // ... or that it does not: then nothing below it exists either (RFC
-      // 8020), and no server is asked (NXNSAttack: every glueless name
-      // under one missing domain cost two queries).
+      // ... or that it does not. Strict minimisation believes it: nothing
+      // below exists either (RFC 8020), and no server is asked. Relaxed
+      // minimisation exists for servers that say NXDOMAIN for an empty
+      // non-terminal, so there the minimised steps are skipped and the full
+      // name is asked at once: one query, not two (NXNSAttack: every
+      // glueless name under one missing domain cost two).
       if (c.negative && c.negative->kind == cache::NegativeKind::kNxDomain && !c.negative->stale) {
-        cache_.insert_negative(name, type, RRClass::IN, cache::NegativeKind::kNxDomain, c.negative->soa,
-                               c.negative->rank, clock_.wall());
-        note(b, depth,
-             "cache: " + qn.to_text() + " does not exist, so neither does " + name.to_text() + " (RFC 8020)");
-        co_return ResolveOutcome{true, {}, {}, 0};
+        if (mode == config::QnameMinimisation::kStrict) {
+          cache_.insert_negative(name, type, RRClass::IN, cache::NegativeKind::kNxDomain, c.negative->soa,
+                                 c.negative->rank, clock_.wall());
+          note(b, depth,
+               "cache: " + qn.to_text() + " does not exist, so neither does " + name.to_text() +
+                   " (RFC 8020)");
+          co_return ResolveOutcome{true, {}, {}, 0};
+        }
+        note(b, depth, "cache: " + qn.to_text() + " is NXDOMAIN: asking the full name");
+        minimise = false;
+        continue;
       }
     }
     // The same question to the same zone's servers already in flight (another
@@ -608,18 +656,13 @@ awaitable<ResolveOutcome> Engine::resolve_name(Name name, RRType type, Budget& b
       }
       // Relaxed: a server that answers minimised queries oddly (NXDOMAIN for
       // an empty non-terminal, errors, aliases) gets the full name instead.
-      // An NXDOMAIN is kept aside: if the full name is NXDOMAIN too, it was
-      // true, and is cached for the names below it.
-      if (kind == ReplyKind::kNxDomain) {
-        unconfirmed_nx = m;
-        unconfirmed_nx_name = qn;
-      }
+      // The NXDOMAIN is cached for the name asked (that name's own answer,
+      // which the same server gives when asked for it directly), so the
+      // next name below it skips the minimised step.
+      if (kind == ReplyKind::kNxDomain) store(m, kind, bailiwick, qn, qt);
       note(b, depth + 1, "the minimised query was not answered usefully: asking the full name");
       minimise = false;
       continue;
-    }
-    if (kind == ReplyKind::kNxDomain && unconfirmed_nx && !minimised) {
-      store(*unconfirmed_nx, kind, bailiwick, unconfirmed_nx_name, RRType::A);
     }
     if (kind == ReplyKind::kLame) {
       // One (server, zone) pair, for what this server itself said.
@@ -633,6 +676,16 @@ awaitable<ResolveOutcome> Engine::resolve_name(Name name, RRType type, Budget& b
       continue;  // ask() skips it for the rest of this resolution
     }
     store(m, kind, bailiwick, name, type);
+    if (kind == ReplyKind::kNxDomain || kind == ReplyKind::kNoData) {
+      // A negative answer the cache could not take (no SOA, or one from
+      // outside the zone: RFC 2308 §5 caches only with it) is still the
+      // answer: the client gets it from the resolution, uncached.
+      ResolveOutcome done{true, {}, {}, 0};
+      if (!cache_.lookup(name, type, RRClass::IN, clock_.wall()).negative) {
+        done.negative_uncached = kind == ReplyKind::kNxDomain ? Rcode::kNXDomain : Rcode::kNoError;
+      }
+      co_return done;
+    }
     if (kind != ReplyKind::kReferral) co_return ResolveOutcome{true, {}, {}, 0};
     if (++referrals > limits_.max_referrals) {
       upstream_stats_.hit(LimitHit::kReferrals);
@@ -648,7 +701,12 @@ awaitable<ResolveOutcome> Engine::resolve_name(Name name, RRType type, Budget& b
       auto target = dns::rdata_target_name(RRType::NS, rr.rdata);
       if (!target) continue;
       cache::ZoneCut::Server s{*target, {}, {}};
-      if (target->is_subdomain_of(child)) {  // glue is taken in bailiwick only
+      // Glue is taken for names within the referring server's own zone:
+      // the child's (in-bailiwick) and its siblings' (a root referral to
+      // com. with a.gtld-servers.net.'s address: the root serves net. too).
+      // Unbound's scrubber keeps the same; glue for names outside the
+      // referring zone could be anyone's and is ignored.
+      if (is_glue_name(*target, bailiwick)) {
         for (const auto& g : m.additional) {
           if (g.name != *target) continue;
           if (g.type == RRType::A) s.ipv4.push_back(g.rdata);
@@ -712,16 +770,19 @@ void Engine::store(const Message& m, ReplyKind kind, const Name& zone, const Nam
         }
       }
       for (const auto& set : dns::group_rrsets(m.additional)) {
-        // Glue only for names inside the delegated zone (in bailiwick).
-        bool glue = false;
+        // Glue: the address of a name server the referral names, within
+        // the referring zone (the child's own names and its siblings'), at
+        // glue rank — it reaches servers, never answers a client, and an
+        // authoritative answer for the name replaces it.
+        if (set.type != RRType::A && set.type != RRType::AAAA) continue;
+        if (!is_glue_name(set.name, zone)) continue;
+        bool named = false;
         for (const auto& ns : m.authority) {
-          if (ns.type == RRType::NS && ns.name != zone && set.name.is_subdomain_of(ns.name) &&
-              ns.name.is_subdomain_of(zone))
-            glue = true;
+          if (ns.type != RRType::NS || ns.name == zone || !ns.name.is_subdomain_of(zone)) continue;
+          auto target = dns::rdata_target_name(RRType::NS, ns.rdata);
+          named = named || (target && *target == set.name);
         }
-        if (glue && (set.type == RRType::A || set.type == RRType::AAAA)) {
-          cache_.insert(set, cache::Rank::kAdditional, now);
-        }
+        if (named) cache_.insert(set, cache::Rank::kAdditional, now);
       }
       break;
     }
@@ -983,6 +1044,9 @@ awaitable<std::optional<UpstreamReply>> Engine::exchange(const ServerAddress& se
       --b.used;
       co_return std::nullopt;
     }
+    // An attempt cut short by the budget says nothing of the server: its
+    // timeout is not held against it (no doubled RTO for the next client).
+    const bool clipped = left < attempt;
     attempt = std::min(attempt, left);
     const std::uint16_t max_udp_reply = edns ? std::max<std::uint16_t>(512, limits_.edns_payload) : 512;
     UpstreamReply r =
@@ -991,6 +1055,7 @@ awaitable<std::optional<UpstreamReply>> Engine::exchange(const ServerAddress& se
       ++b.queries_left;  // nothing was sent
       --b.used;
       ++b.network_errors;
+      b.no_socket = true;
       upstream_stats_.no_socket.inc();
       note(b, depth + 1, "not sent: no upstream socket free (the descriptor budget is spent)");
       co_return std::nullopt;
@@ -1003,7 +1068,7 @@ awaitable<std::optional<UpstreamReply>> Engine::exchange(const ServerAddress& se
     if (r.status == UpstreamStatus::kTimeout) {
       upstream_stats_.timeouts.inc();
       ++b.timeouts;
-      infra_.record_timeout(server, clock_.wall());
+      if (!clipped) infra_.record_timeout(server, clock_.wall());
       note(b, depth + 1,
            "← timeout after " + std::to_string(attempt.count()) + " ms" + (tcp ? " (TCP)" : ""));
       co_return std::nullopt;
@@ -1040,7 +1105,9 @@ awaitable<std::optional<UpstreamReply>> Engine::exchange(const ServerAddress& se
       continue;
     }
     const auto rcode = static_cast<unsigned>(r.message.size() >= 4 ? r.message[3] & 0x0F : 0);
-    if (edns && (rcode == 1 || rcode == 4)) {  // FORMERR / NOTIMP: try without EDNS
+    // FORMERR / NOTIMP: try without EDNS, and remember — unless the QTYPE is
+    // a meta type, which a server may reject for itself (no EDNS lesson).
+    if (edns && (rcode == 1 || rcode == 4) && !asks_for_any_type(type)) {
       upstream_stats_.edns_fallbacks.inc();
       infra_.set_edns(server, cache::EdnsSupport::kUnsupported, clock_.wall());
       note(b, depth + 1,

@@ -50,11 +50,19 @@
 namespace vigil::resolver {
 
 struct ResolveOutcome {
+  ResolveOutcome() = default;
+  ResolveOutcome(bool ok_, dns::EdeCode ede_, std::string why_, unsigned upstream, bool coalesced_ = false)
+      : ok(ok_), ede(ede_), why(std::move(why_)), upstream_queries(upstream), coalesced(coalesced_) {}
+
   bool ok = false;  // the answer (positive or negative) is in the cache now
   dns::EdeCode ede = dns::EdeCode::kNoReachableAuthority;
   std::string why;
   unsigned upstream_queries = 0;
   bool coalesced = false;  // answered by another caller's resolution
+  // The answer is negative (NXDOMAIN, or NOERROR with no data) but could
+  // not be cached (it came without a usable SOA): its RCODE, to answer
+  // from. With `ok`: nothing else is in the cache for the last name.
+  std::optional<dns::Rcode> negative_uncached;
 };
 
 // What one reply says about the question asked (pure: no I/O, no cache).
@@ -143,6 +151,12 @@ class Engine {
   // returns how many there were.
   std::size_t flush_failures();
 
+  // Primings that failed (each followed by a back-off).
+  std::uint64_t priming_failures() {
+    std::lock_guard lock(prime_mu_);
+    return priming_failures_;
+  }
+
   std::uint64_t coalesced_total() const;
   // Client questions answered as failures because too many already waited
   // on the same resolution (limits.max_clients_per_question).
@@ -172,6 +186,7 @@ class Engine {
     unsigned not_allowed = 0;         // servers skipped: do_not_query or address family off
     unsigned network_errors = 0;      // sends or connections that failed
     unsigned timeouts = 0;            // queries that got no answer in time
+    bool no_socket = false;           // a query was not sent: the socket budget was spent
     bool bypass_cache = false;        // trace / refresh: do not take the top name's answer from the cache
     // Servers that failed a question of this resolution (SERVFAIL and
     // the like): not asked again for that zone in it, not marked lame.
@@ -232,7 +247,8 @@ class Engine {
                                                                 const dns::Name& name, dns::RRType type,
                                                                 bool rd, Budget& b, unsigned depth);
   boost::asio::awaitable<Cut> start_cut(const dns::Name& name, Budget& b, unsigned depth);
-  boost::asio::awaitable<bool> prime_with(Budget& b, unsigned depth);
+  // `now_anyway`: even within the back-off after a failed priming.
+  boost::asio::awaitable<bool> prime_with(Budget& b, unsigned depth, bool now_anyway = false);
   Cut hints_cut() const;
   bool cached(const dns::Name& name, dns::RRType type) const;
   void store(const dns::Message& m, ReplyKind kind, const dns::Name& zone, const dns::Name& name,
@@ -265,6 +281,10 @@ class Engine {
   std::uint64_t coalesced_asks_ = 0;  // under inflight_mu_
   std::uint64_t shed_waiters_ = 0;    // under inflight_mu_
   std::atomic<bool> priming_{false};
+  std::mutex prime_mu_;
+  std::chrono::steady_clock::time_point prime_not_before_{};  // under prime_mu_
+  std::chrono::milliseconds prime_backoff_{0};                // under prime_mu_
+  std::uint64_t priming_failures_ = 0;                        // under prime_mu_
   std::atomic<std::uint64_t> case_mismatches_{0};
   UpstreamStats upstream_stats_;
 };

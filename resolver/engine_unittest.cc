@@ -34,6 +34,18 @@ Name N(const char* s) {
   return *Name::from_text(s);
 }
 
+// Who was asked what, in order: "127.2.0.1 www.example. A".
+std::vector<std::string> Asked(const ScriptedTransport& t, std::size_t from = 0) {
+  std::vector<std::string> out;
+  for (std::size_t i = from; i < t.log().size(); ++i) {
+    const auto& e = t.log()[i];
+    std::string server = e.server.to_string();
+    server = server.substr(0, server.rfind(':'));
+    out.push_back(server + " " + e.qname.lowercased().to_text() + " " + dns::type_to_string(e.qtype));
+  }
+  return out;
+}
+
 const std::string kRootText = R"(
 . 86400 IN SOA a.root.lab. admin.lab. 1 1800 900 604800 86400
 . 518400 IN NS a.root.lab.
@@ -261,25 +273,10 @@ TEST_F(EngineTest, ATimeoutMovesOnToTheNextServerAndIsRemembered) {
   EXPECT_EQ(QueriesTo(kExample), 2u);
 }
 
-TEST_F(EngineTest, OutOfBailiwickGlueIsNeverUsed) {
-  // A root that hands out glue for a name outside the delegated zone.
-  transport_.serve(kRoot, [](const dns::Message& q, bool) -> std::optional<dns::Message> {
-    dns::Message m = reply_to(q);
-    m.authority.push_back(*dns::parse_record("other. 172800 IN NS ns.hosting.lab."));
-    m.additional.push_back(*dns::parse_record("ns.hosting.lab. 172800 IN A 127.66.0.1"));
-    if (q.questions[0].name.is_subdomain_of(*Name::from_text("lab."))) {
-      m.authority = {*dns::parse_record("lab. 172800 IN NS ns1.lab.")};
-      m.additional = {*dns::parse_record("ns1.lab. 172800 IN A 127.4.0.1")};
-    }
-    return m;
-  });
-  ResolveOutcome r = Resolve("www.other.");
-  ASSERT_TRUE(r.ok) << r.why;
-  EXPECT_EQ(QueriesTo(kEvil), 0u);
-  auto glue = cache_.lookup(N("ns.hosting.lab."), RRType::A, dns::RRClass::IN, clock_.wall());
-  ASSERT_TRUE(glue.positive.has_value());  // learned from lab.'s servers, not from the root's glue
-  EXPECT_EQ(glue.positive->rrset.rdatas[0], (std::vector<std::uint8_t>{127, 5, 0, 1}));
-}
+// (OutOfBailiwickGlueIsNeverUsed had the root's glue for ns.hosting.lab.
+// ignored; the root serves lab. too, so that is sibling glue and is now
+// taken, as Unbound, BIND and Knot Resolver take it (issue 21 §1). Glue from
+// outside the referring zone: GlueFromOutsideTheReferringZoneIsIgnored.)
 
 TEST_F(EngineTest, ADelegationWhoseGlueIsGoneIsFetchedAgainFromTheParent) {
   // The NS set of a delegation can outlive its glue (shorter TTLs for the
@@ -815,9 +812,10 @@ TEST_F(EngineTest, GluelessNameServerResolutionsAreBounded) {
   root_ = AuthoritativeZone(".", zone);
   ResolveOutcome r = Resolve("www.attack.");
   EXPECT_FALSE(r.ok);
-  EXPECT_EQ(QueriesTo(kLab), 2u);
+  // The minimised victim.lab. once; then each name asked in full, once.
   EXPECT_EQ(CountTo(kLab, "victim.lab."), 1u);
-  EXPECT_LE(r.upstream_queries, 5u);  // . NS, attack., the two to lab.
+  EXPECT_EQ(QueriesTo(kLab), 1u + limits_.max_ns_name_nxdomains);
+  EXPECT_EQ(r.upstream_queries, 3u /* . NS, attack., lab. */ + 1u + limits_.max_ns_name_nxdomains);
 }
 
 TEST_F(EngineTest, NameServersThatDoNotExistStopTheirDelegationsLookups) {
@@ -834,8 +832,23 @@ TEST_F(EngineTest, NameServersThatDoNotExistStopTheirDelegationsLookups) {
   EXPECT_EQ(engine_->upstream_stats().limits_hit[static_cast<std::size_t>(LimitHit::kNsNxDomains)].get(), 1u);
 }
 
-TEST_F(EngineTest, ACachedNxDomainAnswersTheNamesBelowItWithoutAQuery) {
-  // RFC 8020, in a minimised step: nope.example. is known not to exist.
+TEST_F(EngineTest, ACachedNxDomainSkipsTheMinimisedStepsBelowIt) {
+  // Relaxed minimisation: nope.example. is known NXDOMAIN, so a name below
+  // it is asked in full at once — not nope.example. again, which a server
+  // that answers NXDOMAIN for empty non-terminals would say again.
+  ASSERT_TRUE(Resolve("nope.example.").ok);
+  const std::size_t before = Sent();
+  ASSERT_TRUE(Resolve("a.b.nope.example.").ok);
+  EXPECT_EQ(Asked(transport_, before),
+            (std::vector<std::string>{"127.2.0.1 a.b.nope.example. A"}));  // ns0 (dead) is slower now
+  auto c = cache_.lookup(N("a.b.nope.example."), RRType::A, dns::RRClass::IN, clock_.wall());
+  ASSERT_TRUE(c.negative.has_value());
+  EXPECT_EQ(c.negative->kind, cache::NegativeKind::kNxDomain);
+}
+
+TEST_F(EngineTest, StrictMinimisationAnswersBelowACachedNxDomainWithoutAQuery) {
+  // RFC 8020, which strict minimisation believes.
+  MakeEngine(EngineOptions{config::QnameMinimisation::kStrict, {}, {}, true});
   ASSERT_TRUE(Resolve("nope.example.").ok);
   const std::size_t before = Sent();
   ASSERT_TRUE(Resolve("a.b.nope.example.").ok);
@@ -886,6 +899,217 @@ TEST_F(EngineTest, EachNameOfAChainHasItsOwnShareOfTheBudget) {
   MakeEngine();
   ASSERT_TRUE(Resolve("www.example.").ok);
   ASSERT_TRUE(Resolve("chain.example.").ok);
+}
+
+TEST_F(EngineTest, SiblingGlueIsUsedNotResolvedFirst) {
+  // Issue 21 §1: the root refers sib. to ns1.lab. with ns1.lab.'s address
+  // (the root serves lab. too: sibling glue). That address is used; lab.'s
+  // servers are never asked for ns1.lab. first.
+  root_ = AuthoritativeZone(".", kRootText + "sib. 172800 IN NS ns1.lab.\n");
+  AuthoritativeZone sib("sib.", R"(
+sib. 3600 IN SOA ns1.lab. admin.sib. 1 3600 900 604800 300
+sib. 3600 IN NS ns1.lab.
+www.sib. 300 IN A 127.0.0.90
+)");
+  transport_.serve(kLab, [&](const dns::Message& q, bool tcp) {
+    return q.questions[0].name.is_subdomain_of(N("sib.")) ? sib.answer(q, tcp) : lab_.answer(q, tcp);
+  });
+  ResolveOutcome r = Resolve("www.sib.");
+  ASSERT_TRUE(r.ok) << r.why;
+  EXPECT_TRUE(Cached("www.sib."));
+  EXPECT_EQ(CountTo(kLab, "ns1.lab."), 0u);
+  EXPECT_EQ(CountTo(kRoot, "lab."), 0u);
+  EXPECT_EQ(r.upstream_queries, 3u);  // . NS, the root's referral, www.sib. A
+  // Glue is kept at glue rank: it reaches servers, never answers a client.
+  auto glue = cache_.lookup(N("ns1.lab."), RRType::A, dns::RRClass::IN, clock_.wall(),
+                            cache::LookupOptions{.for_resolution = true, .allow_stale = false});
+  ASSERT_TRUE(glue.positive.has_value());
+  EXPECT_EQ(glue.positive->rank, cache::Rank::kAdditional);
+  EXPECT_FALSE(Cached("ns1.lab."));
+  // An authoritative answer for the name replaces it.
+  ASSERT_TRUE(Resolve("ns1.lab.").ok);
+  auto auth = cache_.lookup(N("ns1.lab."), RRType::A, dns::RRClass::IN, clock_.wall());
+  ASSERT_TRUE(auth.positive.has_value());
+  EXPECT_EQ(auth.positive->rank, cache::Rank::kAuthAnswer);
+}
+
+TEST_F(EngineTest, GlueFromOutsideTheReferringZoneIsIgnored) {
+  // example.'s server refers sub.example. to ns.other. and adds an address
+  // for it: not example.'s to give. ns.other. is resolved from other.'s
+  // servers instead, and the offered address is never used or cached.
+  AuthoritativeZone sub("sub.example.", R"(
+sub.example. 3600 IN SOA ns.other. admin.sub.example. 1 3600 900 604800 300
+sub.example. 3600 IN NS ns.other.
+www.sub.example. 300 IN A 127.0.0.91
+)");
+  transport_.serve(kExample, [&](const dns::Message& q, bool tcp) -> std::optional<dns::Message> {
+    if (!q.questions[0].name.is_subdomain_of(N("sub.example."))) return example_.answer(q, tcp);
+    dns::Message m = reply_to(q);
+    dns::ResourceRecord ns;
+    ns.name = N("sub.example.");
+    ns.type = RRType::NS;
+    ns.rclass = dns::RRClass::IN;
+    ns.ttl = 3600;
+    ns.rdata = dns::make_name_rdata(N("ns.other."));
+    m.authority.push_back(ns);
+    dns::ResourceRecord glue;
+    glue.name = N("ns.other.");
+    glue.type = RRType::A;
+    glue.rclass = dns::RRClass::IN;
+    glue.ttl = 3600;
+    glue.rdata = {127, 66, 0, 1};  // kEvil, which never answers
+    m.additional.push_back(glue);
+    return m;
+  });
+  other_ = AuthoritativeZone("other.", R"(
+other. 3600 IN SOA ns.hosting.lab. admin.other. 1 3600 900 604800 300
+other. 3600 IN NS ns.hosting.lab.
+ns.other. 300 IN A 127.6.0.1
+www.other. 300 IN A 127.0.0.81
+)");
+  transport_.serve(ServerAddress::v4({127, 6, 0, 1}), sub.handler());
+  ResolveOutcome r = Resolve("www.sub.example.");
+  ASSERT_TRUE(r.ok) << r.why;
+  EXPECT_EQ(QueriesTo(kEvil), 0u);
+  auto cached = cache_.lookup(N("ns.other."), RRType::A, dns::RRClass::IN, clock_.wall(),
+                              cache::LookupOptions{.for_resolution = true, .allow_stale = false});
+  ASSERT_TRUE(cached.positive.has_value());
+  EXPECT_EQ(cached.positive->rrset.rdatas[0], (std::vector<std::uint8_t>{127, 6, 0, 1}));
+}
+
+// Issue 21: scenarios that each cost a SERVFAIL or extra queries; every test
+// asserts the answer and the upstream queries sent.
+
+TEST_F(EngineTest, AReferralWithAaSetIsFollowed) {
+  // Issue 21 §2: example.'s server sets AA on its referral to sub.example.
+  AuthoritativeZone sub("sub.example.", R"(
+sub.example. 3600 IN SOA ns.sub.example. admin.sub.example. 1 3600 900 604800 300
+sub.example. 3600 IN NS ns.sub.example.
+ns.sub.example. 3600 IN A 127.6.0.1
+www.sub.example. 300 IN A 127.0.0.92
+)");
+  example_ = AuthoritativeZone("example.", R"(
+example. 3600 IN SOA ns1.example. admin.example. 1 3600 900 604800 300
+example. 3600 IN NS ns1.example.
+ns1.example. 3600 IN A 127.2.0.1
+sub.example. 3600 IN NS ns.sub.example.
+ns.sub.example. 3600 IN A 127.6.0.1
+)");
+  transport_.serve(kExample, [&](const dns::Message& q, bool tcp) {
+    auto m = example_.answer(q, tcp);
+    if (m && !m->authority.empty() && m->authority[0].type == RRType::NS) m->header.aa = true;
+    return m;
+  });
+  transport_.serve(ServerAddress::v4({127, 6, 0, 1}), sub.handler());
+  ResolveOutcome r = Resolve("www.sub.example.");
+  ASSERT_TRUE(r.ok) << r.why;
+  EXPECT_TRUE(Cached("www.sub.example."));
+  EXPECT_EQ(Asked(transport_),
+            (std::vector<std::string>{"127.1.0.1 . NS", "127.1.0.1 example. A", "127.2.0.9 sub.example. A",
+                                      "127.2.0.1 sub.example. A", "127.6.0.1 www.sub.example. A"}));
+}
+
+TEST_F(EngineTest, ANegativeAnswerWithoutSoaIsAnsweredUncached) {
+  // Issue 21 §3: NXDOMAIN and NODATA without an SOA cannot be cached (RFC
+  // 2308 §5) but are the answer all the same.
+  transport_.serve(kExample, [this](const dns::Message& q, bool tcp) {
+    auto m = example_.answer(q, tcp);
+    if (m) m->authority.clear();  // no SOA
+    return m;
+  });
+  ResolveOutcome nx = Resolve("nope.example.");
+  ASSERT_TRUE(nx.ok) << nx.why;
+  ASSERT_TRUE(nx.negative_uncached.has_value());
+  EXPECT_EQ(*nx.negative_uncached, dns::Rcode::kNXDomain);
+  ResolveOutcome nodata = Resolve("www.example.", RRType::TXT);
+  ASSERT_TRUE(nodata.ok) << nodata.why;
+  ASSERT_TRUE(nodata.negative_uncached.has_value());
+  EXPECT_EQ(*nodata.negative_uncached, dns::Rcode::kNoError);
+  // With the SOA, it is cached instead.
+  transport_.serve(kExample, example_.handler());
+  ResolveOutcome cached = Resolve("gone.example.");
+  ASSERT_TRUE(cached.ok);
+  EXPECT_FALSE(cached.negative_uncached.has_value());
+}
+
+TEST_F(EngineTest, EveryServerOfTheZoneIsTriedAfterALameSelfReferral) {
+  // Issue 21 §4: tld4. has two servers; the first (with glue) answers every
+  // query with a referral to tld4. itself, the second has no glue.
+  root_ = AuthoritativeZone(".", kRootText + R"(
+tld4. 172800 IN NS ns1.tld4.
+tld4. 172800 IN NS ns2.lab.
+ns1.tld4. 172800 IN A 127.7.0.1
+)");
+  lab_ = AuthoritativeZone("lab.", R"(
+lab. 3600 IN SOA ns1.lab. admin.lab. 1 3600 900 604800 300
+lab. 3600 IN NS ns1.lab.
+ns1.lab. 3600 IN A 127.4.0.1
+ns2.lab. 3600 IN A 127.7.0.2
+)");
+  AuthoritativeZone tld4("tld4.", R"(
+tld4. 3600 IN SOA ns2.lab. admin.tld4. 1 3600 900 604800 300
+tld4. 3600 IN NS ns1.tld4.
+tld4. 3600 IN NS ns2.lab.
+ns1.tld4. 3600 IN A 127.7.0.1
+www.tld4. 300 IN A 127.0.0.94
+)");
+  transport_.serve(ServerAddress::v4({127, 7, 0, 1}), [](const dns::Message& q, bool) {
+    dns::Message m = reply_to(q);
+    dns::ResourceRecord ns;
+    ns.name = *Name::from_text("tld4.");
+    ns.type = RRType::NS;
+    ns.rclass = dns::RRClass::IN;
+    ns.ttl = 3600;
+    ns.rdata = dns::make_name_rdata(*Name::from_text("ns1.tld4."));
+    m.authority.push_back(ns);
+    return std::optional(m);
+  });
+  transport_.serve(ServerAddress::v4({127, 7, 0, 2}), tld4.handler());
+  ResolveOutcome r = Resolve("www.tld4.");
+  ASSERT_TRUE(r.ok) << r.why;
+  EXPECT_TRUE(Cached("www.tld4."));
+  EXPECT_EQ(Asked(transport_),
+            (std::vector<std::string>{"127.1.0.1 . NS", "127.1.0.1 tld4. A", "127.7.0.1 www.tld4. A",
+                                      "127.1.0.1 lab. A", "127.4.0.1 ns2.lab. A", "127.7.0.2 www.tld4. A"}));
+}
+
+TEST_F(EngineTest, RecordsOfAnotherTypeInANonAaReplyAreNoData) {
+  // Issue 21 §6: an AAAA question answered (AA clear) with only the A RRset:
+  // NODATA for AAAA, and the server is not lame.
+  transport_.serve(kExample, [this](const dns::Message& q, bool tcp) -> std::optional<dns::Message> {
+    if (q.questions[0].type != RRType::AAAA) return example_.answer(q, tcp);
+    dns::Message a = dns::make_query(q.header.id, q.questions[0].name, RRType::A, false);
+    auto m = example_.answer(a, tcp);
+    m->questions = q.questions;
+    m->header.aa = false;
+    return m;
+  });
+  ResolveOutcome r = Resolve("www.example.", RRType::AAAA);
+  ASSERT_TRUE(r.ok) << r.why;
+  EXPECT_FALSE(infra_.is_lame(kExample, N("example."), clock_.wall()));
+  EXPECT_FALSE(Cached("www.example.", RRType::AAAA));
+  EXPECT_EQ(Asked(transport_),
+            (std::vector<std::string>{"127.1.0.1 . NS", "127.1.0.1 example. A", "127.2.0.9 www.example. AAAA",
+                                      "127.2.0.1 www.example. AAAA"}));
+}
+
+TEST_F(EngineTest, AFailedPrimingIsRetriedWithBackOffNotPerQuery) {
+  // Issue 21 §8 (RFC 8109 §3): the root answers referrals but not . NS.
+  transport_.serve(kRoot, [this](const dns::Message& q, bool tcp) -> std::optional<dns::Message> {
+    if (q.questions[0].name.is_root() && q.questions[0].type == RRType::NS) return std::nullopt;
+    return root_.answer(q, tcp);
+  });
+  ASSERT_TRUE(Resolve("www.example.").ok);  // from the hints
+  const std::size_t primings = transport_.count(N("."), RRType::NS);
+  EXPECT_GE(primings, 1u);
+  ASSERT_TRUE(Resolve("www.other.").ok);
+  ASSERT_TRUE(Resolve("x.y.example.").ok);
+  EXPECT_EQ(transport_.count(N("."), RRType::NS), primings);  // not again within the back-off
+  EXPECT_EQ(engine_->priming_failures(), 1u);
+  clock_.advance(limits_.prime_retry_min + std::chrono::milliseconds(1));
+  ASSERT_TRUE(Resolve("nope.nowhere.").ok);                   // a TLD with no cached cut: the root is needed
+  EXPECT_GT(transport_.count(N("."), RRType::NS), primings);  // tried again after it
+  EXPECT_EQ(engine_->priming_failures(), 2u);
 }
 
 TEST_F(EngineTest, TraceBypassesTheCacheAndRecordsEveryStep) {

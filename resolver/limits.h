@@ -59,8 +59,14 @@ struct ResolverLimits {
   // Client questions waiting on one resolution in flight (coalesced):
   // past this the question is answered at once as a failure (stale data if
   // the cache has it), so one popular name cannot pile up unbounded
-  // waiters (BIND's max-clients-per-query is 100).
-  unsigned max_clients_per_question = 100;
+  // waiters (BIND's max-clients-per-query is 100; waiting clients already
+  // hold resolution slots, so the bound here is generous).
+  unsigned max_clients_per_question = 1000;
+  // After a failed priming (RFC 8109 §3), client queries start from the
+  // root hints, and priming is tried again after this back-off, doubled by
+  // each failure up to the ceiling, not on every query.
+  std::chrono::milliseconds prime_retry_min{1000};
+  std::chrono::milliseconds prime_retry_max{60000};
 };
 
 }  // namespace vigil::resolver

@@ -86,7 +86,10 @@ std::optional<Message> AuthoritativeZone::answer(const Message& query, bool /*tc
     m.authority = ns;
     for (const auto& rr : ns) {
       auto target = dns::rdata_target_name(rr.type, rr.rdata);
-      if (target && target->is_subdomain_of(cut)) add_glue(m, *target);  // glue: in bailiwick only
+      // Glue for every name server whose address the zone holds: the
+      // child's own (in bailiwick) and its siblings' (below another of the
+      // zone's delegations), as BIND and NSD send it.
+      if (target && target->is_subdomain_of(apex_)) add_glue(m, *target);
     }
     return m;
   }

@@ -6,7 +6,7 @@
 //
 // AuthoritativeZone is a ready-made handler: a zone in presentation format,
 // answered as a real authoritative server would (answers with AA, CNAMEs,
-// referrals with glue for delegated children, DNAME with the synthesised
+// referrals with glue for delegated children — sibling glue included — DNAME with the synthesised
 // CNAME, the addresses of in-zone NS names with NS answers, NXDOMAIN/NODATA
 // with the SOA).
 #pragma once

@@ -59,13 +59,16 @@ a.b.example. 300 IN TXT "deep"
   AuthoritativeZone example_;
 };
 
-TEST_F(ScriptedTransportTest, ReferralsCarryInBailiwickGlueOnly) {
+TEST_F(ScriptedTransportTest, ReferralsCarryTheGlueTheZoneHolds) {
+  // In-bailiwick glue (ns1.example.) and sibling glue (ns.elsewhere.lab.,
+  // whose address the root zone holds too), as BIND and NSD send them.
   Message m = Ask(kRootServer, "www.example.", RRType::A);
   EXPECT_FALSE(m.header.aa);
   EXPECT_TRUE(m.answer.empty());
   ASSERT_EQ(m.authority.size(), 2u);
-  ASSERT_EQ(m.additional.size(), 1u);  // ns.elsewhere.lab.'s address is not glue
+  ASSERT_EQ(m.additional.size(), 2u);
   EXPECT_EQ(m.additional[0].name, *Name::from_text("ns1.example."));
+  EXPECT_EQ(m.additional[1].name, *Name::from_text("ns.elsewhere.lab."));
 }
 
 TEST_F(ScriptedTransportTest, AuthoritativeAnswersAndNegatives) {

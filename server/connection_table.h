@@ -1,13 +1,16 @@
 // Open TCP connections counted in total and per client, shared by all
 // workers (a client's connections land on different workers with
-// SO_REUSEPORT). Touched on accept and close only, never per query.
+// SO_REUSEPORT). Locked on accept and close only; the total is read
+// lock-free (each TCP read sizes its idle timeout by it).
 //
 // A client is a prefix, not an address (server.tcp_client_prefix_v4, /24,
 // and server.tcp_client_prefix_v6, /56, by default): one host with a
 // routed /64 or a few neighbouring addresses cannot take every slot.
 #pragma once
 
+#include <algorithm>
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -20,8 +23,9 @@ class ConnectionTable {
  public:
   enum class Admit : std::uint8_t { kOk, kTotalLimit, kClientLimit };
 
-  // How clients are grouped; set before any connection is added (a reload
-  // that changes it takes effect for keys counted from then on).
+  // How clients are grouped; set at start-up, before any connection is
+  // added (changing it on a reload would miscount the open ones: the keys
+  // would change under them).
   void set_prefixes(unsigned v4, unsigned v6) {
     std::lock_guard lock(mu_);
     prefix_v4_ = v4;
@@ -30,7 +34,7 @@ class ConnectionTable {
 
   Admit try_add(const Client& c, unsigned max_total, unsigned max_per_client) {
     std::lock_guard lock(mu_);
-    if (total_ >= max_total) return Admit::kTotalLimit;
+    if (total_.load(std::memory_order_relaxed) >= max_total) return Admit::kTotalLimit;
     return add_locked(key(c), max_per_client);
   }
   // The table is full and `idle`'s connection is closed to make room: its
@@ -48,10 +52,7 @@ class ConnectionTable {
     std::lock_guard lock(mu_);
     remove_locked(key(c));
   }
-  unsigned total() const {
-    std::lock_guard lock(mu_);
-    return total_;
-  }
+  unsigned total() const { return total_.load(std::memory_order_relaxed); }
 
  private:
   using Key = std::array<std::uint8_t, 17>;
@@ -80,7 +81,7 @@ class ConnectionTable {
     return k;
   }
   mutable std::mutex mu_;
-  unsigned total_ = 0;
+  std::atomic<unsigned> total_{0};  // written under mu_
   unsigned prefix_v4_ = 24;
   unsigned prefix_v6_ = 56;
   std::map<Key, unsigned> per_client_;

@@ -70,12 +70,12 @@ TEST(ConnectionTableTest, AFullTableGivesAnIdleSlotToANewClient) {
 TEST(ConnectionTableTest, TheIdleTimeoutShrinksAsTheTableFills) {
   // RFC 7766 §6.2.3, Unbound's ladder: one query every 8 s kept a slot forever.
   EXPECT_EQ(effective_idle_timeout(10000ms, 0, 1000), 10000ms);
-  EXPECT_EQ(effective_idle_timeout(10000ms, 500, 1000), 10000ms);  // half free
-  EXPECT_EQ(effective_idle_timeout(10000ms, 501, 1000), 100ms);    // under half free: 1 %
-  EXPECT_EQ(effective_idle_timeout(10000ms, 700, 1000), 20ms);     // under 35 %: 0.2 %
-  EXPECT_EQ(effective_idle_timeout(10000ms, 900, 1000), 20ms);     // under 20 %: the floor
-  EXPECT_EQ(effective_idle_timeout(3600000ms, 700, 1000), 7200ms);
-  EXPECT_EQ(effective_idle_timeout(10ms, 1000, 1000), 10ms);  // never longer than configured
+  EXPECT_EQ(effective_idle_timeout(10000ms, 500, 1000), 10000ms);   // half free
+  EXPECT_EQ(effective_idle_timeout(60000ms, 501, 1000), 600ms);     // under half free: 1 %
+  EXPECT_EQ(effective_idle_timeout(10000ms, 501, 1000), 200ms);     // ... but never under 200 ms
+  EXPECT_EQ(effective_idle_timeout(3600000ms, 700, 1000), 7200ms);  // under 35 %: 0.2 %
+  EXPECT_EQ(effective_idle_timeout(3600000ms, 900, 1000), 200ms);   // under 20 %: the floor
+  EXPECT_EQ(effective_idle_timeout(10ms, 1000, 1000), 10ms);        // never longer than configured
 }
 
 }  // namespace

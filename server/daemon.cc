@@ -100,7 +100,8 @@ bool Daemon::start() {
   unsigned threads = cfg.server.threads;
   if (threads == 0) threads = std::max(1U, std::thread::hardware_concurrency());
   std::string descriptors;
-  const std::size_t sockets = upstream_socket_budget(cfg, threads, &descriptors);
+  unsigned tcp_share = 0;
+  const std::size_t sockets = upstream_socket_budget(cfg, threads, &descriptors, &tcp_share);
   log_info(descriptors);
   recursion_ = std::make_unique<Recursion>(runtime_->config, runtime_->root_hints, *cache_, sockets);
   // The query log: one ring per worker (8 192 queries each, about 15 MB),
@@ -109,8 +110,8 @@ bool Daemon::start() {
       std::make_unique<monitor::QueryLog>(threads, 8192, [](const std::string& what) { log_warning(what); });
   apply_query_log(cfg);
   connections_.set_prefixes(cfg.server.tcp_client_prefix_v4, cfg.server.tcp_client_prefix_v6);
-  shared_ =
-      std::make_unique<WorkerShared>(WorkerShared{*cache_, connections_, recursion_.get(), query_log_.get()});
+  shared_ = std::make_unique<WorkerShared>(
+      WorkerShared{*cache_, connections_, recursion_.get(), query_log_.get(), tcp_share});
   if (cfg.cache.options.prefetch) {
     // A popular entry close to expiry is resolved again in the background,
     // on the control thread's io_context (never on a worker's hot path).
@@ -1037,7 +1038,7 @@ asio::awaitable<ControlReply> Daemon::trace(std::vector<std::string> args) {
   Client loopback;
   loopback.address = {127, 0, 0, 1};
   loopback.transport = Transport::kTcp;
-  const ResolutionStatus status{t.outcome.ede, t.outcome.why};
+  const ResolutionStatus status{t.outcome.ede, t.outcome.why, t.outcome.negative_uncached};
   const std::shared_ptr<const Runtime> rt = runtime_;
   const HandleResult h = rt->handler->handle(query, loopback, buf, now(), &status);
   auto reply = dns::Message::parse({buf.data(), h.size});

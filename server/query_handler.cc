@@ -423,7 +423,7 @@ HandleResult QueryHandler::handle(std::span<const std::uint8_t> query, const Cli
   Chain chain = follow(qname, qtype, now, lo, {});
   if (chain.positive || chain.negative) return answer_chain(ctx, chain);
   if (resolver_attached_ && after == nullptr) return ctx.needs_resolution(qname, qtype);
-  return servfail(ctx);
+  return servfail(ctx, chain.links);
 }
 
 // Under the shard's read lock: the entry's octets go straight into the
@@ -469,7 +469,14 @@ HandleResult QueryHandler::answer_chain(Context& c, const Chain& chain) const {
   return done;
 }
 
-HandleResult QueryHandler::servfail(Context& c) const {
+HandleResult QueryHandler::servfail(Context& c, const std::vector<cache::CachedRRset>& links) const {
+  if (c.after != nullptr && c.after->negative_uncached) {
+    // Not a failure: a negative answer without the SOA that would let it
+    // be cached. The chain followed to it, then the RCODE (RFC 6604).
+    c.start();
+    write_links(c.resp, c.qname, links);
+    return c.resp.finish(*c.after->negative_uncached, Outcome::kNegative);
+  }
   dns::Edns e;
   if (c.after != nullptr) {
     e.add_extended_error(c.after->ede, c.after->text);
@@ -478,6 +485,7 @@ HandleResult QueryHandler::servfail(Context& c) const {
   }
   c.options = e.options_wire();
   c.start(c.options);
+  if (c.after != nullptr) write_links(c.resp, c.qname, links);
   return c.resp.finish(Rcode::kServFail, Outcome::kServFail);
 }
 
@@ -589,7 +597,7 @@ HandleResult QueryHandler::with_policy(Context& c) const {
   }
   if (resolver_attached_ && c.after == nullptr) return finish_with(c.needs_resolution(c.qname, c.qtype));
   if (name_hit) return rewrite(c, *name_hit, c.qname, {}, note);
-  return finish_with(servfail(c));
+  return finish_with(servfail(c, chain.links));
 }
 
 HandleResult QueryHandler::rewrite(Context& c, const monitor::PolicyHit& hit, const Name& at,

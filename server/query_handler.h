@@ -118,8 +118,16 @@ inline HandleResult silent(Outcome o) {
 // How a resolution the listener ran on the handler's request ended, when
 // it did not leave an answer in the cache.
 struct ResolutionStatus {
+  ResolutionStatus() = default;
+  ResolutionStatus(dns::EdeCode e, std::string t, std::optional<dns::Rcode> negative = std::nullopt)
+      : ede(e), text(std::move(t)), negative_uncached(negative) {}
+
   dns::EdeCode ede = dns::EdeCode::kNoReachableAuthority;
   std::string text;
+  // The resolution ended in a negative answer the cache could not take (it
+  // came without an SOA): answered with this RCODE and no records, so no
+  // TTL for the client to cache it by (RFC 2308 §5).
+  std::optional<dns::Rcode> negative_uncached;
 };
 
 // The question of a query the handler accepted (name, type), for the
@@ -160,7 +168,10 @@ class QueryHandler {
   // from the cache entry, without copying the RRset out; nullopt on a miss.
   std::optional<HandleResult> answer_direct_hit(Context& c) const;
   HandleResult answer_chain(Context& c, const Chain& chain) const;
-  HandleResult servfail(Context& c) const;
+  // SERVFAIL with the resolution's Extended DNS Error, after the CNAMEs
+  // and DNAMEs followed so far (a loop shows the client where it loops, as
+  // Knot Resolver and Unbound answer it).
+  HandleResult servfail(Context& c, const std::vector<cache::CachedRRset>& links = {}) const;
   HandleResult with_policy(Context& c) const;
   HandleResult rewrite(Context& c, const monitor::PolicyHit& hit, const dns::Name& at,
                        const std::vector<cache::CachedRRset>& links, PolicyNote& note) const;

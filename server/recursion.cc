@@ -48,7 +48,8 @@ resolver::EngineOptions engine_options_from(const config::ResolverConfig& r) {
   return o;
 }
 
-std::size_t upstream_socket_budget(const config::Config& config, unsigned threads, std::string* note) {
+std::size_t upstream_socket_budget(const config::Config& config, unsigned threads, std::string* note,
+                                   unsigned* tcp_share) {
   rlimit lim{};
   if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) return 0;
   if (lim.rlim_cur < lim.rlim_max) {
@@ -64,6 +65,7 @@ std::size_t upstream_socket_budget(const config::Config& config, unsigned thread
   const std::size_t left = limit > fixed ? limit - fixed : 0;
   const std::size_t tcp = std::min<std::size_t>(config.server.tcp_max_connections, left / 2);
   const std::size_t budget = std::max<std::size_t>(16, left - tcp);
+  if (tcp_share != nullptr) *tcp_share = static_cast<unsigned>(std::max<std::size_t>(1, tcp));
   if (note != nullptr) {
     *note = "descriptors: RLIMIT_NOFILE " + std::to_string(limit) + ", " + std::to_string(budget) +
             " for upstream sockets, " + std::to_string(tcp) + " for TCP clients";
@@ -89,7 +91,8 @@ boost::asio::awaitable<ResolveResult> Recursion::resolve(dns::Name qname, dns::R
   resolver::ResolveOutcome r = co_await engine_->resolve(std::move(qname), qtype);
   ResolveResult out;
   out.upstream_queries = r.upstream_queries;
-  if (!r.ok) out.failure = ResolutionStatus{r.ede, r.why};
+  if (!r.ok) out.failure = ResolutionStatus{r.ede, r.why, std::nullopt};
+  out.negative_uncached = r.negative_uncached;
   co_return out;
 }
 

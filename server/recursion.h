@@ -26,7 +26,9 @@ namespace vigil::server {
 // thread), a fixed reserve for the control channel, metrics, logs and feed
 // files, and the TCP clients (server.tcp_max_connections, but never more
 // than half of what is left). `note` gets a line for the log.
-std::size_t upstream_socket_budget(const config::Config& config, unsigned threads, std::string* note);
+// `tcp_share` gets the TCP clients' part, which the listeners enforce.
+std::size_t upstream_socket_budget(const config::Config& config, unsigned threads, std::string* note,
+                                   unsigned* tcp_share = nullptr);
 
 // The engine's settings from the configuration's resolver section.
 resolver::ResolverLimits limits_from(const config::ResolverConfig& r);

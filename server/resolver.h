@@ -16,8 +16,15 @@ namespace vigil::server {
 // How a resolution went: no failure means the answer (positive or
 // negative) is in the cache now.
 struct ResolveResult {
+  ResolveResult() = default;
+  ResolveResult(std::optional<ResolutionStatus> f, unsigned upstream,
+                std::optional<dns::Rcode> negative = std::nullopt)
+      : failure(std::move(f)), upstream_queries(upstream), negative_uncached(negative) {}
+
   std::optional<ResolutionStatus> failure;
   unsigned upstream_queries = 0;
+  // A negative answer the cache could not take (no SOA): its RCODE.
+  std::optional<dns::Rcode> negative_uncached;
 };
 
 class Resolver {

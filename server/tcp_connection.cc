@@ -73,21 +73,21 @@ std::chrono::milliseconds effective_idle_timeout(std::chrono::milliseconds confi
                                                  unsigned max) {
   if (max == 0) return configured;
   const unsigned free = open >= max ? 0 : max - open;
-  // Unbound goes to 0; a floor of 20 ms still takes a query that follows
-  // its answer at once (a pipelining client), and nothing slower.
-  if (free * 100 < max * 20) return std::min(configured, std::chrono::milliseconds(20));
-  if (free * 100 < max * 35)
-    return std::max(configured / 500, std::min(configured, std::chrono::milliseconds(20)));
-  if (free * 100 < max * 50)
-    return std::max(configured / 100, std::min(configured, std::chrono::milliseconds(20)));
+  // Never below Unbound's TCP_QUERY_TIMEOUT_MINIMUM (200 ms): a client a
+  // few round trips away still gets its next query in.
+  const auto floor = std::min(configured, std::chrono::milliseconds(200));
+  if (free * 100 < max * 20) return floor;
+  if (free * 100 < max * 35) return std::max(configured / 500, floor);
+  if (free * 100 < max * 50) return std::max(configured / 100, floor);
   return configured;
 }
 
 awaitable<TcpConnection::ReadResult> TcpConnection::read_message(std::vector<std::uint8_t>& message) {
   // Copies: a reload may replace the runtime while this coroutine waits.
   const auto& sc = worker_.runtime_->config.server;
-  const auto idle_timeout = effective_idle_timeout(sc.tcp_idle_timeout, worker_.shared_.connections.total(),
-                                                   sc.tcp_max_connections);
+  const auto idle_timeout =
+      effective_idle_timeout(sc.tcp_idle_timeout, worker_.shared_.connections.total(),
+                             std::min(sc.tcp_max_connections, worker_.shared_.tcp_descriptor_cap));
   const auto message_timeout = sc.tcp_message_timeout;
   std::array<std::uint8_t, 2> length{};
   // Idle: waiting for the first octet of the next message.

@@ -2,10 +2,9 @@
 // partial reads, queries pipelined and answered as each completes (out of
 // order when one needs the resolver), bounded in flight, and closed when
 //   - idle longer than server.tcp_idle_timeout, a timeout that shrinks as
-//     the connection table fills (RFC 7766 §6.2.3; Unbound's ladder: 1 % of
-//     it once under half the slots are free, 0.2 % under 35 %, none under
-//     20 %), so a client asking once every few seconds cannot hold a slot
-//     when others need it,
+//     the connection table fills (effective_idle_timeout below), so a
+//     client asking once every few seconds cannot hold a slot when others
+//     need it,
 //   - a message's first octet arrived but not the rest within
 //     server.tcp_message_timeout (slowloris),
 //   - the client does not read its answers within server.tcp_write_timeout,
@@ -33,9 +32,10 @@ namespace vigil::server {
 class Worker;
 
 // The idle timeout with `open` of `max` connection slots taken (RFC 7766
-// §6.2.3): the configured one while half the slots are free, then 1 % of
-// it, 0.2 % under 35 % free, and 20 ms under 20 % free (Unbound's ladder
-// ends at 0; 20 ms still takes a query that follows its answer at once).
+// §6.2.3, Unbound's tcp-idle-timeout ladder): the configured one while half
+// the slots are free, then 1 % of it, 0.2 % under 35 % free, and nothing
+// more under 20 % free — never below 200 ms (Unbound's
+// TCP_QUERY_TIMEOUT_MINIMUM), nor above the configured timeout.
 std::chrono::milliseconds effective_idle_timeout(std::chrono::milliseconds configured, unsigned open,
                                                  unsigned max);
 
@@ -48,7 +48,9 @@ class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
   // Stop reading new queries; close once the answers in flight are written.
   void drain();
   // Nothing in flight, nothing unread: closing it loses no answer.
-  bool idle() const { return in_flight_ == 0 && !writing_ && queue_.empty(); }
+  // A connection already closing (for room, or draining) is not idle: its
+  // slot is not there to give again.
+  bool idle() const { return counted_ && !draining_ && in_flight_ == 0 && !writing_ && queue_.empty(); }
   // When it last read a query or wrote an answer.
   std::chrono::steady_clock::time_point last_active() const { return last_active_; }
   const Client& client() const { return client_; }

@@ -405,7 +405,7 @@ awaitable<HandleResult> Worker::resolve_and_handle(const Runtime& rt, std::span<
                                                    std::size_t room) {
   const std::int64_t arrival = wall_ns();
   const auto start = std::chrono::steady_clock::now();
-  ResolutionStatus status{dns::EdeCode::kOther, "the answer was not cached"};
+  ResolutionStatus status{dns::EdeCode::kOther, "the answer was not cached", std::nullopt};
   unsigned upstream = 0;
   // A slot for the resolution (server/resolution_slots.h), or the answer
   // now: stale data if the cache has it, else SERVFAIL.
@@ -426,13 +426,14 @@ awaitable<HandleResult> Worker::resolve_and_handle(const Runtime& rt, std::span<
       ResolveResult res = co_await shared_.resolver->resolve(q->first, q->second);
       upstream = res.upstream_queries;
       if (res.failure) status = std::move(*res.failure);
+      status.negative_uncached = res.negative_uncached;
     }
   } else if (admit == ResolutionSlots::Admit::kClientLimit) {
     stats_.resolutions_shed_client.inc();
-    status = {dns::EdeCode::kOther, "resolver busy: too many resolutions from this client"};
+    status = {dns::EdeCode::kOther, "resolver busy: too many resolutions from this client", std::nullopt};
   } else {
     stats_.resolutions_shed_thread.inc();
-    status = {dns::EdeCode::kOther, "resolver busy: too many resolutions in flight"};
+    status = {dns::EdeCode::kOther, "resolver busy: too many resolutions in flight", std::nullopt};
   }
   // The answer's buffer is taken only now that it is written: a resolution
   // waiting upstream holds none.
@@ -475,8 +476,8 @@ awaitable<void> Worker::accept_tcp(tcp::acceptor& acceptor) {
       continue;  // closing the socket: a denied client gets nothing
     }
     const auto& sc = rt.config.server;
-    auto admit =
-        shared_.connections.try_add(client, sc.tcp_max_connections, sc.tcp_max_connections_per_client);
+    const unsigned max_connections = std::min(sc.tcp_max_connections, shared_.tcp_descriptor_cap);
+    auto admit = shared_.connections.try_add(client, max_connections, sc.tcp_max_connections_per_client);
     if (admit == ConnectionTable::Admit::kTotalLimit) {
       // Full: this worker's idlest connection (nothing in flight or unread)
       // gives its slot to the new one.

@@ -46,6 +46,9 @@ struct WorkerShared {
   ConnectionTable& connections;
   Resolver* resolver = nullptr;            // null: misses are answered SERVFAIL at once
   monitor::QueryLog* query_log = nullptr;  // null: no query log (producer index = worker index)
+  // TCP connections allowed at once whatever server.tcp_max_connections
+  // says: the descriptors left for them below RLIMIT_NOFILE.
+  unsigned tcp_descriptor_cap = ~0U;
 };
 
 class Worker {
@@ -107,16 +110,19 @@ class Worker {
   unsigned index_;
   WorkerShared& shared_;
   std::shared_ptr<const Runtime> runtime_;  // touched on the worker thread only
-  boost::asio::io_context io_{1};
-  std::vector<std::shared_ptr<boost::asio::ip::udp::socket>> udp_;
-  std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> tcp_;
-  std::set<std::shared_ptr<TcpConnection>> connections_;  // worker thread only
+  // What the coroutines' frames touch when they are destroyed is declared
+  // before io_, so it outlives io_'s destructor (which destroys the frames
+  // of coroutines still suspended at shutdown).
   std::atomic<std::size_t> busy_{0};
   ResolutionSlots slots_;  // worker thread only
   std::atomic<std::size_t> resolutions_in_flight_{0};
   std::atomic<std::size_t> tcp_buffered_{0};
-  bool stopping_ = false;
   ServerStats stats_;
+  boost::asio::io_context io_{1};
+  std::vector<std::shared_ptr<boost::asio::ip::udp::socket>> udp_;
+  std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> tcp_;
+  std::set<std::shared_ptr<TcpConnection>> connections_;  // worker thread only
+  bool stopping_ = false;
   std::thread thread_;
 };
 

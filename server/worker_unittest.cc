@@ -43,7 +43,9 @@ class ScriptedResolver : public Resolver {
       co_await t.async_wait(boost::asio::use_awaitable);
     }
     if (text.rfind("fail", 0) == 0) {
-      co_return ResolveResult{ResolutionStatus{dns::EdeCode::kNoReachableAuthority, "scripted failure"}, 1};
+      co_return ResolveResult{
+          ResolutionStatus{dns::EdeCode::kNoReachableAuthority, "scripted failure", std::nullopt}, 1,
+          std::nullopt};
     }
     dns::RRset set{qname, qtype, dns::RRClass::IN, 60, {{192, 0, 2, 1}}};
     cache_.insert(set, cache::Rank::kAuthAnswer, now());
