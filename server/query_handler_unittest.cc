@@ -415,6 +415,56 @@ TEST_F(QueryHandlerTest, AnIncompleteChainNeedsResolutionAndALoopIsServfail) {
             Outcome::kServFail);
 }
 
+TEST_F(QueryHandlerTest, ALoopIsServfailAfterTheChainFollowed) {
+  // Issue 21 §7: the client sees where the chain loops, as Knot Resolver
+  // and Unbound answer it; here a DNAME whose target leads back under it.
+  QueryHandler h(config_, local_, cache_, /*resolver_attached=*/true);
+  CacheRecords("d1.example. 300 IN DNAME d2.example.");
+  CacheRecords("x.d1.example. 300 IN CNAME x.d2.example.");
+  CacheRecords("d2.example. 300 IN DNAME d1.example.");
+  CacheRecords("x.d2.example. 300 IN CNAME x.d1.example.");
+  ResolutionStatus failed{dns::EdeCode::kOther, "CNAME loop at x.d1.example."};
+  std::vector<std::uint8_t> out(1232);
+  HandleResult r = h.handle(Query("x.d1.example.", RRType::A).to_wire(), Loopback(), out, kT0, &failed);
+  EXPECT_EQ(r.outcome, Outcome::kServFail);
+  auto m = Message::parse({out.data(), r.size});
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(m->rcode(), dns::Rcode::kServFail);
+  std::vector<std::string> answer;
+  for (const auto& rr : m->answer) answer.push_back(rr.name.to_text() + " " + dns::type_to_string(rr.type));
+  EXPECT_EQ(answer, (std::vector<std::string>{"d1.example. DNAME", "x.d1.example. CNAME", "d2.example. DNAME",
+                                              "x.d2.example. CNAME"}));
+  ASSERT_TRUE(m->edns.has_value());
+  ASSERT_EQ(m->edns->extended_errors().size(), 1u);
+}
+
+TEST_F(QueryHandlerTest, ANegativeAnswerWithoutSoaIsAnsweredUncached) {
+  // Issue 21 §3: the resolution ended in NXDOMAIN (or NODATA) without an
+  // SOA, so nothing could be cached: the client gets the RCODE with no
+  // records — no SOA, so no TTL for it to cache the answer by (RFC 2308 §5).
+  QueryHandler h(config_, local_, cache_, /*resolver_attached=*/true);
+  std::vector<std::uint8_t> out(1232);
+  ResolutionStatus nx{dns::EdeCode::kOther, "the answer was not cached", dns::Rcode::kNXDomain};
+  HandleResult r = h.handle(Query("gone.example.", RRType::A).to_wire(), Loopback(), out, kT0, &nx);
+  EXPECT_EQ(r.outcome, Outcome::kNegative);
+  auto m = Message::parse({out.data(), r.size});
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(m->rcode(), dns::Rcode::kNXDomain);
+  EXPECT_TRUE(m->answer.empty());
+  EXPECT_TRUE(m->authority.empty());
+  ASSERT_TRUE(m->edns.has_value());
+  EXPECT_TRUE(m->edns->extended_errors().empty());  // an answer, not an error
+  // NODATA after a cached CNAME: the chain, then NOERROR with nothing more.
+  CacheRecords("alias.example. 300 IN CNAME target.example.");
+  ResolutionStatus nodata{dns::EdeCode::kOther, "the answer was not cached", dns::Rcode::kNoError};
+  r = h.handle(Query("alias.example.", RRType::AAAA).to_wire(), Loopback(), out, kT0, &nodata);
+  m = Message::parse({out.data(), r.size});
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(m->rcode(), dns::Rcode::kNoError);
+  ASSERT_EQ(m->answer.size(), 1u);
+  EXPECT_EQ(m->answer[0].type, RRType::CNAME);
+}
+
 TEST_F(QueryHandlerTest, ServeStaleAfterAFailedResolution) {
   config::Config cfg = WithLocalData();
   cfg.cache.options.serve_stale = true;
