@@ -141,7 +141,12 @@ class FloodTest(unittest.TestCase):
         entries = [e for e in lab.manifest if e["qtype"] == "A" and len(e["answer"]) < 10][:50]
         self.assertEqual(len(entries), 50)
         base_rss = rss_mb(pid)
-        flood = Flood(ARGS.qps, ARGS.seconds)
+        # Under AddressSanitizer vigild serves a few times slower: at 2,000 qps
+        # the kernel would drop queries before vigild sees them (the other
+        # client's too), which tests the machine, not the limits. The limits
+        # are hit all the same at a quarter of the rate.
+        qps = ARGS.qps // 4 if "ASAN_OPTIONS" in os.environ else ARGS.qps
+        flood = Flood(qps, ARGS.seconds)
         flood.start()
         peak = {"rss": base_rss, "fds": fds(pid)}
         watching = threading.Event()
@@ -160,7 +165,7 @@ class FloodTest(unittest.TestCase):
         time.sleep(min(4, ARGS.seconds / 3))  # the flood fills what it can first
 
         def ask(entry):
-            a = lab_test.Answer(lab_test.dig("@127.0.0.1", "+tries=2", entry["qname"], "A").stdout)
+            a = lab_test.Answer(lab_test.dig("@127.0.0.1", "+tries=3", entry["qname"], "A").stdout)
             return entry, a
 
         with concurrent.futures.ThreadPoolExecutor(max_workers=10) as pool:

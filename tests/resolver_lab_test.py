@@ -298,6 +298,17 @@ class ResolverLabTest(unittest.TestCase):
         self.assertNotIn("127.66.6.6", listed)
         self.assertGreater(int(self.status()["resolver_case_mismatches"]), before)
 
+    def test_sibling_glue_is_used_not_resolved_first(self):
+        # Issue 21 §1: test.'s referral to sib-0.test. names ns1/ns2.zone-0.test.
+        # and carries their addresses (sibling glue); vigild asks them at once.
+        self.assertEqual(self.d.ctl("flush-all").returncode, 0)
+        r = self.d.ctl("trace", "www.sib-0.test")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("referral to sib-0.test.", r.stdout)
+        self.assertNotIn("resolving the name server", r.stdout)
+        self.assertIn(";; answer a client gets now: NOERROR", r.stdout)
+        self.assertIn("127.0.63.1", r.stdout)
+
     def status(self):
         return dict(line.split(": ", 1) for line in self.d.ctl("status").stdout.splitlines() if ": " in line)
 

@@ -16,6 +16,7 @@ Zone kinds (N = --zones, spread over the kinds):
     zone-I.test.      in-bailiwick NS with glue in test.
     site-I.example.   NS names in another TLD (ns1.hosting-K.lab.), no glue
     hosting-K.lab.    in-bailiwick zones that host those NS names
+    sib-I.test.       NS names in the sibling zone-I.test. (sibling glue in test.)
     special zones     lame.test. (one NS lame), slow.test. (one NS unresponsive),
                       dname.test. (DNAME), cycle-a.test./cycle-b.test. are not
                       generated (the engine's unit tests cover cycles)
@@ -159,6 +160,20 @@ def main():
         a1, a2 = pool_pair()
         apex = f"zone-{i}.test."
         fill(inbailiwick_sld(apex, "test.", a1, a2), i)
+
+    # sib-I.test.: served by zone-I.test.'s servers, named ns1/ns2.zone-I.test.
+    # — names in a sibling zone of the same parent, whose addresses test.
+    # holds as glue for zone-I.test.: sibling glue. A resolver that takes it
+    # asks sib-I.test. straight away; one that does not resolves the names
+    # first (issue 21 §1).
+    # (Their own random numbers: the zones after them stay as they were.)
+    sib_rng = random.Random(args.seed + 1000)
+    for i in range(min(n, 3)):
+        zi = zones[f"zone-{i}.test."]
+        apex = f"sib-{i}.test."
+        z = make_sld(apex, "test.", list(zi.servers))
+        z.add(f"www.{apex}", sib_rng.choice(TTLS), "A", f"127.0.63.{i + 1}")
+        z.add(f"mail.{apex}", sib_rng.choice(TTLS), "A", f"127.0.63.{i + 101}")
 
     # site-I.example.: NS names in another TLD, which the resolver must resolve.
     for i in range(n):
