@@ -242,6 +242,43 @@ Engine::Budget Engine::new_budget() const {
   return b;
 }
 
+namespace {
+
+std::vector<ServerAddress> addresses_of(const cache::ZoneCut::Server& s) {
+  std::vector<ServerAddress> out;
+  for (const auto& a : s.ipv4) {
+    if (a.size() != 4) continue;
+    ServerAddress sa;
+    std::copy(a.begin(), a.end(), sa.bytes.begin());
+    sa.length = 4;
+    out.push_back(sa);
+  }
+  for (const auto& a : s.ipv6) {
+    if (a.size() != 16) continue;
+    ServerAddress sa;
+    std::copy(a.begin(), a.end(), sa.bytes.begin());
+    sa.length = 16;
+    out.push_back(sa);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<ServerAddress> Engine::cached_addresses(const Name& server) const {
+  const auto now = clock_.wall();
+  const cache::LookupOptions lo{.for_resolution = true, .allow_stale = false};
+  cache::ZoneCut::Server s{server, {}, {}};
+  for (RRType t : {RRType::A, RRType::AAAA}) {
+    cache_.visit(server, t, RRClass::IN, now, lo, [&](const cache::RRsetView& v) {
+      v.for_each_rdata([&](std::span<const std::uint8_t> rd) {
+        (t == RRType::A ? s.ipv4 : s.ipv6).emplace_back(rd.begin(), rd.end());
+      });
+    });
+  }
+  return addresses_of(s);
+}
+
 bool Engine::cached(const Name& name, RRType type) const {
   const auto now = clock_.wall();
   if (cache_.lookup(name, type, RRClass::IN, now).hit()) return true;
@@ -791,29 +828,6 @@ void Engine::store(const Message& m, ReplyKind kind, const Name& zone, const Nam
   }
 }
 
-namespace {
-
-std::vector<ServerAddress> addresses_of(const cache::ZoneCut::Server& s) {
-  std::vector<ServerAddress> out;
-  for (const auto& a : s.ipv4) {
-    if (a.size() != 4) continue;
-    ServerAddress sa;
-    std::copy(a.begin(), a.end(), sa.bytes.begin());
-    sa.length = 4;
-    out.push_back(sa);
-  }
-  for (const auto& a : s.ipv6) {
-    if (a.size() != 16) continue;
-    ServerAddress sa;
-    std::copy(a.begin(), a.end(), sa.bytes.begin());
-    sa.length = 16;
-    out.push_back(sa);
-  }
-  return out;
-}
-
-}  // namespace
-
 awaitable<Engine::Asked> Engine::ask(const Cut& cut, const Name& name, RRType type, Budget& b,
                                      unsigned depth) {
   std::vector<ServerAddress> candidates = cut.fixed;
@@ -839,13 +853,26 @@ awaitable<Engine::Asked> Engine::ask(const Cut& cut, const Name& name, RRType ty
 
 awaitable<void> Engine::resolve_server_names(const Cut& cut, Budget& b, unsigned depth,
                                              std::vector<ServerAddress>& out) {
-  // No glue: resolve name-server names (NXNSAttack bound, cycle guard).
-  // Names inside the zone are skipped: asking the zone's own servers for
-  // them is what failed or cannot be done.
+  // No glue in the referral. Names inside the zone are skipped: asking the
+  // zone's own servers for them is what failed or cannot be done.
+  auto wanted = [&](const cache::ZoneCut::Server& s) {
+    return s.ipv4.empty() && s.ipv6.empty() && !s.name.is_subdomain_of(cut.ns.zone);
+  };
+  // First what the cache holds, glue from other referrals included (a
+  // sibling zone's, Unbound's cache_fill_missing): no query at all.
+  for (const auto& s : cut.ns.servers) {
+    if (!wanted(s)) continue;
+    for (const auto& a : cached_addresses(s.name)) out.push_back(a);
+  }
+  if (!out.empty()) {
+    note(b, depth + 1, "cache: addresses for the name servers of " + cut.ns.zone.to_text());
+    co_return;
+  }
+  // Then resolve the names (NXNSAttack bound, cycle guard).
   const RRType want = options_.ipv4 ? RRType::A : RRType::AAAA;
   unsigned nxdomains = 0;
   for (const auto& s : cut.ns.servers) {
-    if (!s.ipv4.empty() || !s.ipv6.empty() || s.name.is_subdomain_of(cut.ns.zone)) continue;
+    if (!wanted(s)) continue;
     if (b.ns_resolutions_left == 0 || depth + 1 > limits_.max_nesting) {
       upstream_stats_.hit(LimitHit::kNsResolutions);
       break;
@@ -860,7 +887,18 @@ awaitable<void> Engine::resolve_server_names(const Cut& cut, Budget& b, unsigned
     note(b, depth + 1, "resolving the name server " + s.name.to_text() + " (no glue)");
     ResolveOutcome r = co_await resolve_name(s.name, want, b, depth + 2);
     b.resolving.erase(key);
-    if (!r.ok) continue;
+    // The parent's glue, met on the way, beats a child that could not
+    // answer for its own server's name (issue 21 §5: a lame referral, or
+    // one followed into NXDOMAIN): the delegation still reaches it.
+    auto parents_glue = [&] {
+      for (const auto& a : cached_addresses(s.name)) out.push_back(a);
+      if (!out.empty()) note(b, depth + 1, "using the parent's glue for " + s.name.to_text());
+    };
+    if (!r.ok) {
+      parents_glue();
+      if (!out.empty()) break;
+      continue;
+    }
     auto a = cache_.lookup(s.name, want, RRClass::IN, clock_.wall());
     if (a.negative && a.negative->kind == cache::NegativeKind::kNxDomain &&
         ++nxdomains >= limits_.max_ns_name_nxdomains) {
@@ -874,6 +912,8 @@ awaitable<void> Engine::resolve_server_names(const Cut& cut, Budget& b, unsigned
       cache::ZoneCut::Server resolved{s.name, {}, {}};
       (want == RRType::A ? resolved.ipv4 : resolved.ipv6) = a.positive->rrset.rdatas;
       for (const auto& addr : addresses_of(resolved)) out.push_back(addr);
+    } else if (!a.negative || a.negative->kind == cache::NegativeKind::kNxDomain) {
+      parents_glue();
     }
     if (!out.empty()) break;
   }

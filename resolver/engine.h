@@ -251,6 +251,9 @@ class Engine {
   boost::asio::awaitable<bool> prime_with(Budget& b, unsigned depth, bool now_anyway = false);
   Cut hints_cut() const;
   bool cached(const dns::Name& name, dns::RRType type) const;
+  // The addresses the cache holds for a name server's name at any rank a
+  // resolution may use, glue included; negative entries are not consulted.
+  std::vector<ServerAddress> cached_addresses(const dns::Name& server) const;
   void store(const dns::Message& m, ReplyKind kind, const dns::Name& zone, const dns::Name& name,
              dns::RRType type);
   void note(Budget& b, unsigned depth, std::string text) const;

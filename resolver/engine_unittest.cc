@@ -1052,6 +1052,7 @@ tld4. 3600 IN NS ns1.tld4.
 tld4. 3600 IN NS ns2.lab.
 ns1.tld4. 3600 IN A 127.7.0.1
 www.tld4. 300 IN A 127.0.0.94
+mail.tld4. 300 IN A 127.0.0.95
 )");
   transport_.serve(ServerAddress::v4({127, 7, 0, 1}), [](const dns::Message& q, bool) {
     dns::Message m = reply_to(q);
@@ -1071,6 +1072,11 @@ www.tld4. 300 IN A 127.0.0.94
   EXPECT_EQ(Asked(transport_),
             (std::vector<std::string>{"127.1.0.1 . NS", "127.1.0.1 tld4. A", "127.7.0.1 www.tld4. A",
                                       "127.1.0.1 lab. A", "127.4.0.1 ns2.lab. A", "127.7.0.2 www.tld4. A"}));
+  // The NS set is intact and the lameness remembered: the next name goes
+  // straight to the second server.
+  const std::size_t before = Sent();
+  ASSERT_TRUE(Resolve("mail.tld4.").ok);
+  EXPECT_EQ(Asked(transport_, before), (std::vector<std::string>{"127.7.0.2 mail.tld4. A"}));
 }
 
 TEST_F(EngineTest, RecordsOfAnotherTypeInANonAaReplyAreNoData) {
@@ -1091,6 +1097,89 @@ TEST_F(EngineTest, RecordsOfAnotherTypeInANonAaReplyAreNoData) {
   EXPECT_EQ(Asked(transport_),
             (std::vector<std::string>{"127.1.0.1 . NS", "127.1.0.1 example. A", "127.2.0.9 www.example. AAAA",
                                       "127.2.0.1 www.example. AAAA"}));
+}
+
+// Issue 21 §5: tld5. is served by ns.srv5.lab., whose address only lab.
+// knows, as glue in its referral for srv5.lab. The server itself answers any
+// question about its own name with a lame referral: `downward` refers
+// ns.srv5.lab. to a server that does not exist (followed, it ends in
+// NXDOMAIN), otherwise it refers srv5.lab. to itself.
+class ChildLameForItsNameTest : public EngineTest {
+ protected:
+  void SetUp() override {
+    root_ = AuthoritativeZone(".", kRootText + "tld5. 172800 IN NS ns.srv5.lab.\n");
+    lab_ = AuthoritativeZone("lab.", R"(
+lab. 3600 IN SOA ns1.lab. admin.lab. 1 3600 900 604800 300
+lab. 3600 IN NS ns1.lab.
+ns1.lab. 3600 IN A 127.4.0.1
+srv5.lab. 3600 IN NS ns.srv5.lab.
+ns.srv5.lab. 3600 IN A 127.7.1.1
+)");
+    transport_.serve(ServerAddress::v4({127, 7, 1, 1}), [this](const dns::Message& q, bool tcp) {
+      if (q.questions[0].name == N("ns.srv5.lab.")) {
+        dns::Message m = reply_to(q);
+        dns::ResourceRecord ns;
+        ns.name = N(downward ? "ns.srv5.lab." : "srv5.lab.");
+        ns.type = RRType::NS;
+        ns.rclass = dns::RRClass::IN;
+        ns.ttl = 3600;
+        ns.rdata = dns::make_name_rdata(N(downward ? "ns.gone.lab." : "ns.srv5.lab."));
+        m.authority.push_back(ns);
+        return std::optional(m);
+      }
+      return (q.questions[0].name.is_subdomain_of(N("tld5.")) ? tld5_ : srv5_).answer(q, tcp);
+    });
+  }
+  bool downward = false;
+  AuthoritativeZone tld5_{"tld5.", R"(
+tld5. 3600 IN SOA ns.srv5.lab. admin.tld5. 1 3600 900 604800 300
+tld5. 3600 IN NS ns.srv5.lab.
+www.tld5. 300 IN A 127.0.0.96
+)"};
+  AuthoritativeZone srv5_{"srv5.lab.", R"(
+srv5.lab. 3600 IN SOA ns.srv5.lab. admin.srv5.lab. 1 3600 900 604800 300
+srv5.lab. 3600 IN NS ns.srv5.lab.
+www.srv5.lab. 300 IN A 127.0.0.95
+)"};
+};
+
+TEST_F(ChildLameForItsNameTest, TheParentsGlueReachesTheZoneAfterASelfReferral) {
+  ResolveOutcome r = Resolve("www.tld5.");
+  ASSERT_TRUE(r.ok) << r.why;
+  EXPECT_TRUE(Cached("www.tld5."));
+  EXPECT_EQ(Asked(transport_),
+            (std::vector<std::string>{"127.1.0.1 . NS", "127.1.0.1 tld5. A", "127.1.0.1 lab. A",
+                                      "127.4.0.1 srv5.lab. A", "127.7.1.1 ns.srv5.lab. A",
+                                      "127.7.1.1 www.tld5. A"}));
+  EXPECT_TRUE(infra_.is_lame(ServerAddress::v4({127, 7, 1, 1}), N("srv5.lab."), clock_.wall()));
+  EXPECT_FALSE(infra_.is_lame(ServerAddress::v4({127, 7, 1, 1}), N("tld5."), clock_.wall()));
+  // The glue was not an answer: the client asking for the name still gets
+  // nothing from it.
+  EXPECT_FALSE(Cached("ns.srv5.lab."));
+}
+
+TEST_F(ChildLameForItsNameTest, TheParentsGlueReachesTheZoneAfterAReferralIntoNxdomain) {
+  downward = true;
+  ResolveOutcome r = Resolve("www.tld5.");
+  ASSERT_TRUE(r.ok) << r.why;
+  EXPECT_TRUE(Cached("www.tld5."));
+  EXPECT_EQ(
+      Asked(transport_),
+      (std::vector<std::string>{"127.1.0.1 . NS", "127.1.0.1 tld5. A", "127.1.0.1 lab. A",
+                                "127.4.0.1 srv5.lab. A", "127.7.1.1 ns.srv5.lab. A", "127.4.0.1 gone.lab. A",
+                                "127.4.0.1 ns.gone.lab. A", "127.7.1.1 www.tld5. A"}));
+}
+
+TEST_F(ChildLameForItsNameTest, CachedGlueFillsAReferralThatCarriedNone) {
+  // Once lab.'s referral has been seen, the glue it carried reaches tld5.
+  // at once: no question about the server's name at all (Unbound's
+  // cache_fill_missing).
+  ASSERT_TRUE(Resolve("www.srv5.lab.").ok);
+  const std::size_t before = Sent();
+  ResolveOutcome r = Resolve("www.tld5.");
+  ASSERT_TRUE(r.ok) << r.why;
+  EXPECT_EQ(Asked(transport_, before),
+            (std::vector<std::string>{"127.1.0.1 tld5. A", "127.7.1.1 www.tld5. A"}));
 }
 
 TEST_F(EngineTest, AFailedPrimingIsRetriedWithBackOffNotPerQuery) {

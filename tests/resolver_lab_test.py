@@ -307,7 +307,20 @@ class ResolverLabTest(unittest.TestCase):
         self.assertIn("referral to sib-0.test.", r.stdout)
         self.assertNotIn("resolving the name server", r.stdout)
         self.assertIn(";; answer a client gets now: NOERROR", r.stdout)
-        self.assertIn("127.0.63.1", r.stdout)
+        self.assertIn("127.63.0.1", r.stdout)
+
+    def test_a_referral_with_aa_set_is_followed(self):
+        # Issue 21 §2: aaref.test.'s server (tests/lab/aa_referral.py) sets
+        # AA on its referral to deep.aaref.test.; it is still a referral.
+        self.assertEqual(self.d.ctl("flush-all").returncode, 0)
+        r = self.d.ctl("trace", "www.deep.aaref.test")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("ask 127.3.0.11", r.stdout)
+        self.assertIn("referral to deep.aaref.test.", r.stdout)
+        self.assertIn(";; answer a client gets now: NOERROR", r.stdout)
+        self.assertIn("127.0.64.2", r.stdout)
+        nx = self.resolve("nonexistent.deep.aaref.test.", "A")
+        self.assertEqual(nx.status, "NXDOMAIN")
 
     def status(self):
         return dict(line.split(": ", 1) for line in self.d.ctl("status").stdout.splitlines() if ": " in line)

@@ -10,10 +10,13 @@ over TCP, which an off-path forger cannot reach, the real answer REAL.
 Answers every A question with one A record (TTL 300), with AA set; anything
 else NODATA. Only loopback addresses: the lab never points outside."""
 import ipaddress
-import selectors
+import os
 import socket
 import struct
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import labserver  # noqa: E402
 
 addr, real, forged = sys.argv[1], sys.argv[2], sys.argv[3]
 port = int(sys.argv[4]) if len(sys.argv) > 4 else 53
@@ -42,28 +45,9 @@ def answer(q, address, invert_case):
     return header + bytes(qname) + q[end - 4:end] + records
 
 
-udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-udp.bind((addr, port))
-tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-tcp.bind((addr, port))
-tcp.listen(64)
-sel = selectors.DefaultSelector()
-sel.register(udp, selectors.EVENT_READ)
-sel.register(tcp, selectors.EVENT_READ)
-while True:
-    for key, _ in sel.select():
-        try:
-            if key.fileobj is udp:
-                q, peer = udp.recvfrom(65535)
-                udp.sendto(answer(q, forged, True), peer)
-            else:
-                c, _ = tcp.accept()
-                c.settimeout(2)
-                with c:
-                    n = struct.unpack("!H", c.recv(2, socket.MSG_WAITALL))[0]
-                    q = c.recv(n, socket.MSG_WAITALL)
-                    r = answer(q, real, False)
-                    c.sendall(struct.pack("!H", len(r)) + r)
-        except (OSError, IndexError, struct.error):
-            pass  # a malformed query or a dropped connection: next one
+def reply(q, over_tcp):
+    # Over UDP the forger's reply wins the race; over TCP only the server speaks.
+    return answer(q, real, False) if over_tcp else answer(q, forged, True)
+
+
+labserver.serve(addr, port, reply)

@@ -11,6 +11,7 @@ The lab is a miniature DNS tree on loopback addresses only:
     second-level zones    a pool of servers 127.3.0.1 ... 127.3.0.4
     lame server           127.3.0.9 (answers REFUSED for the zones it is named for)
     unresponsive server   127.3.0.10 (a blackhole: reads queries, never answers)
+    AA-referral server    127.3.0.11 (aa_referral.py in front of NSD: referrals with AA set)
 
 Zone kinds (N = --zones, spread over the kinds):
     zone-I.test.      in-bailiwick NS with glue in test.
@@ -18,7 +19,8 @@ Zone kinds (N = --zones, spread over the kinds):
     hosting-K.lab.    in-bailiwick zones that host those NS names
     sib-I.test.       NS names in the sibling zone-I.test. (sibling glue in test.)
     special zones     lame.test. (one NS lame), slow.test. (one NS unresponsive),
-                      dname.test. (DNAME), cycle-a.test./cycle-b.test. are not
+                      dname.test. (DNAME), aaref.test. (its server sets AA on
+                      its referral to deep.aaref.test.), cycle-a.test./cycle-b.test. are not
                       generated (the engine's unit tests cover cycles)
 
 Every address in every zone is inside 127.0.0.0/8: this lab never points
@@ -36,6 +38,7 @@ TLD_SERVERS = [("ns1", "127.2.0.1"), ("ns2", "127.2.0.2")]
 POOL = ["127.3.0.1", "127.3.0.2", "127.3.0.3", "127.3.0.4"]
 LAME = "127.3.0.9"
 BLACKHOLE = "127.3.0.10"
+AA_PROXY = "127.3.0.11"  # aa_referral.py: sets AA on the referrals NSD sends
 TTLS = [5, 60, 300, 3600, 86400, 172800, 604800]
 SOA_TIMERS = "7200 3600 1209600 300"  # refresh retry expire minimum (negative TTL 300)
 DELEGATION_TTL = 172800
@@ -120,7 +123,7 @@ def main():
         z = Zone(apex, servers)
         zones[apex] = z
         zones[parent].delegations[apex] = servers
-        host(apex, [a for _, a in servers if a not in (LAME, BLACKHOLE)])
+        host(apex, [a for _, a in servers if a not in (LAME, BLACKHOLE, AA_PROXY)])
         return z
 
     def inbailiwick_sld(apex, parent, a1, a2):
@@ -168,12 +171,12 @@ def main():
     # first (issue 21 §1).
     # (Their own random numbers: the zones after them stay as they were.)
     sib_rng = random.Random(args.seed + 1000)
-    for i in range(min(n, 3)):
+    for i in range(n):
         zi = zones[f"zone-{i}.test."]
         apex = f"sib-{i}.test."
         z = make_sld(apex, "test.", list(zi.servers))
-        z.add(f"www.{apex}", sib_rng.choice(TTLS), "A", f"127.0.63.{i + 1}")
-        z.add(f"mail.{apex}", sib_rng.choice(TTLS), "A", f"127.0.63.{i + 101}")
+        z.add(f"www.{apex}", sib_rng.choice(TTLS), "A", f"127.63.{i // 250 % 4}.{i % 250 + 1}")
+        z.add(f"mail.{apex}", sib_rng.choice(TTLS), "A", f"127.63.{4 + i // 250 % 4}.{i % 250 + 1}")
 
     # site-I.example.: NS names in another TLD, which the resolver must resolve.
     for i in range(n):
@@ -199,6 +202,21 @@ def main():
     z = inbailiwick_sld("dname.test.", "test.", a1, a2)
     z.add("legacy.dname.test.", 3600, "DNAME", "zone-1.test.")
     z.add("www.dname.test.", 3600, "A", "127.0.62.1")
+
+    # aaref.test.: its one name server is aa_referral.py, in front of the NSD
+    # on POOL[0], which sets AA on the referral to deep.aaref.test. (served
+    # by POOL[1] and POOL[2]): a referral whatever AA says (issue 21 §2).
+    # (No random numbers: the zones after it stay as they were.)
+    z = make_sld("aaref.test.", "test.", [("ns1.aaref.test.", AA_PROXY)])
+    host("aaref.test.", [POOL[0]])
+    z.add("ns1.aaref.test.", 3600, "A", AA_PROXY)
+    z.add("www.aaref.test.", 300, "A", "127.0.64.1")
+    z = make_sld("deep.aaref.test.", "aaref.test.",
+                 [("ns1.deep.aaref.test.", POOL[1]), ("ns2.deep.aaref.test.", POOL[2])])
+    z.add("ns1.deep.aaref.test.", 3600, "A", POOL[1])
+    z.add("ns2.deep.aaref.test.", 3600, "A", POOL[2])
+    z.add("www.deep.aaref.test.", 300, "A", "127.0.64.2")
+    z.add("mail.deep.aaref.test.", 300, "A", "127.0.64.3")
 
     a1, a2 = pool_pair()
     z = inbailiwick_sld("big.test.", "test.", a1, a2)
@@ -230,6 +248,7 @@ def main():
         servers[addr] = sorted(set(apexes))
     with open(os.path.join(out, "servers.json"), "w") as f:
         json.dump({"servers": servers, "lame": LAME, "blackhole": BLACKHOLE,
+                   "aa_referral": {"listen": AA_PROXY, "upstream": POOL[0]},
                    "root": [a for _, a in ROOT_SERVERS]}, f, indent=1, sort_keys=True)
 
     # ------------------------------------------------------------ manifest
@@ -255,7 +274,8 @@ def main():
             queries.append((f"cdn.{apex}", "A", "cname-cross-zone"))
     queries += [("www.legacy.dname.test.", "A", "dname"), ("www.lame.test.", "A", "lame-ns"),
                 ("www.slow.test.", "A", "unresponsive-ns"), ("txt.big.test.", "TXT", "large-tcp"),
-                ("many.big.test.", "A", "large-tcp"), ("nope.test.", "A", "nxdomain-tld")]
+                ("many.big.test.", "A", "large-tcp"), ("nope.test.", "A", "nxdomain-tld"),
+                ("nonexistent.deep.aaref.test.", "A", "nxdomain-below-aa-referral")]
     with open(os.path.join(out, "manifest.jsonl"), "w") as f:
         for qname, qtype, kind in queries:
             entry = resolve(model, qname, qtype)

@@ -119,6 +119,11 @@ for a,z in sorted(d["servers"].items()): print(a, " ".join(z))' "$RUN/servers.js
   hole=$("$PYTHON" -c 'import json,sys; print(json.load(open(sys.argv[1]))["blackhole"])' "$RUN/servers.json")
   "$PYTHON" "$HERE/blackhole.py" "$hole" > "$RUN/blackhole.log" 2>&1 &
   echo $! > "$RUN/pids/blackhole.pid"
+  local aa_listen aa_upstream
+  read -r aa_listen aa_upstream < <("$PYTHON" -c 'import json,sys; d=json.load(open(sys.argv[1]))["aa_referral"]
+print(d["listen"], d["upstream"])' "$RUN/servers.json")
+  "$PYTHON" "$HERE/aa_referral.py" "$aa_listen" "$aa_upstream" > "$RUN/aa_referral.log" 2>&1 &
+  echo $! > "$RUN/pids/aa_referral.pid"
 
   if [ -n "$delay" ]; then
     tc qdisc add dev lo root netem delay "${delay}ms" || die "tc netem failed (needs the sch_netem kernel module)"
@@ -133,6 +138,7 @@ for a,z in sorted(d["servers"].items()): print(a, " ".join(z))' "$RUN/servers.js
     if [ $# -gt 1 ]; then wait_ready "$addr" "$1" "${!#}"; else wait_ready "$addr" "$@"; fi
   done < <("$PYTHON" -c 'import json,sys; d=json.load(open(sys.argv[1]))
 for a,z in sorted(d["servers"].items()): print(a, " ".join(z))' "$RUN/servers.json")
+  wait_ready "$aa_listen" aaref.test.
   echo "lab: up in $RUN ($(ls "$RUN/pids" | wc -l) processes, $(wc -l < "$RUN/manifest.jsonl") manifest entries)"
 }
 

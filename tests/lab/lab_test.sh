@@ -99,6 +99,8 @@ check "the lame server answers REFUSED for the zone it is named for" \
   bash -c "dig +norecurse @127.3.0.9 www.lame.test. A | grep -q 'status: REFUSED'"
 check "the unresponsive server times out" \
   bash -c "! dig +norecurse +tries=1 +time=1 @127.3.0.10 www.slow.test. A >/dev/null"
+check "the AA-referral server sets AA on its referral to deep.aaref.test." \
+  bash -c "out=\$(dig +norecurse @127.3.0.11 www.deep.aaref.test. A); grep -q 'flags: qr aa;' <<<\"\$out\" && grep -q 'ANSWER: 0' <<<\"\$out\" && grep -qE '^deep\.aaref\.test\.[[:space:]].*NS' <<<\"\$out\""
 big_server=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print([a for a,z in d["servers"].items() if "big.test." in z][0])' "$servers_json")
 check "txt.big.test. over UDP with a 1232-octet buffer is truncated (TC=1)" \
   bash -c "dig +norecurse +ignore +bufsize=1232 @$big_server txt.big.test. TXT | grep -q 'flags: qr aa tc'"

@@ -61,14 +61,14 @@ class Walker:
         raise RuntimeError(f"no server of {servers} answered {name} {qtype}")
 
     def closest_cut(self, name):
-        """Servers of the deepest zone cut known for name."""
+        """The deepest zone cut known for name, and its servers."""
         def depth(zone):
             return 0 if zone == "." else zone.count(".")
         best = "."
         for zone in self.cuts:
             if zone != "." and (name == zone or name.endswith("." + zone)) and depth(zone) > depth(best):
                 best = zone
-        return self.cuts[best]
+        return best, self.cuts[best]
 
     def addresses(self, ns, depth):
         r = self.resolve(ns, "A", depth + 1)
@@ -80,10 +80,16 @@ class Walker:
         chain = []
         name = qname.lower()
         for _ in range(30):
-            servers = self.closest_cut(name)
+            zone, servers = self.closest_cut(name)
             r = self.ask(servers, name, qtype)
             answers = r.sections["ANSWER"]
-            if answers or "aa" in r.flags:
+            # A referral is no answer, the NS set of a zone below the one
+            # asked and no SOA, whatever AA says (aaref.test.'s server sets it).
+            below = [o for o, t, _ in r.sections["AUTHORITY"] if t == "NS" and o != zone and
+                     (zone == "." or o.endswith("." + zone)) and (name == o or name.endswith("." + o))]
+            referral = (not answers and r.status == "NOERROR" and below and
+                        not any(t == "SOA" for _, t, _ in r.sections["AUTHORITY"]))
+            if not referral and (answers or "aa" in r.flags):
                 # Follow CNAMEs (and DNAME-synthesised CNAMEs) inside the answer.
                 cur = name
                 for owner, rtype, data in answers:
