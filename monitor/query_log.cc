@@ -137,7 +137,7 @@ std::size_t QueryLog::drain(LineBuffer& buffer, LineBuffer& alerts) {
         const QueryEvent* e = ring->peek();
         if (e == nullptr) break;
         dns::MessageView view;
-        const bool parsed = (file_ || intent_) && view.parse(e->message_octets()) == dns::Error::kOk;
+        const bool parsed = (file_ || intent_) && parse_event_message(view, *e);
         verdicts.clear();
         if (intent_ && parsed && e->is_response && view.count(dns::Section::kQuestion) > 0) {
           const dns::Name qname = view.question_name();

@@ -206,9 +206,14 @@ void append_json_line(std::string& out, const QueryEvent& e, const ClientPrivacy
   out += buffer.view();
 }
 
+bool parse_event_message(dns::MessageView& view, const QueryEvent& e) {
+  if (view.parse(e.message_octets()) == dns::Error::kOk) return true;
+  return e.message_size < e.message_full_size && view.parse_prefix(e.message_octets()) == dns::Error::kOk;
+}
+
 void append_json_line(LineBuffer& out, const QueryEvent& e, const ClientPrivacy& privacy) {
   dns::MessageView view;
-  const bool ok = view.parse(e.message_octets()) == dns::Error::kOk;
+  const bool ok = parse_event_message(view, e);
   append_json_line(out, e, ok ? &view : nullptr, privacy, {});
 }
 
@@ -336,7 +341,12 @@ void append_json_line(LineBuffer& out, const QueryEvent& e, const dns::MessageVi
     out.put(e.policy.address ? ",\"trigger_type\":\"response-ip\"" : ",\"trigger_type\":\"qname\"");
     out.put(e.policy.enforced ? ",\"mode\":\"enforce\"}" : ",\"mode\":\"log\"}");
   }
-  if (cut) out.put(",\"answers_cut\":true");
+  if (cut) {
+    // How many answer records the line lacks (the header announced them;
+    // the event kept only the message's first octets).
+    out.put(",\"answers_cut\":");
+    append_uint(out, ok ? view.declared(dns::Section::kAnswer) - view.count(dns::Section::kAnswer) : 0);
+  }
   if (ok && view.has_edns()) {
     // The first Extended DNS Error option (RFC 8914: code 15, INFO-CODE, text).
     const auto opts = view.edns().options;

@@ -16,6 +16,12 @@
 
 namespace vigil::monitor {
 
+// Parses the event's message: whole, or for a message longer than the event
+// holds (TCP answers over QueryEvent::kMaxMessage octets) its header,
+// question and the records that fit (MessageView::parse_prefix), so the
+// question, ID, RCODE and flags are always there. False: not even that.
+bool parse_event_message(dns::MessageView& view, const QueryEvent& e);
+
 // Appends the line (with its newline) to `out`. The writer thread formats
 // into a LineBuffer, from the message it has parsed already (`view`,
 // nullptr when it did not parse) and with the intent detectors' verdicts;

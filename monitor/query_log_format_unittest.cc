@@ -180,10 +180,41 @@ TEST(QueryLogFormatTest, MalformedAndCutMessagesStillGiveALine) {
   e.outcome = "dropped_short";
   json j = Line(e);
   EXPECT_EQ(j["dns"]["type"], "unknown");
-  std::vector<std::uint8_t> big(3000, 0);
+}
+
+TEST(QueryLogFormatTest, ALongTcpAnswerKeepsItsQuestionAndSaysHowManyRecordsWereCut) {
+  // txt.big.test. TXT as the lab serves it: 10 TXT records of 200 octets,
+  // 2 171 octets over TCP; the event keeps the first 1 232.
+  dns::Message m = dns::make_query(777, *dns::Name::from_text("txt.big.test."), dns::RRType::TXT, true, 0);
+  m.header.qr = true;
+  m.header.ra = true;
+  m.header.tc = false;
+  for (int k = 0; k < 10; ++k) {
+    m.answer.push_back(
+        *dns::parse_record("txt.big.test. 300 IN TXT \"" + std::string(200, char('a' + k)) + "\""));
+  }
+  QueryEvent e = Event(m);
+  e.tcp = true;
+  ASSERT_GT(e.message_full_size, QueryEvent::kMaxMessage);
+  json j = Line(e);
+  EXPECT_EQ(j["network"]["transport"], "tcp");
+  EXPECT_EQ(j["dns"]["type"], "answer");
+  EXPECT_EQ(j["dns"]["id"], 777);
+  EXPECT_EQ(j["dns"]["question"]["name"], "txt.big.test");
+  EXPECT_EQ(j["dns"]["question"]["type"], "TXT");
+  EXPECT_EQ(j["dns"]["response_code"], "NOERROR");
+  EXPECT_EQ(j["dns"]["header_flags"], json::array({"RD", "RA"}));
+  const std::size_t kept = j["dns"]["answers"].size();
+  EXPECT_EQ(kept, 5u);  // (1232 - 12 - 18) / 213 whole records
+  EXPECT_EQ(j["vigil"]["answers_cut"], 10 - kept);
+  EXPECT_EQ(j["dns"]["answers"][0]["data"], "\"" + std::string(200, 'a') + "\"");
+
+  // Junk that is cut: no question to give, still one line.
+  std::vector<std::uint8_t> big(3000, 0xFF);
   e.set_message(big, true);
   j = Line(e);
-  EXPECT_TRUE(j["vigil"]["answers_cut"]);
+  EXPECT_EQ(j["dns"]["type"], "answer");
+  EXPECT_EQ(j["vigil"]["answers_cut"], 0);
 }
 
 TEST(QueryLogFormatTest, PrivacyModesApplyToTheClientOnly) {

@@ -21,7 +21,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   using namespace vigil::dns;
   std::span<const std::uint8_t> wire(data, size);
   MessageView view;
+  // A prefix parse (the query log's, for messages longer than it keeps)
+  // accepts whatever a whole parse does, and its records stay in bounds.
+  MessageView prefix;
+  if (prefix.parse_prefix(wire) == Error::kOk) {
+    auto cursor = prefix.records();
+    RecordRef r;
+    while (cursor.next(r)) check(std::size_t{r.rdata_pos} + r.rdlength <= wire.size());
+    for (Section s : {Section::kAnswer, Section::kAuthority, Section::kAdditional}) {
+      check(prefix.count(s) <= prefix.declared(s));
+    }
+  }
   if (view.parse(wire) != Error::kOk) return 0;
+  check(prefix.count(Section::kAnswer) == view.count(Section::kAnswer));
 
   Message first = Message::from_view(view);
   for (Section s : {Section::kAnswer, Section::kAuthority, Section::kAdditional}) {

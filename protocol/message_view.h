@@ -20,6 +20,8 @@
 
 namespace vigil::dns {
 
+class WireReader;
+
 // Where one record sits inside the message.
 struct RecordRef {
   std::uint32_t name_pos = 0;  // owner name (possibly compressed)
@@ -41,6 +43,13 @@ struct EdnsView {
 class MessageView {
  public:
   Error parse(std::span<const std::uint8_t> wire);
+  // For the first octets of a longer message (a log keeps only so many):
+  // the header and the question must be whole; records are kept while they
+  // are whole and valid, and count() says how many were kept, declared()
+  // how many the header announced. Nothing past the last whole record is
+  // read (so an OPT record cut off is not seen: has_edns() is false).
+  Error parse_prefix(std::span<const std::uint8_t> wire);
+  std::uint16_t declared(Section s) const { return declared_[static_cast<std::size_t>(s)]; }
 
   std::span<const std::uint8_t> wire() const { return wire_; }
   const Header& header() const { return header_; }
@@ -78,11 +87,14 @@ class MessageView {
   RecordCursor records() const;
 
  private:
-  Error parse_records(Section section, std::size_t& pos);
+  Error parse_whole_or_prefix(std::span<const std::uint8_t> wire, bool prefix);
+  Error parse_records(Section section, std::size_t& pos, bool prefix, bool& stopped);
+  Error parse_record(WireReader& r, Section section);
 
   std::span<const std::uint8_t> wire_;
   Header header_;
   std::array<std::uint16_t, 4> counts_{};
+  std::array<std::uint16_t, 4> declared_{};
   std::size_t records_start_ = 0;
   std::size_t question_name_pos_ = 0;
   std::size_t question_end_ = 0;

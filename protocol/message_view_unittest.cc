@@ -86,6 +86,63 @@ TEST(MessageViewTest, HeaderQuestionAndRecords) {
   EXPECT_EQ(sections, (std::vector<Section>{Section::kAnswer, Section::kAuthority, Section::kAdditional}));
 }
 
+TEST(MessageViewTest, EveryPrefixOfAValidMessageKeepsItsQuestionAndWholeRecords) {
+  // parse_prefix: every cut of every valid corpus message past its question
+  // parses; the records kept are whole (re-walkable), never more than the
+  // message has, and a cut inside the question is still an error.
+  for (const auto& entry : vigil::testing::load_valid_messages()) {
+    SCOPED_TRACE(entry.name);
+    MessageView whole;
+    ASSERT_EQ(whole.parse(entry.bytes), Error::kOk);
+    const std::size_t all = std::size_t{whole.count(Section::kAnswer)} + whole.count(Section::kAuthority) +
+                            whole.count(Section::kAdditional);
+    for (std::size_t len = 0; len <= entry.bytes.size(); ++len) {
+      std::vector<std::uint8_t> cut(entry.bytes.begin(),
+                                    entry.bytes.begin() + static_cast<std::ptrdiff_t>(len));
+      MessageView v;
+      const Error e = v.parse_prefix(cut);
+      if (len < whole.question_end()) {
+        EXPECT_NE(e, Error::kOk) << "length " << len;
+        continue;
+      }
+      ASSERT_EQ(e, Error::kOk) << "length " << len;
+      EXPECT_EQ(v.question_type(), whole.question_type());
+      EXPECT_EQ(v.declared(Section::kAnswer), whole.count(Section::kAnswer));
+      std::size_t kept = 0;
+      auto cursor = v.records();
+      RecordRef r;
+      while (cursor.next(r)) {
+        ++kept;
+        EXPECT_LE(std::size_t{r.rdata_pos} + r.rdlength, len);
+      }
+      EXPECT_LE(kept, all);
+      if (len == entry.bytes.size()) {
+        EXPECT_EQ(kept, all);
+      }
+    }
+  }
+}
+
+TEST(MessageViewTest, APrefixStopsAtTheFirstRecordCutShort) {
+  Message m = make_query(7, *Name::from_text("many.example."), RRType::A);
+  m.header.qr = true;
+  for (std::uint8_t k = 1; k <= 3; ++k) {
+    m.answer.push_back({*Name::from_text("many.example."), RRType::A, RRClass::IN, 300,
+                        std::vector<std::uint8_t>{127, 0, 0, k}});
+  }
+  auto wire = m.to_wire();  // ... 3 x 16-octet answers, then the OPT record (11)
+  wire.resize(wire.size() - 11 - 5);
+  MessageView v;
+  EXPECT_NE(v.parse(wire), Error::kOk);
+  ASSERT_EQ(v.parse_prefix(wire), Error::kOk);
+  EXPECT_EQ(v.header().id, 7);
+  EXPECT_EQ(v.count(Section::kAnswer), 2);
+  EXPECT_EQ(v.declared(Section::kAnswer), 3);
+  EXPECT_EQ(v.count(Section::kAdditional), 0);
+  EXPECT_EQ(v.declared(Section::kAdditional), 1);
+  EXPECT_FALSE(v.has_edns());
+}
+
 TEST(MessageViewTest, NoQuestion) {
   const std::uint8_t header_only[12] = {0x12, 0x34, 0x81, 0x80};
   MessageView v;

@@ -409,6 +409,29 @@ class QueryLogLabTest(unittest.TestCase):
         status = d.ctl("status").stdout
         self.assertIn("querylog_dropped_queue_full: 0", status)
 
+    def test_a_long_tcp_answer_keeps_its_question(self):
+        # Issue 22: txt.big.test. TXT is 2 171 octets over TCP; the line has
+        # the question, ID, RCODE and flags, and says how many answers it cut.
+        before = len(self.lines())
+        out = dig("@127.0.0.1", "+tcp", "+qid=4711", "txt.big.test", "TXT").stdout
+        self.assertIn("status: NOERROR", out)
+        deadline = time.time() + 10
+        mine = []
+        while not mine and time.time() < deadline:
+            mine = [json.loads(l) for l in self.lines()[before:] if '"id":4711' in l]
+            time.sleep(0.05)
+        self.assertEqual(len(mine), 1, self.lines()[before:])
+        r = mine[0]
+        self.assertEqual(r["network"]["transport"], "tcp")
+        self.assertEqual(r["dns"]["question"], {"name": "txt.big.test", "type": "TXT", "class": "IN"})
+        self.assertEqual(r["dns"]["response_code"], "NOERROR")
+        self.assertIn("RA", r["dns"]["header_flags"])
+        self.assertEqual(len(r["dns"]["answers"]) + r["vigil"]["answers_cut"], 10)
+        self.assertGreater(r["vigil"]["answers_cut"], 0)
+        # ... and vigilctl's views count it.
+        who = ResolverLabTest.d.ctl("client", "127.0.0.1").stdout
+        self.assertIn("txt.big.test", who)
+
     def test_switched_off_and_on_with_vigilctl(self):
         d = ResolverLabTest.d
         self.assertEqual(d.ctl("query-log", "off").returncode, 0)
