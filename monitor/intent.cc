@@ -172,11 +172,14 @@ void IntentEngine::observe(const Observation& o, std::vector<Verdict>& out) {
   // Reverse lookups fail all the time (addresses without PTR records), and
   // single-label names are browsers' probes: neither is a storm's matter.
   const bool arpa = f.lower == "arpa" || f.lower.ends_with(".arpa");
-  if (!arpa && o.qname->label_count() > 1) storm(o, now, client_key, c, out);
+  // A query dropped unanswered has no RCODE for the storm detector and did
+  // not resolve, so it is no new domain seen; its name is still the
+  // client's intent.
+  if (o.answered && !arpa && o.qname->label_count() > 1) storm(o, now, client_key, c, out);
   if (f.skip) return;
   dga(o, now, client_key, c, f, out);
   tunnel(o, now, client_key, f, out);
-  new_domain(o, now, client_key, f, out);
+  if (o.answered) new_domain(o, now, client_key, f, out);
 }
 
 // A threat feed's rule met (the query handler enforced it, or a log-only

@@ -50,6 +50,7 @@ struct Observation {
   const dns::Name* qname = nullptr;
   std::uint16_t qtype = 1;
   std::uint8_t rcode = 0;               // of the answer sent
+  bool answered = true;                 // false: nothing was sent (a policy's drop)
   const PolicyEvent* policy = nullptr;  // the threat-feed rule it met, if any
 };
 

@@ -139,15 +139,20 @@ std::size_t QueryLog::drain(LineBuffer& buffer, LineBuffer& alerts) {
         dns::MessageView view;
         const bool parsed = (file_ || intent_) && parse_event_message(view, *e);
         verdicts.clear();
-        if (intent_ && parsed && e->is_response && view.count(dns::Section::kQuestion) > 0) {
+        // Answers, and the queries a policy dropped unanswered: silenced
+        // for the client, still the loudest thing in the record.
+        if (intent_ && parsed && (e->is_response || e->policy.hit) &&
+            view.count(dns::Section::kQuestion) > 0) {
           const dns::Name qname = view.question_name();
-          intent_->observe({.time_ns = e->time_ns,
-                            .client = {e->client.data(), e->client_len},
-                            .qname = &qname,
-                            .qtype = static_cast<std::uint16_t>(view.question_type()),
-                            .rcode = static_cast<std::uint8_t>(view.rcode()),
-                            .policy = &e->policy},
-                           verdicts);
+          intent_->observe(
+              {.time_ns = e->time_ns,
+               .client = {e->client.data(), e->client_len},
+               .qname = &qname,
+               .qtype = static_cast<std::uint16_t>(view.question_type()),
+               .rcode = static_cast<std::uint8_t>(e->is_response ? view.rcode() : dns::Rcode::kNoError),
+               .answered = e->is_response,
+               .policy = &e->policy},
+              verdicts);
         }
         if (file_) {
           append_json_line(buffer, *e, parsed ? &view : nullptr, options_.privacy, verdicts);

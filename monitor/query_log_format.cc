@@ -391,7 +391,10 @@ void append_alert_line(LineBuffer& out, const QueryEvent& e, const dns::MessageV
     append_name(out, view->question_name());
     out.put(",\"type\":");
     append_plain(out, dns::type_to_string(view->question_type()));
-    out.put("},\"response_code\":");
+    out.put('}');
+  }
+  if (view != nullptr && view->count(dns::Section::kQuestion) > 0 && e.is_response) {
+    out.put(",\"response_code\":");
     append_plain(out, dns::rcode_to_string(view->rcode()));
     out.put(",\"resolved_ip\":[");
     bool first = true;
@@ -404,7 +407,9 @@ void append_alert_line(LineBuffer& out, const QueryEvent& e, const dns::MessageV
     });
     out.put(']');
   }
-  out.put("},\"vigil\":{\"alert\":");
+  out.put("},\"vigil\":{\"outcome\":");
+  append_json_string(out, e.outcome);
+  out.put(",\"alert\":");
   append_verdict(out, v);
   out.put("}}\n");
 }

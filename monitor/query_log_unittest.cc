@@ -126,6 +126,48 @@ TEST_F(QueryLogTest, TheDetectorsVerdictsAreInTheLineAndAnAlertIsRaisedOnce) {
   EXPECT_EQ(s.intent.clients, 1u);
 }
 
+TEST_F(QueryLogTest, AQueryAPolicyDroppedRaisesAVerdictAndAnAlert) {
+  // Issue 22: rpz-drop silences the client, not the record.
+  QueryLogOptions o{path_, 0, 1, {}, {}, {}, {}};
+  o.intent =
+      std::make_shared<IntentEngine>(IntentOptions{}, nullptr, std::make_shared<const PublicSuffixList>());
+  o.alerts_path = (dir_ / "alerts.log").string();
+  QueryLog log(1, 64);
+  log.configure(o);
+  QueryEvent* e = log.claim(0);
+  ASSERT_NE(e, nullptr);
+  const auto wire =
+      dns::make_query(9, *dns::Name::from_text("c2.evil.example."), dns::RRType::A, true, 0).to_wire();
+  e->set_message(wire, false);  // nothing was sent: the event holds the query
+  e->client = {10, 0, 0, 5};
+  e->client_len = 4;
+  e->time_ns = std::int64_t{1'700'000'000} * 1'000'000'000;
+  e->outcome = "dropped_policy";
+  e->policy.hit = true;
+  e->policy.enforced = true;
+  e->policy.action = static_cast<std::uint8_t>(PolicyAction::kDrop);
+  e->policy.set("c2-feed", "*.evil.example.");
+  log.publish(0);
+  log.flush();
+
+  const auto lines = Lines(path_);
+  ASSERT_EQ(lines.size(), 1u);
+  const auto line = nlohmann::json::parse(lines[0]);
+  EXPECT_EQ(line["dns"]["type"], "query");
+  EXPECT_EQ(line["vigil"]["outcome"], "dropped_policy");
+  ASSERT_EQ(line["vigil"]["verdicts"].size(), 1u) << lines[0];
+  EXPECT_EQ(line["vigil"]["verdicts"][0]["category"], "threat-feed");
+  EXPECT_EQ(line["vigil"]["verdicts"][0]["alert"], true);
+  const auto alerts = Lines(o.alerts_path);
+  ASSERT_EQ(alerts.size(), 1u);
+  const auto a = nlohmann::json::parse(alerts[0]);
+  EXPECT_EQ(a["dns"]["question"]["name"], "c2.evil.example");
+  EXPECT_FALSE(a["dns"].contains("response_code"));  // none was sent
+  EXPECT_EQ(a["vigil"]["outcome"], "dropped_policy");
+  EXPECT_EQ(a["vigil"]["alert"]["domain"], "evil.example");
+  EXPECT_EQ(a["vigil"]["alert"]["evidence"]["action"], "drop");
+}
+
 TEST_F(QueryLogTest, TheDetectorsRunWithoutAQueryLogFile) {
   QueryLogOptions o{"", 0, 1, {}, {}, {}, {}};
   o.intent =

@@ -276,6 +276,16 @@ class RpzComparedWithBindTest(unittest.TestCase):
                        "trigger_type": "qname", "mode": "enforce"}, hits)
         self.assertIn({"feed": "lab-rpz", "action": "local-data", "trigger": "127.0.54.0/24",
                        "trigger_type": "response-ip", "mode": "enforce"}, hits)
+        # Issue 22: the query rpz-drop silenced still raises a verdict and an alert.
+        dropped = [l for l in lines if l["vigil"]["outcome"] == "dropped_policy"]
+        self.assertTrue(dropped)
+        for l in dropped:
+            self.assertEqual(l["dns"]["question"]["name"], "mail.site-0.example")
+            self.assertIn("threat-feed", [v["category"] for v in l["vigil"]["verdicts"]], l)
+        with open(os.path.join(vigild.dir, "alerts.log")) as f:
+            alerts = [json.loads(l) for l in f]
+        self.assertIn("dropped_policy", [a["vigil"]["outcome"] for a in alerts
+                                         if a["dns"]["question"]["name"] == "mail.site-0.example"])
         named.stop()
 
 
