@@ -37,6 +37,8 @@ PACKAGES=(
   nsd bind9-dnsutils python3 iproute2 procps bc prometheus dnstap-ldns fstrm-bin
   # a live DNS tunnel through vigild (iodined does not start unless configured)
   iodine
+  # the query log's rotation recipe, tested with the real logrotate
+  logrotate
   # BIND's named: Response Policy Zone answers compared with vigild's;
   # Knot DNS: a primary that offers IXFR (policy feeds kept by transfer)
   bind9 knot

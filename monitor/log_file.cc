@@ -1,9 +1,12 @@
 #include "monitor/log_file.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstdio>
 #include <cstring>
 
@@ -38,7 +41,9 @@ bool LogFile::open() {
     return false;
   }
   struct stat st {};
-  size_ = ::fstat(fd_, &st) == 0 ? static_cast<std::uint64_t>(st.st_size) : 0;
+  const bool stat_ok = ::fstat(fd_, &st) == 0;
+  size_ = stat_ok ? static_cast<std::uint64_t>(st.st_size) : 0;
+  regular_ = stat_ok && S_ISREG(st.st_mode);
   return true;
 }
 
@@ -55,30 +60,81 @@ void LogFile::rotate() {
     }
     (void)::rename(path_.c_str(), (path_ + ".1").c_str());
   }
-  ++rotations_;
+  rotations_.fetch_add(1, std::memory_order_relaxed);
   (void)open();
 }
 
-bool LogFile::write(std::string_view lines) {
-  if (lines.empty()) return true;
-  if (fd_ < 0 && (stdout_ || !open())) return false;
+bool LogFile::wait_writable() {
+  // In slices, so that abandon() is seen within one.
+  constexpr int kSliceMs = 50;
+  for (;;) {
+    const bool abandoned = abandoned_.load(std::memory_order_relaxed);
+    pollfd p{fd_, POLLOUT, 0};
+    const int r = ::poll(&p, 1, abandoned ? 0 : kSliceMs);
+    if (r > 0) return true;  // writable, or an error write(2) will report
+    if (r < 0 && errno != EINTR) return true;
+    if (abandoned) return false;
+  }
+}
+
+LogWriteResult LogFile::write(std::string_view lines) {
+  LogWriteResult result;
+  if (lines.empty()) return result;
+  const auto count_lines = [](std::string_view s) {
+    return static_cast<std::uint64_t>(std::count(s.begin(), s.end(), '\n'));
+  };
+  if (!stdout_ && reopen_.exchange(false, std::memory_order_relaxed) && fd_ >= 0) {
+    ::close(fd_);
+    fd_ = -1;
+  }
+  if (fd_ < 0 && (stdout_ || !open())) {
+    result.lines_dropped = count_lines(lines);
+    return result;
+  }
   if (!stdout_ && max_bytes_ > 0 && size_ > 0 && size_ + lines.size() > max_bytes_) {
     rotate();
-    if (fd_ < 0) return false;
+    if (fd_ < 0) {
+      result.lines_dropped = count_lines(lines);
+      return result;
+    }
   }
-  std::size_t done = 0;
+  std::size_t done = 0;  // octets written
+  bool failed = false;
   while (done < lines.size()) {
-    const ssize_t n = ::write(fd_, lines.data() + done, lines.size() - done);
+    if (!wait_writable()) break;  // abandoned
+    // At most PIPE_BUF octets per call, ending at a line's end when a line
+    // ends in them: a pipe takes such a write whole or not at all.
+    std::size_t chunk = std::min<std::size_t>(lines.size() - done, PIPE_BUF);
+    if (done + chunk < lines.size()) {
+      const std::size_t nl = lines.substr(done, chunk).rfind('\n');
+      if (nl != std::string_view::npos) chunk = nl + 1;
+    }
+    const ssize_t n = ::write(fd_, lines.data() + done, chunk);
     if (n < 0) {
-      if (errno == EINTR) continue;
+      if (errno == EINTR || errno == EAGAIN) continue;
       report("query log: cannot write " + path_ + ": " + std::strerror(errno));
-      return false;
+      failed = true;
+      break;
     }
     done += static_cast<std::size_t>(n);
   }
-  size_ += lines.size();
-  last_error_.clear();
-  return true;
+  // Whole lines only: what was written past the last newline is undone (a
+  // regular file; a pipe took whole lines, see above).
+  std::size_t whole = done;
+  if (done > 0 && lines[done - 1] != '\n') {
+    const std::size_t nl = lines.substr(0, done).rfind('\n');
+    whole = nl == std::string_view::npos ? 0 : nl + 1;
+    struct stat st {};
+    if (regular_ && ::fstat(fd_, &st) == 0 && static_cast<std::uint64_t>(st.st_size) >= done - whole) {
+      (void)::ftruncate(fd_, st.st_size - static_cast<off_t>(done - whole));
+    }
+  }
+  result.bytes_written = whole;
+  result.lines_written = count_lines(lines.substr(0, whole));
+  result.lines_dropped = count_lines(lines) - result.lines_written;
+  size_ += whole;
+  if (!failed && result.lines_dropped == 0) last_error_.clear();
+  return result;
 }
 
 void LogFile::sync() {

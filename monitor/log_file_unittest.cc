@@ -1,13 +1,20 @@
 #include "monitor/log_file.h"
 
+#include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <sstream>
+#include <thread>
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 namespace vigil::monitor {
 namespace {
@@ -33,7 +40,7 @@ TEST_F(LogFileTest, RotatesBySizeAndKeepsTheNewest) {
   const std::string path = (dir_ / "q.log").string();
   LogFile f(path, 100, 2, {});
   const std::string line(40, 'x');
-  for (int i = 0; i < 10; ++i) ASSERT_TRUE(f.write(line.substr(0, 38) + std::to_string(i % 10) + "\n"));
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(f.write(line.substr(0, 38) + std::to_string(i % 10) + "\n").ok());
   // 40 octets per line, 100 per file: two lines per file, 5 files' worth.
   EXPECT_EQ(f.rotations(), 4u);
   EXPECT_TRUE(std::filesystem::exists(path + ".1"));
@@ -52,8 +59,8 @@ TEST_F(LogFileTest, AnUnwritablePathIsReportedOnceAndNeverThrows) {
     ++reports;
     said = s;
   });
-  EXPECT_FALSE(f.write("a\n"));
-  EXPECT_FALSE(f.write("b\n"));
+  EXPECT_EQ(f.write("a\n").lines_dropped, 1u);
+  EXPECT_EQ(f.write("b\n").lines_dropped, 1u);
   EXPECT_EQ(reports, 1);
   EXPECT_NE(said.find("cannot open"), std::string::npos) << said;
 }
@@ -62,9 +69,96 @@ TEST_F(LogFileTest, AFullDiskIsReportedAndCounted) {
   if (!std::filesystem::exists("/dev/full")) GTEST_SKIP() << "no /dev/full";
   int reports = 0;
   LogFile f("/dev/full", 0, 1, [&](const std::string&) { ++reports; });
-  EXPECT_FALSE(f.write("a\n"));
-  EXPECT_FALSE(f.write("b\n"));
+  EXPECT_EQ(f.write("a\n").lines_dropped, 1u);
+  EXPECT_EQ(f.write("b\n").lines_dropped, 1u);
   EXPECT_EQ(reports, 1);
+}
+
+std::vector<std::string> SplitLines(const std::string& text) {
+  std::vector<std::string> out;
+  std::stringstream s(text);
+  for (std::string line; std::getline(s, line);) out.push_back(line);
+  return out;
+}
+
+TEST_F(LogFileTest, AWriteCutShortByAFullFileLeavesOnlyWholeLinesAndCountsThem) {
+  // RLIMIT_FSIZE stands in for a full disk: write(2) stops short at the
+  // limit, then fails (EFBIG), in the middle of a line.
+  const std::string path = (dir_ / "q.log").string();
+  std::string batch;
+  for (int i = 0; i < 100; ++i)
+    batch += "{\"line\":" + std::to_string(1000 + i) + ",\"pad\":\"" + std::string(50, 'p') + "\"}\n";
+  const std::size_t line_size = batch.size() / 100;
+  auto child = [&] {
+    ::signal(SIGXFSZ, SIG_IGN);
+    rlimit lim{line_size * 40 + line_size / 2, RLIM_INFINITY};
+    lim.rlim_max = lim.rlim_cur;
+    if (::setrlimit(RLIMIT_FSIZE, &lim) != 0) ::_exit(3);
+    int reports = 0;
+    LogFile f(path, 0, 1, [&](const std::string&) { ++reports; });
+    const LogWriteResult r = f.write(batch);
+    const LogWriteResult again = f.write(batch.substr(0, line_size));
+    // 40 whole lines fit; the 41st was cut and undone.
+    const bool ok = r.lines_written == 40 && r.lines_dropped == 60 && r.bytes_written == 40 * line_size &&
+                    again.lines_written == 0 && again.lines_dropped == 1 && reports == 1;
+    ::_exit(ok ? 0 : 1);
+  };
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) child();
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  const std::string text = Read(path);
+  EXPECT_EQ(text.size(), 40 * line_size);
+  ASSERT_EQ(text.back(), '\n');
+  EXPECT_EQ(SplitLines(text).size(), 40u);
+}
+
+TEST_F(LogFileTest, APipeNobodyReadsIsWaitedForUntilAbandonedAndTornLinesNeverReachIt) {
+  int fds[2];
+  ASSERT_EQ(::pipe2(fds, O_CLOEXEC), 0);
+  const std::string path = "/proc/self/fd/" + std::to_string(fds[1]);
+  auto f = std::make_shared<LogFile>(path, 0, 1, nullptr);
+  std::string batch;
+  for (int i = 0; i < 4000; ++i)
+    batch += "{\"n\":" + std::to_string(i) + ",\"pad\":\"" + std::string(60, 'x') + "\"}\n";
+  const std::uint64_t lines = 4000;
+  auto done = std::async(std::launch::async, [&] { return f->write(batch); });
+  // The pipe (64 KiB) fills and the write waits...
+  EXPECT_EQ(done.wait_for(std::chrono::milliseconds(300)), std::future_status::timeout);
+  // ... until abandoned: then it returns promptly, counting what it could not write.
+  f->abandon();
+  ASSERT_EQ(done.wait_for(std::chrono::seconds(5)), std::future_status::ready);
+  const LogWriteResult r = done.get();
+  EXPECT_EQ(r.lines_written + r.lines_dropped, lines);
+  EXPECT_GT(r.lines_written, 0u);
+  EXPECT_GT(r.lines_dropped, 0u);
+  // What the pipe holds is exactly the lines counted written, each whole.
+  f.reset();  // its own descriptor of the pipe
+  ::close(fds[1]);
+  std::string got;
+  char buf[65536];
+  for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;) got.append(buf, static_cast<std::size_t>(n));
+  ::close(fds[0]);
+  EXPECT_EQ(got.size(), r.bytes_written);
+  EXPECT_EQ(got, batch.substr(0, got.size()));
+  ASSERT_FALSE(got.empty());
+  EXPECT_EQ(got.back(), '\n');
+  EXPECT_EQ(SplitLines(got).size(), r.lines_written);
+}
+
+TEST_F(LogFileTest, ReopenFollowsTheFileLogrotateMovedAway) {
+  const std::string path = (dir_ / "q.log").string();
+  LogFile f(path, 0, 1, nullptr);
+  ASSERT_TRUE(f.write("one\n").ok());
+  std::filesystem::rename(path, path + ".1");  // logrotate: move, create
+  ASSERT_TRUE(f.write("two\n").ok());          // still the old inode
+  f.reopen();                                  // SIGHUP
+  ASSERT_TRUE(f.write("three\n").ok());
+  EXPECT_EQ(Read(path + ".1"), "one\ntwo\n");
+  EXPECT_EQ(Read(path), "three\n");
 }
 
 }  // namespace

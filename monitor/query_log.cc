@@ -28,26 +28,37 @@ QueryLog::QueryLog(unsigned producers, std::size_t slots_per_producer, LogFile::
 }
 
 QueryLog::~QueryLog() {
+  stop();
+}
+
+void QueryLog::stop() {
+  if (!writer_.joinable()) return;
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
     paused_ = false;
+    // The last batch takes what the destinations accept at once: a pipe
+    // nobody reads does not hold the exit (its lines are counted dropped).
+    if (file_) file_->abandon();
+    if (alert_file_) alert_file_->abandon();
   }
   wake_.notify_all();
   writer_.join();
 }
 
 void QueryLog::configure(const QueryLogOptions& options) {
-  flush();  // what is queued goes where it was meant to
+  (void)flush(kReconfigureFlush);  // what is queued goes where it was meant to
   std::lock_guard lock(mu_);
   const bool same_file = file_ && options.path == options_.path;
   options_ = options;
+  if (same_file) file_->reopen();
   if (!same_file && file_) {
     rotations_ += file_->rotations();  // the old file's count stays in the total
+    file_->abandon();                  // a write stuck on it gives up
     file_.reset();
   }
   if (!options.path.empty() && !same_file) {
-    file_ = std::make_unique<LogFile>(options.path, options.max_bytes, options.keep, on_error_);
+    file_ = std::make_shared<LogFile>(options.path, options.max_bytes, options.keep, on_error_);
   }
   if (dnstap_ && dnstap_->options() != options.dnstap) {
     dnstap_before_ += dnstap_->stats();
@@ -71,19 +82,29 @@ void QueryLog::configure(const QueryLogOptions& options) {
   } else if (!resolutions_ || resolutions_->options() != options.resolutions) {
     resolutions_ = std::make_unique<ResolutionIndex>(options.resolutions);
   }
-  if (alert_file_ && (options.alerts_path != alert_file_->path() || !intent_)) alert_file_.reset();
+  if (alert_file_ && (options.alerts_path != alert_file_->path() || !intent_)) {
+    alert_file_->abandon();
+    alert_file_.reset();
+  }
+  if (alert_file_) alert_file_->reopen();
   if (!alert_file_ && intent_ && !options.alerts_path.empty()) {
-    alert_file_ = std::make_unique<LogFile>(options.alerts_path, options.max_bytes, options.keep, on_error_);
+    alert_file_ = std::make_shared<LogFile>(options.alerts_path, options.max_bytes, options.keep, on_error_);
   }
   wants_queries_.store(dnstap_ && options.dnstap.client_queries, std::memory_order_relaxed);
   enabled_.store(file_ || dnstap_ || intent_, std::memory_order_relaxed);
 }
 
-void QueryLog::flush() {
+bool QueryLog::flush(std::chrono::milliseconds limit) {
   std::unique_lock lock(mu_);
   const std::uint64_t ticket = ++flush_requests_;
   wake_.notify_all();
-  flushed_.wait(lock, [&] { return flushes_done_ >= ticket || stopping_; });
+  return flushed_.wait_for(lock, limit, [&] { return flushes_done_ >= ticket || stopping_; });
+}
+
+void QueryLog::reopen() {
+  std::lock_guard lock(mu_);
+  if (file_) file_->reopen();
+  if (alert_file_) alert_file_->reopen();
 }
 
 void QueryLog::pause_writer(bool paused) {
@@ -121,13 +142,21 @@ QueryLogStats QueryLog::stats() const {
   return s;
 }
 
-// Formats and writes what the rings hold (called with mu_ held): the
-// detectors see each event first, so that its line carries their verdicts.
-std::size_t QueryLog::drain(LineBuffer& buffer, LineBuffer& alerts) {
+std::size_t QueryLog::drain(std::unique_lock<std::mutex>& lock, LineBuffer& buffer, LineBuffer& alerts) {
   std::size_t events = 0;
-  std::vector<Verdict> verdicts;
   bool more = true;
-  while (more) {
+  while (more) events += drain_batch(lock, buffer, alerts, more);
+  return events;
+}
+
+// Formats what the rings hold (mu_ held): the detectors see each event
+// first, so that its line carries their verdicts. Then writes the batch
+// with mu_ released.
+std::size_t QueryLog::drain_batch(std::unique_lock<std::mutex>& lock, LineBuffer& buffer, LineBuffer& alerts,
+                                  bool& more) {
+  std::size_t events = 0;
+  thread_local std::vector<Verdict> verdicts;
+  {
     more = false;
     buffer.clear();
     alerts.clear();
@@ -190,21 +219,19 @@ std::size_t QueryLog::drain(LineBuffer& buffer, LineBuffer& alerts) {
       ring->commit();
       if (buffer.size() >= kBatchBytes || alerts.size() >= kBatchBytes) more = true;
     }
-    if (lines > 0 && file_) {
-      if (file_->write(buffer.view())) {
-        written_ += lines;
-        bytes_ += buffer.size();
-      } else {
-        dropped_write_error_ += lines;
-      }
-    }
-    if (alert_lines > 0 && alert_file_) {
-      if (alert_file_->write(alerts.view())) {
-        alerts_written_ += alert_lines;
-      } else {
-        alerts_dropped_ += alert_lines;
-      }
-    }
+    const std::shared_ptr<LogFile> file = lines > 0 ? file_ : nullptr;
+    const std::shared_ptr<LogFile> alert_file = alert_lines > 0 ? alert_file_ : nullptr;
+    if (!file && !alert_file) return events;
+    lock.unlock();
+    LogWriteResult q, a;
+    if (file) q = file->write(buffer.view());
+    if (alert_file) a = alert_file->write(alerts.view());
+    lock.lock();
+    written_ += q.lines_written;
+    bytes_ += q.bytes_written;
+    dropped_write_error_ += q.lines_dropped;
+    alerts_written_ += a.lines_written;
+    alerts_dropped_ += a.lines_dropped;
   }
   return events;
 }
@@ -217,20 +244,23 @@ void QueryLog::run() {
   for (;;) {
     if (!paused_) {
       const std::uint64_t requested = flush_requests_;
-      if (drain(buffer, alerts) > 0 && intent_ && options_.block != nullptr) {
+      if (drain(lock, buffer, alerts) > 0 && intent_ && options_.block != nullptr) {
         if (auto list = intent_->take_block_list()) options_.block->publish(std::move(list));
       }
       if (flushes_done_ < requested) {
-        if (file_) file_->sync();
-        if (alert_file_) alert_file_->sync();
-        flushes_done_ = requested;
+        const std::shared_ptr<LogFile> file = file_, alert_file = alert_file_;
+        lock.unlock();
+        if (file) file->sync();
+        if (alert_file) alert_file->sync();
+        lock.lock();
+        flushes_done_ = std::max(flushes_done_, requested);
         flushed_.notify_all();
       }
     }
     if (stopping_) break;
     wake_.wait_for(lock, kIdlePoll);
   }
-  (void)drain(buffer, alerts);
+  (void)drain(lock, buffer, alerts);
   if (file_) file_->sync();
   if (alert_file_) alert_file_->sync();
   flushes_done_ = flush_requests_;

@@ -8,15 +8,23 @@
 //   log.configure({path, ...});            // on, off ("" path), re-pointed: any time
 //                                          // (and dnstap, beside or instead of the file)
 //   if (auto* e = log.claim(worker)) { fill *e; log.publish(worker); }
-//   log.flush();                           // SIGHUP, SIGTERM: everything so far written
+//   log.flush(limit);                      // SIGTERM: everything so far written, within limit
+//   log.reopen();                          // SIGHUP, vigilctl log-reopen: after logrotate
 //
 // The writer also runs the intent detectors (intent.h) when they are
 // configured: their verdicts go into the query's line and alerts into the
 // alert stream. Either needs no query log file: the rings run whenever
 // any of the file, dnstap or the detectors is on.
+//
+// The writer formats a batch under mu_ and writes it with mu_ released, so
+// a destination that stops taking lines (a pipe nobody reads) stalls only
+// the writer: stats(), configure() and with_writer_stopped() never wait for
+// it, the rings fill and their drops are counted, and flush() waits no
+// longer than it is told.
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
@@ -78,13 +86,23 @@ struct QueryLogStats {
 class QueryLog {
  public:
   QueryLog(unsigned producers, std::size_t slots_per_producer, LogFile::ErrorReporter on_error = {});
-  ~QueryLog();  // writes what is queued, then stops
+  ~QueryLog();  // stop()
+  // Writes what is queued, to what the destinations take at once (one that
+  // stopped reading is not waited for: its lines are counted dropped), and
+  // stops the writer. stats() stay readable; nothing is recorded after it.
+  void stop();
   QueryLog(const QueryLog&) = delete;
   QueryLog& operator=(const QueryLog&) = delete;
 
   // Switches the log on, off or to another file; queued events are written
-  // to the old destination first.
+  // to the old destination first (for up to kReconfigureFlush: one that
+  // does not take them is abandoned, its lines counted as dropped). The
+  // files kept (the same path) are reopened, as by reopen().
   void configure(const QueryLogOptions& options);
+  static constexpr std::chrono::milliseconds kReconfigureFlush{1000};
+  // The query log and alert files are opened afresh before the next line
+  // (logrotate moved them: `create` + SIGHUP or `vigilctl log-reopen`).
+  void reopen();
   bool enabled() const { return enabled_.load(std::memory_order_relaxed); }
   // Whether events should carry the query's octets too (dnstap logs
   // client queries).
@@ -98,8 +116,9 @@ class QueryLog {
   }
   void publish(unsigned p) { rings_[p]->publish(); }
 
-  // Blocks until every event published before the call is written.
-  void flush();
+  // Blocks until every event published before the call is written, or
+  // `limit` has passed; returns whether they were.
+  bool flush(std::chrono::milliseconds limit = std::chrono::milliseconds(5000));
   QueryLogStats stats() const;
 
   // Runs `f` while the writer is between batches: for what touches the
@@ -120,7 +139,11 @@ class QueryLog {
 
  private:
   void run();
-  std::size_t drain(LineBuffer& buffer, LineBuffer& alerts);
+  // One batch: formats what the rings hold (mu_ held, as `lock`), writes it
+  // with mu_ released, counts. Returns the events taken.
+  std::size_t drain_batch(std::unique_lock<std::mutex>& lock, LineBuffer& buffer, LineBuffer& alerts,
+                          bool& more);
+  std::size_t drain(std::unique_lock<std::mutex>& lock, LineBuffer& buffer, LineBuffer& alerts);
 
   std::vector<std::unique_ptr<EventRing>> rings_;
   std::vector<std::unique_ptr<std::atomic<std::uint64_t>>> dropped_;
@@ -130,10 +153,10 @@ class QueryLog {
   std::condition_variable wake_;
   std::condition_variable flushed_;
   QueryLogOptions options_;
-  std::unique_ptr<LogFile> file_;
+  std::shared_ptr<LogFile> file_;  // shared: the writer holds it while writing, unlocked
   std::unique_ptr<DnstapWriter> dnstap_;
   std::shared_ptr<IntentEngine> intent_;
-  std::unique_ptr<LogFile> alert_file_;
+  std::shared_ptr<LogFile> alert_file_;
   std::unique_ptr<RecentActivity> activity_;
   std::unique_ptr<ResolutionIndex> resolutions_;
   std::uint64_t alerts_written_ = 0;

@@ -1,10 +1,12 @@
 #include "monitor/query_log.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <set>
 #include <string>
 #include <thread>
@@ -210,6 +212,49 @@ TEST_F(QueryLogTest, EveryRecordFromEveryProducerIsWrittenOnce) {
   EXPECT_EQ(names.size(), 8000u);
   EXPECT_EQ(log.stats().written, 8000u);
   EXPECT_EQ(log.stats().dropped_queue_full, full.load());  // every full ring counted
+}
+
+TEST_F(QueryLogTest, ADestinationThatStopsReadingHoldsNeitherStatsNorReconfigurationNorShutdown) {
+  // Issue 22: standard output a pipe nobody reads (the container's log
+  // driver stalled). The writer waits for it with the lock released.
+  int fds[2];
+  ASSERT_EQ(::pipe2(fds, O_CLOEXEC), 0);
+  auto log = std::make_unique<QueryLog>(1, 256);
+  log->configure({"/proc/self/fd/" + std::to_string(fds[1]), 0, 1, {}, {}, {}, {}});
+  ::close(fds[1]);
+  const std::uint64_t total = 30000;
+  for (std::uint64_t i = 0; i < total; ++i) (void)Record(*log, 0, "n" + std::to_string(i) + ".example.");
+  using std::chrono::milliseconds;
+  auto bounded = [](auto f, milliseconds limit) {
+    auto r = std::async(std::launch::async, f);
+    return r.wait_for(limit) == std::future_status::ready;
+  };
+  EXPECT_TRUE(bounded([&] { return log->stats(); }, milliseconds(500)));
+  EXPECT_FALSE(log->flush(milliseconds(200)));  // told how long to wait, it says it could not
+  EXPECT_TRUE(bounded([&] { log->reopen(); }, milliseconds(500)));
+  // Re-pointed at a file: the stuck batch is given up (counted dropped), the rest goes there.
+  EXPECT_TRUE(bounded(
+      [&] {
+        log->configure({path_, 0, 1, {}, {}, {}, {}});
+      },
+      QueryLog::kReconfigureFlush + milliseconds(1000)));
+  ASSERT_TRUE(log->flush());
+  const QueryLogStats st = log->stats();
+  EXPECT_GT(st.dropped_queue_full, 0u);
+  EXPECT_GT(st.dropped_write_error, 0u);
+  EXPECT_EQ(st.written + st.dropped_queue_full + st.dropped_write_error, total);
+  const auto in_file = Lines(path_);
+  EXPECT_LT(in_file.size(), st.written);  // the rest went into the pipe
+  for (const auto& l : in_file) EXPECT_TRUE(nlohmann::json::accept(l)) << l;
+  // Shutdown with the pipe still stalled: configured back onto it, then destroyed.
+  int again[2];
+  ASSERT_EQ(::pipe2(again, O_CLOEXEC), 0);
+  log->configure({"/proc/self/fd/" + std::to_string(again[1]), 0, 1, {}, {}, {}, {}});
+  for (std::uint64_t i = 0; i < 5000; ++i) (void)Record(*log, 0, "m" + std::to_string(i) + ".example.");
+  EXPECT_TRUE(bounded([&] { log.reset(); }, milliseconds(2000)));
+  ::close(fds[0]);
+  ::close(again[0]);
+  ::close(again[1]);
 }
 
 TEST_F(QueryLogTest, AStalledWriterDropsAndCountsNeverBlocks) {

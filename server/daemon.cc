@@ -366,7 +366,22 @@ void Daemon::shutdown() {
                 std::to_string(grace.count()) + "ms; closing them");
   }
   for (auto& w : workers_) w->join();
-  if (query_log_) query_log_->flush();
+  // The query log gets what is left of the grace period (a consumer that
+  // stopped reading holds the exit no longer; its lines are counted dropped).
+  if (query_log_) {
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (!query_log_->flush(std::max(left, std::chrono::milliseconds(100)))) {
+      log_warning("query log: its destination did not take every line within the shutdown grace period");
+    }
+    query_log_->stop();
+    const monitor::QueryLogStats q = query_log_->stats();
+    if (q.file_open || q.written + q.dropped_queue_full + q.dropped_write_error > 0) {
+      log_info("query log: " + std::to_string(q.written) + " lines written, " +
+               std::to_string(q.dropped_queue_full) + " dropped with the writer behind, " +
+               std::to_string(q.dropped_write_error) + " dropped by failed or abandoned writes");
+    }
+  }
   save_domain_history();
   const std::string& persist = runtime_->config.cache.persist_path;
   if (!persist.empty()) {
@@ -382,6 +397,9 @@ void Daemon::shutdown() {
 }
 
 ControlReply Daemon::reload() {
+  // Every reload reopens the log files first, whatever becomes of the
+  // file: SIGHUP is logrotate's postrotate signal.
+  if (query_log_) query_log_->reopen();
   if (config_path_.empty()) {
     log_warning("reload: running on built-in defaults (no -c FILE), nothing to reload");
     return {false, "vigild runs on its built-in defaults (no -c FILE): nothing to reload"};
@@ -1088,6 +1106,12 @@ ControlReply Daemon::command(const std::vector<std::string>& args) {
     }
     return {true, out.str()};
   }
+  if (cmd == "log-reopen") {
+    if (auto u = need(0, "log-reopen")) return *u;
+    if (!query_log_) return {false, "no query log or alert stream is configured"};
+    query_log_->reopen();
+    return {true, "the query log and alert files are opened afresh before their next line"};
+  }
   if (cmd == "query-log") {
     if (auto u = need(1, "query-log on|off|FILE")) return *u;
     const std::string& a = args[1];
@@ -1151,7 +1175,7 @@ ControlReply Daemon::command(const std::vector<std::string>& args) {
       false,
       "unknown command \"" + cmd +
           "\" (commands: status, reload, flush NAME, flush-subtree NAME, flush-all, flush-infra [all|ADDR], "
-          "flush-failures, cache-dump FILE, "
+          "flush-failures, log-reopen, query-log on|off|FILE, cache-dump FILE, "
           "cache-load FILE, cache-list NAME, alerts, client IP, who-resolved IP, top WHAT)"};
 }
 

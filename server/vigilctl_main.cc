@@ -134,6 +134,8 @@ int run(int argc, char** argv) {
   simple("flush-all", "empty the cache and forget remembered resolution failures");
   simple("flush-failures",
          "forget remembered resolution failures (answered SERVFAIL for resolver.servfail_ttl)");
+  simple("log-reopen",
+         "open the query log and alert files afresh (after logrotate moved them; SIGHUP does it too)");
   std::string infra_arg;
   auto* infra = app.add_subcommand(
       "flush-infra",

@@ -27,6 +27,7 @@ import sys
 import tempfile
 import time
 import unittest
+import urllib.request
 
 ARGS = None
 
@@ -129,9 +130,10 @@ class Lab:
 
 
 class Vigild:
-    def __init__(self, lab, config=None, prefix=()):
+    def __init__(self, lab, config=None, prefix=(), stdout=None):
         """vigild on `config` (CONFIG by default; %(dir)s and %(run)s filled
-        in), started behind `prefix` (e.g. prlimit)."""
+        in), started behind `prefix` (e.g. prlimit); `stdout` as for Popen
+        (its log file by default)."""
         self.dir = tempfile.mkdtemp(prefix="vigild-lab-")
         atexit.register(shutil.rmtree, self.dir, True)
         self.config = os.path.join(self.dir, "vigil.yaml")
@@ -140,7 +142,8 @@ class Vigild:
         self.log = os.path.join(self.dir, "vigild.log")
         self.logf = open(self.log, "w")
         self.proc = subprocess.Popen(list(prefix) + [os.path.join(ARGS.bin, "vigild"), "-c", self.config],
-                                     stdout=self.logf, stderr=self.logf, stdin=subprocess.DEVNULL)
+                                     stdout=self.logf if stdout is None else stdout, stderr=self.logf,
+                                     stdin=subprocess.DEVNULL)
         deadline = time.time() + 10
         while time.time() < deadline:
             if self.proc.poll() is not None:
@@ -352,6 +355,92 @@ def tearDownModule():
     if d is not None:
         rc = d.stop()
         assert rc == 0, "vigild exited %s:\n%s" % (rc, d.read_log())
+
+
+STDOUT_LOG_CONFIG = """
+server:
+  listen: ["127.0.0.3:53"]
+  threads: 2
+control:
+  socket: %(dir)s/control.sock
+resolver:
+  root_hints: %(run)s/root.hints
+  do_not_query: []
+query_log:
+  path: "-"
+metrics:
+  listen: "127.0.0.3:9153"
+"""
+
+
+def blast(server, names, count):
+    """`count` UDP queries for `names` in turn, as fast as they go; the
+    answers are read and thrown away. Returns how many were sent."""
+    import socket
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setblocking(False)
+    wires = []
+    for n in names:
+        q = b"".join(bytes([len(l)]) + l.encode() for l in n.rstrip(".").split(".")) + b"\0\0\1\0\1"
+        wires.append(q)
+    sent = 0
+    while sent < count:
+        try:
+            s.sendto(random.randbytes(2) + b"\1\0\0\1\0\0\0\0\0\0" + wires[sent % len(wires)], (server, 53))
+            sent += 1
+        except BlockingIOError:
+            time.sleep(0.001)
+        try:
+            while True:
+                s.recv(4096)
+        except BlockingIOError:
+            pass
+    time.sleep(0.5)
+    s.close()
+    return sent
+
+
+class QueryLogConsumerLabTest(unittest.TestCase):
+    """Issue 22: the query log on standard output, a pipe nobody reads (a
+    container whose log driver stalled): vigild keeps answering, its controls
+    answer, reload and shutdown finish, and every query is counted."""
+
+    def test_a_stalled_stdout_consumer_wedges_nothing(self):
+        d = Vigild(ResolverLabTest.lab, STDOUT_LOG_CONFIG, stdout=subprocess.PIPE)  # never read
+        try:
+            names = [e["qname"] for e in ResolverLabTest.lab.manifest if e["qtype"] == "A" and e["rcode"] == "NOERROR"][:20]
+            for n in names:
+                dig("@127.0.0.3", n, "A")
+            sent = blast("127.0.0.3", names, 30000)
+            self.assertEqual(sent, 30000)
+            t0 = time.time()
+            status = d.ctl("status")
+            self.assertEqual(status.returncode, 0, status.stderr)
+            self.assertLess(time.time() - t0, 5)
+            with urllib.request.urlopen("http://127.0.0.3:9153/metrics", timeout=5) as r:
+                self.assertIn(b"vigil_querylog_dropped_total", r.read())
+            t0 = time.time()
+            d.proc.send_signal(signal.SIGHUP)
+            reload = d.ctl("reload")
+            self.assertEqual(reload.returncode, 0, reload.stdout + reload.stderr)
+            self.assertLess(time.time() - t0, 5)
+            self.assertIn("status: NOERROR", dig("@127.0.0.3", names[0], "A").stdout)
+            st = dict(l.split(": ", 1) for l in d.ctl("status").stdout.splitlines() if ": " in l)
+            queries = int(st["queries"])
+            self.assertGreater(queries, 20000)  # the kernel may drop a few of a burst
+            self.assertGreater(int(st["querylog_dropped_queue_full"]), 0)
+        finally:
+            t0 = time.time()
+            rc = d.stop()
+            elapsed = time.time() - t0
+        self.assertEqual(rc, 0, d.read_log())
+        self.assertLess(elapsed, 10, "SIGTERM took %.1f s" % elapsed)
+        # Every query is a line written or a drop counted: the batch the
+        # stalled writer held is counted when shutdown gives up on it.
+        m = re.search(r"query log: (\d+) lines written, (\d+) dropped with the writer behind, (\d+) dropped",
+                      d.read_log())
+        self.assertIsNotNone(m, d.read_log())
+        self.assertEqual(sum(int(x) for x in m.groups()), queries, d.read_log())
 
 
 class QueryLogLabTest(unittest.TestCase):
