@@ -521,6 +521,93 @@ class QueryLogLabTest(unittest.TestCase):
         who = ResolverLabTest.d.ctl("client", "127.0.0.1").stdout
         self.assertIn("txt.big.test", who)
 
+    def test_logrotate_with_create_and_postrotate_loses_nothing(self):
+        # Issue 22: the recipe in docs/query-log.md, run by the real logrotate.
+        d = ResolverLabTest.d
+        log = os.path.join(d.dir, "queries.log")
+        ctl = "%s -s %s" % (os.path.join(ARGS.bin, "vigilctl"), os.path.join(d.dir, "control.sock"))
+        names = [e["qname"] for e in ResolverLabTest.lab.manifest if e["qtype"] == "A" and e["rcode"] == "NOERROR"][:5]
+
+        def status():
+            return dict(l.split(": ", 1) for l in d.ctl("status").stdout.splitlines() if ": " in l)
+
+        def ask(first_id):
+            for i, n in enumerate(names):
+                self.assertIn("status: NOERROR", dig("@127.0.0.1", "+qid=%d" % (first_id + i), n, "A").stdout)
+
+        def ids_in(path, deadline=10.0):
+            end = time.time() + deadline
+            while True:
+                with open(path) as f:
+                    got = {json.loads(l)["dns"].get("id") for l in f}
+                if time.time() > end or got >= want:
+                    return got
+
+        for round_, postrotate in enumerate(("kill -HUP %d" % d.proc.pid, ctl + " log-reopen")):
+            conf = os.path.join(d.dir, "logrotate-%d.conf" % round_)
+            with open(conf, "w") as f:
+                f.write("%s {\n  create 0640 root root\n  rotate 2\n  missingok\n  postrotate\n    %s\n"
+                        "  endscript\n}\n" % (log, postrotate))
+            written_before = int(status()["querylog_written"])
+            reloads = int(status()["reloads"])
+            ask(6000)
+            r = subprocess.run(["logrotate", "-f", "-s", os.path.join(d.dir, "logrotate.state"), conf],
+                               capture_output=True, text=True, timeout=30)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            if round_ == 0:  # SIGHUP is handled asynchronously: wait for the reload
+                deadline = time.time() + 10
+                while int(status()["reloads"]) == reloads and time.time() < deadline:
+                    time.sleep(0.05)
+            ask(7000)
+            os.remove(log + ".1")  # the rotated file, gone (compressed, shipped)
+            ask(8000)
+            want = {7000 + i for i in range(5)} | {8000 + i for i in range(5)}
+            self.assertLessEqual(want, ids_in(log), "round %d (%s)" % (round_, postrotate))
+            # ... and counted (an earlier test's late lines may come on top).
+            self.assertGreaterEqual(int(status()["querylog_written"]) - written_before, 15)
+
+    def test_a_full_disk_leaves_whole_lines_and_counts_every_query(self):
+        # Issue 22: the query log on a 64 KiB tmpfs (vigild in its own mount
+        # namespace; its files read through /proc/PID/root).
+        tmp = tempfile.mkdtemp(prefix="vigild-tmpfs-")
+        atexit.register(shutil.rmtree, tmp, True)
+        config = STDOUT_LOG_CONFIG.replace("127.0.0.3", "127.0.0.4").replace('path: "-"', "path: %s/q.log" % tmp)
+        prefix = ["unshare", "-m", "--propagation", "private", "sh", "-c",
+                  'mount -t tmpfs -o size=64k tmpfs "$0" && exec "$@"', tmp]
+        d = Vigild(ResolverLabTest.lab, config, prefix=prefix)
+        try:
+            names = [e["qname"] for e in ResolverLabTest.lab.manifest if e["qtype"] == "A" and e["rcode"] == "NOERROR"][:20]
+            for n in names:
+                dig("@127.0.0.4", n, "A")
+            blast("127.0.0.4", names, 2000)
+
+            def counters():
+                st = dict(l.split(": ", 1) for l in d.ctl("status").stdout.splitlines() if ": " in l)
+                return int(st["queries"]), int(st["querylog_written"]), int(st["querylog_dropped_write_error"])
+
+            last, stable = None, 0
+            while stable < 3:
+                now = counters()
+                stable = stable + 1 if now == last else 0
+                last = now
+                time.sleep(0.1)
+            queries, written, failed = last
+            self.assertGreater(failed, 0)
+            with open("/proc/%d/root%s/q.log" % (d.proc.pid, tmp), "rb") as f:
+                text = f.read()
+            self.assertTrue(text.endswith(b"\n"))
+            lines = text.split(b"\n")[:-1]
+            for l in lines:
+                json.loads(l)  # every line whole
+            self.assertEqual(len(lines), written)
+        finally:
+            rc = d.stop()
+        self.assertEqual(rc, 0, d.read_log())
+        m = re.search(r"query log: (\d+) lines written, (\d+) dropped with the writer behind, (\d+) dropped",
+                      d.read_log())
+        self.assertIsNotNone(m, d.read_log())
+        self.assertEqual(sum(int(x) for x in m.groups()), queries)
+
     def test_switched_off_and_on_with_vigilctl(self):
         d = ResolverLabTest.d
         self.assertEqual(d.ctl("query-log", "off").returncode, 0)
