@@ -84,7 +84,7 @@ void ControlChannel::open(std::optional<uid_t> owner, std::optional<gid_t> group
   const int probe = connect_unix(path_);
   if (probe >= 0) {
     ::close(probe);
-    throw std::runtime_error("control socket " + path_ + " is in use: is another vigild running?");
+    throw ControlSocketInUse("control socket " + path_ + " is in use: is another vigild running?");
   }
   if (probe == -ENAMETOOLONG) throw std::runtime_error("control socket path is too long: " + path_);
   if (probe == -ECONNREFUSED) ::unlink(path_.c_str());  // stale, left by a crash

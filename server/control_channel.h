@@ -24,6 +24,11 @@ struct ControlReply {
   std::string text;
 };
 
+// Another process answers on the control socket: another vigild.
+struct ControlSocketInUse : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
 class ControlChannel {
  public:
   using Handler = std::function<ControlReply(const std::vector<std::string>& args)>;
@@ -35,7 +40,8 @@ class ControlChannel {
   ~ControlChannel();
 
   // Creates the socket; a stale socket file is replaced, a live one (another
-  // vigild) is an error. Throws std::runtime_error saying what is wrong.
+  // vigild) is an error: ControlSocketInUse. Throws std::runtime_error
+  // saying what is wrong.
   void open(std::optional<uid_t> owner = std::nullopt, std::optional<gid_t> group = std::nullopt);
   void set_async(std::string command, AsyncHandler handler) {
     async_[std::move(command)] = std::move(handler);

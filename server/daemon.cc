@@ -1,5 +1,6 @@
 #include "server/daemon.h"
 
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <unistd.h>
@@ -26,6 +27,7 @@
 #include "protocol/rdata.h"
 #include "server/log.h"
 #include "server/version.h"
+#include "server/view_args.h"
 #include "server/zone_transfer.h"
 
 namespace vigil::server {
@@ -166,6 +168,9 @@ bool Daemon::start() {
     control_->set_async("trace", [this](std::vector<std::string> a) { return trace(std::move(a)); });
     try {
       control_->open(uid, gid);
+    } catch (const ControlSocketInUse& e) {
+      log_error(e.what());  // a second instance does not start beside the first
+      return false;
     } catch (const std::exception& e) {
       // The resolver still serves; only vigilctl is unavailable.
       log_warning(std::string(e.what()) + "; vigilctl will not reach this daemon");
@@ -1115,6 +1120,13 @@ ControlReply Daemon::command(const std::vector<std::string>& args) {
   if (cmd == "query-log") {
     if (auto u = need(1, "query-log on|off|FILE")) return *u;
     const std::string& a = args[1];
+    if (a != "on" && a != "off" && a != "-") {
+      // Said now, not only in vigild's log: the destination stays as it was.
+      const int fd = ::open(a.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+      if (fd < 0)
+        return {false, "cannot open " + a + ": " + std::strerror(errno) + " (the query log stays as it was)"};
+      ::close(fd);
+    }
     query_log_override_ = a == "on" ? "" : a;
     apply_query_log(runtime_->config);
     const std::string now_path = a == "on" ? runtime_->config.query_log_path : (a == "off" ? "" : a);
@@ -1183,38 +1195,19 @@ ControlReply Daemon::command(const std::vector<std::string>& args) {
 //   alerts [SINCE] | client IP [SINCE] | who-resolved IP [SINCE] | top domains|clients|nxdomain|blocked [N]
 //   [SINCE]
 ControlReply Daemon::intent_view(const std::vector<std::string>& args) {
-  const std::string& cmd = args[0];
-  std::size_t at = 1;
-  std::optional<std::vector<std::uint8_t>> ip;
-  std::string kind;
-  std::size_t n = 10;
-  if (cmd == "client" || cmd == "who-resolved") {
-    if (args.size() < 2) return {false, "usage: " + cmd + " IP [SINCE]"};
-    ip = monitor::parse_ip(args[1]);
-    if (!ip) return {false, "\"" + args[1] + "\" is not an IPv4 or IPv6 address"};
-    at = 2;
-  } else if (cmd == "top") {
-    if (args.size() < 2 ||
-        (args[1] != "domains" && args[1] != "clients" && args[1] != "nxdomain" && args[1] != "blocked"))
-      return {false, "usage: top domains|clients|nxdomain|blocked [N] [SINCE]"};
-    kind = args[1];
-    at = 2;
-    if (args.size() > at && !args[at].empty() &&
-        std::all_of(args[at].begin(), args[at].end(), [](unsigned char c) { return c >= '0' && c <= '9'; })) {
-      n = std::min<std::size_t>(std::stoul(args[at].substr(0, 9)), 10000);
-      ++at;
-    }
-  }
-  std::int64_t since = 0;
+  auto parsed = parse_view_args(args);
+  if (auto* why = std::get_if<std::string>(&parsed)) return {false, *why};
+  const ViewArgs& v = std::get<ViewArgs>(parsed);
+  const std::string& cmd = v.cmd;
+  const std::optional<std::vector<std::uint8_t>> ip =
+      v.ip.empty() ? std::nullopt : std::optional<std::vector<std::uint8_t>>(v.ip);
+  const std::string& kind = v.kind;
+  const std::size_t n = v.n;
   const auto now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
                           std::chrono::system_clock::now().time_since_epoch())
                           .count();
-  if (args.size() > at) {
-    const auto d = config::parse_duration(args[at]);
-    if (!d || args.size() > at + 1)
-      return {false, "usage: " + cmd + " ... [SINCE], SINCE a duration such as 10m or 1h"};
-    since = now_ns - std::chrono::duration_cast<std::chrono::nanoseconds>(*d).count();
-  }
+  const std::int64_t since =
+      v.since ? now_ns - std::chrono::duration_cast<std::chrono::nanoseconds>(*v.since).count() : 0;
   std::string out;
   bool kept = false;
   query_log_->with_writer_stopped([&] {

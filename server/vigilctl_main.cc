@@ -10,13 +10,16 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include <CLI/CLI.hpp>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <yaml-cpp/yaml.h>
 
 #include "config/config.h"
 #include "protocol/message.h"
@@ -24,6 +27,7 @@
 #include "protocol/secure_random.h"
 #include "server/control_channel.h"
 #include "server/version.h"
+#include "server/view_args.h"
 
 namespace {
 
@@ -103,6 +107,18 @@ int health_check(const vigil::config::Config& cfg) {
   return 1;
 }
 
+// control.socket as a file vigild would reject names it (valid YAML with a
+// bad value elsewhere), or "".
+std::string control_socket_in(const std::string& path) {
+  try {
+    const YAML::Node root = YAML::LoadFile(path);
+    const YAML::Node s = root["control"]["socket"];
+    if (s && s.IsScalar()) return s.as<std::string>();
+  } catch (const std::exception&) {
+  }
+  return "";
+}
+
 int run(int argc, char** argv) {
   CLI::App app{"vigilctl: control a running vigild"};
   app.require_subcommand(1);
@@ -161,52 +177,78 @@ int run(int argc, char** argv) {
   trace->add_option("TYPE", trace_type, "the record type (default A)");
   trace->callback([&] { request = {"trace", trace_name, trace_type}; });
   // The intent detectors' views: what clients did lately.
-  std::string view_ip, view_since, top_kind, top_n;
+  // Built and checked by server/view_args.h, which vigild reads them with.
+  std::string view_ip, view_since, top_kind;
+  std::optional<std::size_t> top_n;
   auto* alerts = app.add_subcommand("alerts", "the intent detectors' recent alerts, as JSON lines");
-  alerts->add_option("--since", view_since, "only the last DURATION (10m, 1h, 2d)");
-  alerts->callback([&] {
-    request = view_since.empty() ? std::vector<std::string>{"alerts"}
-                                 : std::vector<std::string>{"alerts", view_since};
-  });
+  alerts->add_option("--since", view_since,
+                     "only the last DURATION (90s, 10m, 1h, 2d; a bare number is seconds)");
+  alerts->callback([&] { request = vigil::server::view_request("alerts", "", std::nullopt, view_since); });
   auto* client = app.add_subcommand("client", "one client's recent lookups and alerts, newest first");
   client->add_option("IP", view_ip, "the client's address")->required();
   client->add_option("--since", view_since, "only the last DURATION");
-  client->callback([&] {
-    request = {"client", view_ip};
-    if (!view_since.empty()) request.push_back(view_since);
-  });
+  client->callback(
+      [&] { request = vigil::server::view_request("client", view_ip, std::nullopt, view_since); });
   auto* who = app.add_subcommand("who-resolved",
                                  "which clients got IP in an answer in the last intent.who_resolved_window "
                                  "(1h), for which name, how often, first and last (from a firewall or "
                                  "web-log alert back to the client and the domain)");
   who->add_option("IP", view_ip, "the address answered")->required();
   who->add_option("--since", view_since, "only the last DURATION");
-  who->callback([&] {
-    request = {"who-resolved", view_ip};
-    if (!view_since.empty()) request.push_back(view_since);
-  });
+  who->callback(
+      [&] { request = vigil::server::view_request("who-resolved", view_ip, std::nullopt, view_since); });
   auto* top = app.add_subcommand(
       "top", "the most asked registered domains, the busiest clients, or the most NXDOMAIN domains lately");
   top->add_option("WHAT", top_kind, "domains, clients, nxdomain or blocked")
       ->required()
       ->check(CLI::IsMember({"domains", "clients", "nxdomain", "blocked"}));
-  top->add_option("-n", top_n, "how many (default 10)");
+  top->add_option("-n", top_n, "how many (1 to 10000, default 10)");
   top->add_option("--since", view_since, "only the last DURATION");
-  top->callback([&] {
-    request = {"top", top_kind};
-    if (!top_n.empty()) request.push_back(top_n);
-    if (!view_since.empty()) request.push_back(view_since);
-  });
+  top->callback([&] { request = vigil::server::view_request("top", top_kind, top_n, view_since); });
   auto* health =
       app.add_subcommand("health",
                          "exit 0 if vigild answers DNS on its first listen address (a CHAOS id.server query, "
                          "answered without going upstream); for container health checks");
   health->callback([&] { request = {"health"}; });
-  CLI11_PARSE(app, argc, argv);
+  // Exit codes: 0 done, 1 vigild said no (or the check failed), 2 a usage
+  // or configuration error (an unknown subcommand prints the usage).
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    (void)app.exit(e);
+    if (dynamic_cast<const CLI::ExtrasError*>(&e) != nullptr || request.empty()) {
+      std::fputs(app.help().c_str(), stderr);
+    }
+    return 2;
+  }
+  if (request.empty()) {
+    std::fputs(app.help().c_str(), stderr);
+    return 2;
+  }
+  if (request.front() == "alerts" || request.front() == "client" || request.front() == "who-resolved" ||
+      request.front() == "top") {
+    auto checked = vigil::server::parse_view_args(request);
+    if (const auto* why = std::get_if<std::string>(&checked)) {
+      std::fprintf(stderr, "vigilctl: %s\n", why->c_str());
+      return 2;
+    }
+  }
 
   // vigild's own configuration, to find its sockets: the file (or the
   // defaults) with the VIGIL_* environment variables on top, as vigild reads it.
   auto cfg = vigil::config::load_config(config_path, vigil::config::environment());
+  if (!cfg.ok() && request.front() == "reload") {
+    // The file vigild is to reload is broken: vigild says so (it reads the
+    // file it was started with), through the socket the defaults and the
+    // environment name unless -s gives one.
+    std::fprintf(stderr, "vigilctl: %s (asking vigild to reload anyway)\n", cfg.error().to_string().c_str());
+    if (socket_path.empty()) socket_path = control_socket_in(config_path);
+    cfg = vigil::config::load_config("", vigil::config::environment());
+  }
   if (!cfg.ok()) {
     std::fprintf(stderr, "vigilctl: %s\n", cfg.error().to_string().c_str());
     return 2;

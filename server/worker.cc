@@ -1,6 +1,7 @@
 #include "server/worker.h"
 
 #include <pthread.h>
+#include <unistd.h>
 
 #include <array>
 #include <cerrno>
@@ -15,6 +16,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 
@@ -41,6 +43,30 @@ constexpr unsigned kUdpBurst = 4;
 constexpr std::size_t kUdpBatch = 32;
 constexpr std::size_t kUdpQuerySlot = 4096;
 constexpr std::size_t kUdpAnswerSlot = 4096;
+
+// SO_REUSEPORT lets our workers share a port; it would also let a second
+// vigild (same user) bind it and silently take part of the traffic. So the
+// first worker first binds the address without sharing: taken means another
+// process serves it. (TCP's probe sets SO_REUSEADDR: a previous instance's
+// TIME_WAIT connections must not stop a restart; a listener still does.)
+void probe_unshared(const asio::ip::address& address, std::uint16_t port) {
+  for (const int type : {SOCK_DGRAM, SOCK_STREAM}) {
+    const int fd = ::socket(address.is_v6() ? AF_INET6 : AF_INET, type | SOCK_CLOEXEC, 0);
+    if (fd < 0) continue;  // the real bind reports it
+    const int one = 1;
+    if (address.is_v6()) (void)::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+    if (type == SOCK_STREAM) (void)::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    const udp::endpoint ep(address, port);  // the sockaddr, for either type
+    const int rc = ::bind(fd, ep.data(), static_cast<socklen_t>(ep.size()));
+    const int err = errno;
+    ::close(fd);
+    if (rc != 0 && err == EADDRINUSE) {
+      throw std::system_error(err, std::generic_category(),
+                              std::string(type == SOCK_DGRAM ? "udp" : "tcp") +
+                                  ": in use by another process (is another vigild running on it?)");
+    }
+  }
+}
 
 void set_reuse_port(int fd) {
   int one = 1;
@@ -199,6 +225,13 @@ std::vector<config::Endpoint> Worker::listen(const std::vector<config::Endpoint>
     config::Endpoint result = e;
     // Port 0 asks for any free port, the same for UDP and TCP: the UDP
     // port the kernel picks may be taken for TCP, so that is retried.
+    if (index_ == 0 && e.port != 0) {
+      try {
+        probe_unshared(address, e.port);
+      } catch (const std::system_error& x) {
+        throw ListenError("cannot listen on " + e.to_string() + " (" + x.what() + ")", x.code());
+      }
+    }
     for (int attempt = 0;; ++attempt) {
       std::string what = "udp";
       try {

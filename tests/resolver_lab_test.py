@@ -770,6 +770,16 @@ class IntentLabTest(unittest.TestCase):
         self.assertEqual(top[0].split()[1], self.BENIGN, top)  # it asked the most
         nx = d.ctl("top", "nxdomain", "-n", "100").stdout
         self.assertIn(" tunnel-lab.com", nx)
+        # Issue 22: a bare number after --since is seconds, never the count;
+        # what is wrong is said (exit 2), not reinterpreted.
+        since = d.ctl("top", "nxdomain", "--since", "3600")
+        self.assertEqual(since.returncode, 0, since.stderr)
+        self.assertEqual(since.stdout, d.ctl("top", "nxdomain", "-n", "10", "--since", "1h").stdout)
+        self.assertLess(len(since.stdout.splitlines()), len(nx.splitlines()))  # the default 10, not 3 600
+        bad = d.ctl("top", "nxdomain", "-n", "0")
+        self.assertEqual(bad.returncode, 2)
+        self.assertIn("-n: expected a number from 1 to 10000", bad.stderr)
+        self.assertEqual(d.ctl("top", "nxdomain", "--since", "soon").returncode, 2)
         for n in bot[:5]:
             self.assertIn(" " + n + "\n", nx)
         # From an address back to who resolved it, and as what.
@@ -783,7 +793,7 @@ class IntentLabTest(unittest.TestCase):
         _, m = scrape()
         self.assertGreaterEqual(m['vigil_intent_tracked{table="resolutions"}'], 1)
         self.assertGreater(m["vigil_who_resolved_lookback_seconds"], 3500)  # the hour: nothing forgotten early
-        self.assertEqual(d.ctl("who-resolved", "not-an-ip").returncode, 1)
+        self.assertEqual(d.ctl("who-resolved", "not-an-ip").returncode, 2)  # a usage error, said by vigilctl
         # And the metrics count them.
         _, m = scrape()
         self.assertEqual(m['vigil_intent_alerts_total{category="tunnel"}'], 1)

@@ -380,6 +380,19 @@ class VigildTest(unittest.TestCase):
                            capture_output=True, text=True)
         self.assertEqual(r.returncode, 2)
         self.assertIn("vigild is not running", r.stderr)
+        # Issue 22: a command that fails says why and exits non-zero.
+        before = self.d.ctl("status").stdout
+        r = self.d.ctl("query-log", "/nonexistent-dir/q.log")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("cannot open /nonexistent-dir/q.log", r.stderr)
+        enabled = [l for l in before.splitlines() if l.startswith("querylog_enabled:")]
+        self.assertEqual(len(enabled), 1)
+        self.assertIn(enabled[0] + "\n", self.d.ctl("status").stdout)  # unchanged
+        r = self.d.ctl("no-such-command")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("Subcommands:", r.stderr)
+        r = self.d.ctl()
+        self.assertEqual(r.returncode, 2)
         r = self.d.ctl("status", user="nobody")  # socket is 0660 root:root
         self.assertEqual(r.returncode, 2)
         self.assertIn("permission denied", r.stderr)
@@ -404,6 +417,11 @@ class LifecycleTest(unittest.TestCase):
             r = d.ctl("reload")
             self.assertEqual(r.returncode, 1)
             self.assertIn("server.threads: expected a whole number", r.stderr)
+            # vigilctl -c FILE with the broken FILE still asks vigild, which says what is wrong.
+            r = subprocess.run([os.path.join(ARGS.bin, "vigilctl"), "-c", d.config, "reload"],
+                               capture_output=True, text=True, timeout=30)
+            self.assertEqual(r.returncode, 1, r.stderr)
+            self.assertIn("reload rejected", r.stderr)
             # Local data errors are caught on reload too.
             d.write_config(good + '  - "alias.lan. 300 IN A 10.0.0.1"\n')
             r = d.ctl("reload")
@@ -534,7 +552,31 @@ class LifecycleTest(unittest.TestCase):
                            timeout=10)
         blocker.close()
         self.assertEqual(r.returncode, 1)
-        self.assertIn("cannot listen on 127.0.0.1:5354 (udp): Address already in use", r.stderr)
+        self.assertIn("cannot listen on 127.0.0.1:5354 (udp", r.stderr)
+        self.assertIn("Address already in use", r.stderr)
+
+    def test_a_second_vigild_on_the_same_address_refuses_to_start(self):
+        # Issue 22: SO_REUSEPORT would let it bind and take part of the traffic.
+        first = Vigild(extra="").start()
+        try:
+            second = Vigild(extra="")
+            conf = BASE_CONFIG % {"dir": second.dir, "extra": ""}
+            second.write_config(conf)
+            r = subprocess.run([os.path.join(ARGS.bin, "vigild"), "-c", second.config], capture_output=True,
+                               text=True, timeout=20)
+            self.assertEqual(r.returncode, 1, r.stderr)
+            self.assertIn("in use by another process (is another vigild running on it?)", r.stderr)
+            self.assertEqual(first.ctl("status").returncode, 0)
+            # Same control socket too: said, not taken over.
+            third = Vigild(extra="")
+            third.write_config((BASE_CONFIG % {"dir": third.dir, "extra": ""}).replace(
+                third.dir + "/control.sock", first.dir + "/control.sock").replace('listen: ["127.0.0.1:53", "[::1]:53"]', 'listen: ["127.0.0.9:53"]'))
+            r = subprocess.run([os.path.join(ARGS.bin, "vigild"), "-c", third.config], capture_output=True,
+                               text=True, timeout=20)
+            self.assertEqual(r.returncode, 1, r.stderr)
+            self.assertIn("is another vigild running?", r.stderr)
+        finally:
+            self.assertEqual(first.stop(), 0)
 
 
 class DefaultsTest(unittest.TestCase):
