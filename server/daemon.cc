@@ -90,6 +90,7 @@ bool Daemon::start() {
     return false;
   }
   runtime_ = *rt;
+  started_config_ = runtime_->config;
   for (const auto& l : policy->loaded) log_info("policy: feed " + l);
   policy_loader_.commit(std::move(*policy));
   IntentSetup intent = prepare_intent(cfg.intent);
@@ -426,9 +427,15 @@ ControlReply Daemon::reload() {
   if (intent_ && !((*rt)->config.intent == intent_config_)) save_domain_history();
   IntentSetup intent = prepare_intent((*rt)->config.intent);
   if (!intent.error.empty()) return reject(intent.error);
-  const config::Config& old = runtime_->config;
+  // What only a restart changes is compared with what runs: the
+  // configuration vigild started with (a reload that restores it warns of
+  // nothing; one that changed it and was not restarted keeps warning).
+  const config::Config& old = started_config_ ? *started_config_ : runtime_->config;
   const config::Config& next = (*rt)->config;
   std::vector<std::string> restart;
+  if (next.server.tcp_client_prefix_v4 != old.server.tcp_client_prefix_v4 ||
+      next.server.tcp_client_prefix_v6 != old.server.tcp_client_prefix_v6)
+    restart.emplace_back("server.tcp_client_prefix_v4/v6");
   if (next.server.listen != old.server.listen) restart.emplace_back("server.listen");
   if (next.server.threads != old.server.threads) restart.emplace_back("server.threads");
   if (next.server.user != old.server.user) restart.emplace_back("server.user");

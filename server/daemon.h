@@ -84,6 +84,9 @@ class Daemon {
   IntentSetup prepare_intent(const config::IntentConfig& c);
   std::shared_ptr<monitor::IntentEngine> intent_;
   config::IntentConfig intent_config_;  // what intent_ was built from
+  // The configuration vigild started with: the keys a reload cannot change
+  // are compared with it (what runs), not with the last file read.
+  std::optional<config::Config> started_config_;
   std::shared_ptr<const monitor::PublicSuffixList> psl_;
   void save_domain_history();  // intent_'s, to intent.new_domain.state
   ControlReply intent_view(

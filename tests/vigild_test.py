@@ -430,6 +430,22 @@ class LifecycleTest(unittest.TestCase):
         finally:
             self.assertEqual(d.stop(), 0)
 
+    def test_a_reload_warns_of_restart_keys_against_what_runs(self):
+        # Issue 22: restoring the running server.threads warned all the same.
+        d = Vigild(extra="").start()
+        try:
+            good = BASE_CONFIG % {"dir": d.dir, "extra": ""}
+            d.write_config(good.replace("threads: 2", "threads: 3"))
+            r = d.ctl("reload")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("changes to server.threads take effect at the next restart", r.stdout)
+            d.write_config(good)
+            r = d.ctl("reload")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertNotIn("next restart", r.stdout)
+        finally:
+            self.assertEqual(d.stop(), 0)
+
     def test_sigterm_drains_and_persists_the_cache(self):
         d = Vigild().start()
         expires = int(time.time()) + 600
