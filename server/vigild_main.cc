@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 
 #include "config/config.h"
+#include "monitor/dga_model.h"
 #include "server/daemon.h"
 #include "server/policy_loader.h"
 #include "server/runtime.h"
@@ -51,6 +52,16 @@ int run(int argc, char** argv) {
       return 1;
     }
     for (const auto& l : policy->loaded) std::printf("policy feed %s\n", l.c_str());
+    // Everything else start-up reads and refuses to start without: the
+    // intent detectors' model file.
+    if (cfg->intent.enabled && !cfg->intent.model.empty()) {
+      std::string error;
+      if (!vigil::monitor::DgaModel::load(cfg->intent.model, &error)) {
+        std::fprintf(stderr, "vigild: %s: intent.model: %s\n",
+                     config_path.empty() ? "(defaults)" : config_path.c_str(), error.c_str());
+        return 1;
+      }
+    }
     std::printf("%s: configuration OK\n", config_path.empty() ? "(defaults)" : config_path.c_str());
     return 0;
   }
