@@ -77,6 +77,7 @@ void QueryLog::configure(const QueryLogOptions& options) {
   } else if (!activity_ || activity_->capacity() != options.recent_queries) {
     activity_ = std::make_unique<RecentActivity>(options.recent_queries);
   }
+  if (activity_) activity_->set_privacy(options.privacy);
   if (!intent_ || options.resolutions.entries == 0) {
     resolutions_.reset();
   } else if (!resolutions_ || resolutions_->options() != options.resolutions) {
@@ -90,6 +91,7 @@ void QueryLog::configure(const QueryLogOptions& options) {
   if (!alert_file_ && intent_ && !options.alerts_path.empty()) {
     alert_file_ = std::make_shared<LogFile>(options.alerts_path, options.max_bytes, options.keep, on_error_);
   }
+  if (resolutions_) resolutions_->set_privacy(options.privacy);
   wants_queries_.store(dnstap_ && options.dnstap.client_queries, std::memory_order_relaxed);
   enabled_.store(file_ || dnstap_ || intent_, std::memory_order_relaxed);
 }

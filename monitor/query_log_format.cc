@@ -230,9 +230,16 @@ void append_json_line(LineBuffer& out, const QueryEvent& e, const dns::MessageVi
   out.put(
       "\",\"event\":{\"kind\":\"event\",\"category\":[\"network\"],\"type\":[\"protocol\"],\"duration\":");
   append_uint(out, std::uint64_t{e.duration_us} * 1000);  // ECS: nanoseconds
-  out.put("},\"client\":{\"ip\":\"");
-  out.set_end(privacy.show(out.reserve(ClientPrivacy::kMaxShown), {e.client.data(), e.client_len}));
-  out.put("\",\"port\":");
+  // ECS's client.ip must be an address: the address or its network; in
+  // hash mode it is left out and the token goes into vigil.client_token.
+  const bool hashed = privacy.mode() == ClientIpMode::kHash;
+  if (hashed) {
+    out.put("},\"client\":{\"port\":");
+  } else {
+    out.put("},\"client\":{\"ip\":\"");
+    out.set_end(privacy.show(out.reserve(ClientPrivacy::kMaxShown), {e.client.data(), e.client_len}));
+    out.put("\",\"port\":");
+  }
   append_uint(out, e.client_port);
   out.put("},\"server\":{\"ip\":\"");
   out.set_end(dns::format_address(out.reserve(dns::kMaxAddressText), {e.server.data(), e.server_len}));
@@ -325,7 +332,13 @@ void append_json_line(LineBuffer& out, const QueryEvent& e, const dns::MessageVi
       out.put(']');
     }
   }
-  out.put("},\"vigil\":{\"cache\":");
+  out.put("},\"vigil\":{");
+  if (hashed) {
+    out.put("\"client_token\":\"");
+    out.set_end(privacy.show(out.reserve(ClientPrivacy::kMaxShown), {e.client.data(), e.client_len}));
+    out.put("\",");
+  }
+  out.put("\"cache\":");
   append_plain(out, cache_status_name(e.cache));
   out.put(",\"outcome\":");
   append_json_string(out, e.outcome);
@@ -383,9 +396,12 @@ void append_alert_line(LineBuffer& out, const QueryEvent& e, const dns::MessageV
       "\"info\"],"
       "\"dataset\":\"vigil.intent\"},\"rule\":{\"name\":");
   append_plain(out, intent_category_name(v.category));
-  out.put("},\"client\":{\"ip\":\"");
-  out.set_end(privacy.show(out.reserve(ClientPrivacy::kMaxShown), {e.client.data(), e.client_len}));
-  out.put("\"},\"dns\":{");
+  const bool hashed = privacy.mode() == ClientIpMode::kHash;
+  out.put(hashed ? std::string_view("},\"client\":{},\"dns\":{") : "},\"client\":{\"ip\":\"");
+  if (!hashed) {
+    out.set_end(privacy.show(out.reserve(ClientPrivacy::kMaxShown), {e.client.data(), e.client_len}));
+    out.put("\"},\"dns\":{");
+  }
   if (view != nullptr && view->count(dns::Section::kQuestion) > 0) {
     out.put("\"question\":{\"name\":");
     append_name(out, view->question_name());
@@ -407,7 +423,13 @@ void append_alert_line(LineBuffer& out, const QueryEvent& e, const dns::MessageV
     });
     out.put(']');
   }
-  out.put("},\"vigil\":{\"outcome\":");
+  out.put("},\"vigil\":{");
+  if (hashed) {
+    out.put("\"client_token\":\"");
+    out.set_end(privacy.show(out.reserve(ClientPrivacy::kMaxShown), {e.client.data(), e.client_len}));
+    out.put("\",");
+  }
+  out.put("\"outcome\":");
   append_json_string(out, e.outcome);
   out.put(",\"alert\":");
   append_verdict(out, v);

@@ -221,8 +221,17 @@ TEST(QueryLogFormatTest, PrivacyModesApplyToTheClientOnly) {
   QueryEvent e = Event(Answer("www.example."));
   EXPECT_EQ(Line(e, ClientPrivacy(ClientIpMode::kTruncate, ""))["client"]["ip"], "192.0.2.0");
   EXPECT_EQ(Line(e, ClientPrivacy(ClientIpMode::kTruncate, ""))["server"]["ip"], "127.0.0.1");
-  const std::string h = Line(e, ClientPrivacy(ClientIpMode::kHash, "k"))["client"]["ip"];
+  // Hash mode: ECS's client.ip must be an address, so it is left out; the
+  // token is vigil.client_token (issue 22: ECS index templates rejected it).
+  const json hashed = Line(e, ClientPrivacy(ClientIpMode::kHash, "0123456789abcdef"));
+  EXPECT_FALSE(hashed["client"].contains("ip"));
+  EXPECT_EQ(hashed["client"]["port"], 40000);
+  const std::string h = hashed["vigil"]["client_token"];
   EXPECT_EQ(h.size(), 32u);
+  EXPECT_EQ(
+      h,
+      ClientPrivacy(ClientIpMode::kHash, "0123456789abcdef").show(std::vector<std::uint8_t>{192, 0, 2, 7}));
+  EXPECT_FALSE(Line(e)["vigil"].contains("client_token"));
 }
 
 }  // namespace

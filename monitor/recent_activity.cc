@@ -71,10 +71,15 @@ void RecentActivity::each(std::int64_t since_ns, F&& f) const {
   }
 }
 
-void RecentActivity::line(std::string& out, const Entry& e) {
+void RecentActivity::append_client(std::string& out, std::span<const std::uint8_t> client) const {
+  char buf[ClientPrivacy::kMaxShown];
+  out.append(buf, static_cast<std::size_t>(privacy_.show(buf, client) - buf));
+}
+
+void RecentActivity::line(std::string& out, const Entry& e) const {
   out += iso8601_utc(e.time_ns);
   out += ' ';
-  dns::append_address_text(out, {e.client.data(), e.client_len});
+  append_client(out, {e.client.data(), e.client_len});
   out += ' ';
   out.append(e.name.data(), e.name_len);
   out += ' ';
@@ -102,8 +107,10 @@ std::string RecentActivity::alerts(std::int64_t since_ns) const {
 std::string RecentActivity::client(std::span<const std::uint8_t> address, std::int64_t since_ns) const {
   std::string out;
   std::string shown;
-  dns::append_address_text(shown, address);
-  const std::string needle = "\"client\":{\"ip\":\"" + shown + "\"";
+  append_client(shown, address);
+  // Alerts name the client as the query log does (query_log_format.cc).
+  const std::string needle = privacy_.mode() == ClientIpMode::kHash ? "\"client_token\":\"" + shown + "\""
+                                                                    : "\"client\":{\"ip\":\"" + shown + "\"";
   std::string alerts_text;
   for (const auto& [t, l] : alerts_) {
     if (t >= since_ns && l.find(needle) != std::string::npos) alerts_text += l + "\n";
@@ -129,7 +136,7 @@ std::vector<std::pair<std::string, std::size_t>> RecentActivity::ranked(const st
   each(since_ns, [&](const Entry& e) {
     if (kind == "clients") {
       std::string c;
-      dns::append_address_text(c, {e.client.data(), e.client_len});
+      append_client(c, {e.client.data(), e.client_len});
       ++counts[c];
       return;
     }

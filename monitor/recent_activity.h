@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "monitor/client_privacy.h"
 #include "monitor/query_event.h"
 #include "monitor/registered_domain.h"
 #include "protocol/message_view.h"
@@ -35,6 +36,9 @@ class RecentActivity {
 
   void record(const QueryEvent& e, const dns::MessageView& view);
   void record_alert(std::int64_t time_ns, std::string line);  // one JSON line, without its newline
+  // How clients are shown (query_log.client_ip): the views say no more
+  // than the query log does.
+  void set_privacy(ClientPrivacy privacy) { privacy_ = std::move(privacy); }
 
   // Text for vigilctl; `since_ns`: only what happened from then on.
   std::string alerts(std::int64_t since_ns) const;
@@ -71,11 +75,13 @@ class RecentActivity {
   // Newest first, from since_ns on.
   template <typename F>
   void each(std::int64_t since_ns, F&& f) const;
-  static void line(std::string& out, const Entry& e);
+  void line(std::string& out, const Entry& e) const;
+  void append_client(std::string& out, std::span<const std::uint8_t> client) const;
   // Counts by key of one kind, from since_ns on.
   std::vector<std::pair<std::string, std::size_t>> ranked(const std::string& kind, std::int64_t since_ns,
                                                           const PublicSuffixList& psl) const;
 
+  ClientPrivacy privacy_;
   std::vector<Entry> ring_;
   std::size_t next_ = 0;
   std::size_t count_ = 0;

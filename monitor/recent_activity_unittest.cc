@@ -97,3 +97,27 @@ TEST_F(RecentActivityTest, TopBlockedCountsWhatPolicyRewroteOrDropped) {
 
 }  // namespace
 }  // namespace vigil::monitor
+
+namespace vigil::monitor {
+namespace {
+
+TEST_F(RecentActivityTest, ThePrivacyModeOfTheQueryLogAppliesToTheViews) {
+  // Issue 22: the views say no more about a client than the query log does.
+  const ClientPrivacy hash(ClientIpMode::kHash, "0123456789abcdef");
+  a_.set_privacy(hash);
+  Add(0, 7, "www.example.com.", 0, "192.0.2.1");
+  const std::string token = hash.show(std::vector<std::uint8_t>{10, 0, 0, 7});
+  a_.record_alert(kT0, R"({"rule":{"name":"dga"},"client":{},"vigil":{"client_token":")" + token + R"("}})");
+  const std::string view = a_.client(*parse_ip("10.0.0.7"), 0);
+  EXPECT_NE(view.find(token + " www.example.com. A NOERROR"), std::string::npos) << view;
+  EXPECT_EQ(view.find("10.0.0.7"), std::string::npos) << view;
+  EXPECT_NE(view.find(R"("client_token":")" + token), std::string::npos) << view;  // its alert found
+  PublicSuffixList psl;
+  EXPECT_NE(a_.top("clients", 10, 0, psl).find(token), std::string::npos);
+  a_.set_privacy(ClientPrivacy(ClientIpMode::kTruncate, ""));
+  EXPECT_NE(a_.top("clients", 10, 0, psl).find("10.0.0.0"), std::string::npos);
+  EXPECT_EQ(a_.top("clients", 10, 0, psl).find("10.0.0.7"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace vigil::monitor

@@ -112,7 +112,8 @@ std::string ResolutionIndex::who_resolved(std::span<const std::uint8_t> address,
   for (const Resolution& r : find(address, since_ns, now_ns)) {
     out += iso8601_utc(r.last_ns);
     out += ' ';
-    dns::append_address_text(out, r.client);
+    char buf[ClientPrivacy::kMaxShown];
+    out.append(buf, static_cast<std::size_t>(privacy_.show(buf, r.client) - buf));
     out += ' ';
     out += r.name;
     out += ' ';

@@ -22,6 +22,8 @@
 #include <string_view>
 #include <vector>
 
+#include "monitor/client_privacy.h"
+
 namespace vigil::monitor {
 
 struct ResolutionIndexOptions {
@@ -37,6 +39,8 @@ class ResolutionIndex {
   static constexpr std::size_t kAddressesPerAnswer = 32;  // a response's first addresses indexed
 
   explicit ResolutionIndex(const ResolutionIndexOptions& options);
+  // How clients are shown in who_resolved() (query_log.client_ip).
+  void set_privacy(ClientPrivacy privacy) { privacy_ = std::move(privacy); }
 
   // `client` was given `address` (4 or 16 octets) for `name` (text,
   // lowercased) at `time_ns`.
@@ -71,6 +75,7 @@ class ResolutionIndex {
   std::size_t memory_bytes() const { return slots_.size() * sizeof(Entry) + heads_.size() * sizeof(Set); }
 
  private:
+  ClientPrivacy privacy_;
   struct Entry {
     std::int64_t first_ns = 0;
     std::int64_t last_ns = 0;  // 0: empty
