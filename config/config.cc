@@ -147,7 +147,7 @@ void load_intent(const YAML::Node& n, IntentConfig& c) {
   expect_map(n, "intent",
              {"enabled", "model", "alerts", "alert_suppress", "max_clients", "max_pairs", "max_alert_keys",
               "dga", "tunnel", "nxdomain_storm", "new_domain", "recent_queries", "block_rcode", "block_for",
-              "max_blocked", "who_resolved_entries", "who_resolved_window"});
+              "max_blocked", "who_resolved_entries", "who_resolved_window", "allow"});
   if (absent(n)) return;
   auto& o = c.options;
   if (n["enabled"]) c.enabled = get_bool(n["enabled"], "intent.enabled");
@@ -180,6 +180,15 @@ void load_intent(const YAML::Node& n, IntentConfig& c) {
   }
   if (n["block_for"]) o.block_for_s = get_seconds(n["block_for"], "intent.block_for", kWeek);
   if (n["max_blocked"]) o.max_blocked = get_uint(n["max_blocked"], "intent.max_blocked", 64, kMaxEntries);
+  // Domains the detectors never block (they and everything below them).
+  for (const auto& item : get_list(n["allow"], "intent.allow")) {
+    const std::string text = scalar(item, "intent.allow");
+    auto name = dns::Name::from_text(text.ends_with('.') ? text : text + ".");
+    if (!name.ok() || name->is_root()) fail(item, "intent.allow: \"" + text + "\" is not a domain name");
+    std::string lower = name->lowercased().to_text();
+    lower.pop_back();  // no trailing dot: the form verdicts name domains in
+    o.allow.push_back(std::move(lower));
+  }
   if (const auto d = n["dga"]) {
     expect_map(d, "intent.dga", {"window", "nxdomain_domains", "plain_weight", "action"});
     if (d.IsMap()) {

@@ -572,3 +572,18 @@ TEST(ConfigEnvironmentTest, EveryDocumentedVariableIsAccepted) {
 
 }  // namespace
 }  // namespace vigil::config
+
+namespace vigil::config {
+namespace {
+
+TEST(ConfigTest, IntentAllowList) {
+  Config c = Load("intent:\n  allow: [Example.COM., cdn.example.net]\n");
+  EXPECT_EQ(c.intent.options.allow, (std::vector<std::string>{"example.com", "cdn.example.net"}));
+  const ConfigError e = Error("intent:\n  allow:\n    - ok.example\n    - \"bad..name\"\n");
+  EXPECT_EQ(e.line, 4);
+  EXPECT_NE(e.to_string().find("intent.allow: \"bad..name\" is not a domain name"), std::string::npos)
+      << e.to_string();
+}
+
+}  // namespace
+}  // namespace vigil::config

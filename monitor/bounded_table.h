@@ -60,6 +60,7 @@ class BoundedTable {
     return victim->value;
   }
 
+  V* find(std::uint64_t key) { return const_cast<V*>(static_cast<const BoundedTable&>(*this).find(key)); }
   const V* find(std::uint64_t key) const {
     const Slot* set = &slots_[(mix64(key) & mask_) * kWays];
     for (std::size_t i = 0; i < kWays; ++i) {

@@ -84,19 +84,55 @@ bool special_use(std::string_view name) {
 
 }  // namespace
 
-std::shared_ptr<const BlockList> IntentEngine::take_block_list() {
-  const bool expired = next_expiry_ != 0 && next_expiry_ <= now_;
-  if (!block_changed_ && !expired) return nullptr;
+std::shared_ptr<const BlockList> IntentEngine::take_block_list(std::uint32_t now_s, bool force) {
+  const std::uint32_t now = std::max(now_s, now_);
+  const bool expired = next_expiry_ != 0 && next_expiry_ <= now;
+  if (!block_changed_ && !expired && !force) return nullptr;
   std::vector<dns::Name> domains;
   std::uint32_t next = 0;
   blocked_.for_each([&](std::uint64_t, std::uint32_t, const Blocked& b) {
-    if (b.until <= now_) return;
+    if (b.until <= now) return;
     domains.push_back(b.domain);
     if (next == 0 || b.until < next) next = b.until;
   });
   block_changed_ = false;
   next_expiry_ = next;
   return std::make_shared<const BlockList>(domains, options_.block_rcode);
+}
+
+std::vector<IntentEngine::BlockedDomain> IntentEngine::blocked(std::uint32_t now_s) const {
+  const std::uint32_t now = std::max(now_s, now_);
+  std::vector<BlockedDomain> out;
+  blocked_.for_each([&](std::uint64_t, std::uint32_t, const Blocked& b) {
+    if (b.until <= now) return;
+    std::string d = b.domain.lowercased().to_text();
+    if (d.size() > 1) d.pop_back();
+    out.push_back({std::move(d), b.why, b.until});
+  });
+  std::sort(out.begin(), out.end(), [](const auto& x, const auto& y) { return x.domain < y.domain; });
+  return out;
+}
+
+bool IntentEngine::unblock(std::string_view domain) {
+  std::string d(domain);
+  if (d.size() > 1 && d.ends_with('.')) d.pop_back();
+  for (auto& c : d) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  // Blocked entries are keyed by the verdict's domain text (emit()).
+  Blocked* b = blocked_.find(fnv1a(d));
+  if (b == nullptr || b->until == 0) return false;
+  const bool was = b->until > now_;
+  b->until = 0;
+  block_changed_ = true;
+  return was;
+}
+
+bool IntentEngine::allowed(std::string_view domain) const {
+  for (const auto& a : options_.allow) {
+    if (domain == a ||
+        (domain.size() > a.size() && domain.ends_with(a) && domain[domain.size() - a.size() - 1] == '.'))
+      return true;
+  }
+  return false;
 }
 
 const char* intent_category_name(IntentCategory c) {
@@ -256,7 +292,9 @@ void IntentEngine::emit(std::uint32_t now, std::uint64_t client_key, Verdict v, 
                      ((v.category == IntentCategory::kDga && options_.dga_block) ||
                       (v.category == IntentCategory::kTunnel && options_.tunnel_block) ||
                       (v.category == IntentCategory::kNewDomain && options_.new_domain_block));
-  if (block) {
+  if (block && allowed(v.domain)) {
+    append_flag(v.evidence, "allowed");  // intent.allow: a verdict, never a block
+  } else if (block) {
     auto name = dns::Name::from_text(v.domain + ".");
     if (name.ok()) {
       bool fresh_block = false;
@@ -264,6 +302,7 @@ void IntentEngine::emit(std::uint32_t now, std::uint64_t client_key, Verdict v, 
       if (fresh_block || b.until <= now) block_changed_ = true;  // new on the list
       b.domain = *name;
       b.until = now + options_.block_for_s;
+      b.why = v.category;
       v.blocked = true;
       append_flag(v.evidence, "blocked");
     }

@@ -79,9 +79,20 @@ class IntentEngine {
   // start); load() keeps the history it has when the file will not do.
   bool save_history(const std::string& path, std::string* error) const;
 
-  // The domains blocked now, when that changed (a domain added or expired)
-  // since the last call; null when it did not.
-  std::shared_ptr<const BlockList> take_block_list();
+  // The domains blocked at `now_s` (Unix seconds), when that changed (a
+  // domain added, lifted or expired) since the last call, or always with
+  // `force`; null when it did not.
+  std::shared_ptr<const BlockList> take_block_list(std::uint32_t now_s, bool force = false);
+  // What is blocked now, for vigilctl blocked: the domain, why, until when.
+  struct BlockedDomain {
+    std::string domain;  // lower case, no trailing dot
+    IntentCategory why{};
+    std::uint32_t until_s = 0;
+  };
+  std::vector<BlockedDomain> blocked(std::uint32_t now_s) const;
+  // Lifts the block on `domain` (as blocked() names it); false when it was
+  // not blocked. A later verdict may block it again: intent.allow keeps it off.
+  bool unblock(std::string_view domain);
   bool load_history(const std::string& path, std::string* error);
 
  private:
@@ -147,7 +158,9 @@ class IntentEngine {
   struct Blocked {
     dns::Name domain;
     std::uint32_t until = 0;
+    IntentCategory why{};
   };
+  bool allowed(std::string_view domain) const;
   BoundedTable<Blocked> blocked_;
   bool block_changed_ = false;
   std::uint32_t next_expiry_ = 0;  // the earliest `until` in the published list (0: none)

@@ -7,6 +7,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
+#include <vector>
 
 namespace vigil::monitor {
 
@@ -77,6 +79,9 @@ struct IntentOptions {
   std::uint8_t block_rcode = 3;  // NXDOMAIN; REFUSED (5) and SERVFAIL (2) too
   std::uint32_t block_for_s = 3600;
   std::size_t max_blocked = 4096;
+  // Domains never blocked (intent.allow): each, and every name below it,
+  // lower case, without the trailing dot. Their verdicts are still made.
+  std::vector<std::string> allow;
 
   // One alert per (client, category, domain) per this many seconds.
   std::uint32_t alert_suppress_s = 3600;

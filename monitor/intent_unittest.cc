@@ -239,16 +239,16 @@ class BlockingIntentEngineTest : public IntentEngineTest {
 };
 
 TEST_F(BlockingIntentEngineTest, ATunnelsDomainIsBlockedForAWhileAndLooksAloneBlockNothing) {
-  EXPECT_EQ(engine_.take_block_list(), nullptr);  // nothing yet
+  EXPECT_EQ(engine_.take_block_list(0), nullptr);  // nothing yet
   // A random-looking domain: a verdict, not alertable, so not blocked.
   ASSERT_NE(Find(Ask(0, 1, "xjwqkvbzlrtpmqhd.com", kNoError), IntentCategory::kDga), nullptr);
-  EXPECT_EQ(engine_.take_block_list(), nullptr);
+  EXPECT_EQ(engine_.take_block_list(0), nullptr);
   const auto v = Ask(kSecond, 1, TunnelName(0), kNoError);
   const Verdict* t = Find(v, IntentCategory::kTunnel);
   ASSERT_NE(t, nullptr);
   EXPECT_TRUE(t->blocked);
   EXPECT_NE(t->evidence.find("\"blocked\":true"), std::string::npos);
-  auto list = engine_.take_block_list();
+  auto list = engine_.take_block_list(0);
   ASSERT_NE(list, nullptr);
   EXPECT_EQ(list->size(), 1u);
   EXPECT_EQ(list->match(*dns::Name::from_text("x.y.tunnel-example.com.")), std::optional<std::uint8_t>(3));
@@ -256,13 +256,56 @@ TEST_F(BlockingIntentEngineTest, ATunnelsDomainIsBlockedForAWhileAndLooksAloneBl
   EXPECT_EQ(engine_.stats().blocked_domains, 1u);
   // More of the same tunnel: still blocked, nothing new to publish.
   Ask(2 * kSecond, 1, TunnelName(1), kNoError);
-  EXPECT_EQ(engine_.take_block_list(), nullptr);
+  EXPECT_EQ(engine_.take_block_list(0), nullptr);
   // After block_for without another verdict, it comes off the list.
   Ask(603 * kSecond, 2, "www.example.org", kNoError);
-  list = engine_.take_block_list();
+  list = engine_.take_block_list(0);
   ASSERT_NE(list, nullptr);
   EXPECT_TRUE(list->empty());
   EXPECT_EQ(engine_.stats().blocked_domains, 0u);
+}
+
+TEST_F(BlockingIntentEngineTest, ABlockIsListedAndLiftedByHand) {
+  // Issue 22: vigilctl blocked and unblock.
+  ASSERT_NE(Find(Ask(kSecond, 1, TunnelName(0), kNoError), IntentCategory::kTunnel), nullptr);
+  ASSERT_NE(engine_.take_block_list(0), nullptr);
+  const std::uint32_t now = static_cast<std::uint32_t>((kStart + kSecond) / kSecond);
+  const auto listed = engine_.blocked(now);
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0].domain, "tunnel-example.com");
+  EXPECT_EQ(listed[0].why, IntentCategory::kTunnel);
+  EXPECT_EQ(listed[0].until_s, now + 600);
+  EXPECT_FALSE(engine_.unblock("example.org"));  // not blocked
+  EXPECT_TRUE(engine_.unblock("Tunnel-Example.COM."));
+  EXPECT_TRUE(engine_.blocked(now).empty());
+  const auto list = engine_.take_block_list(0);
+  ASSERT_NE(list, nullptr);  // changed: published empty
+  EXPECT_TRUE(list->empty());
+  EXPECT_FALSE(engine_.unblock("tunnel-example.com"));
+  // A forced take gives the list even when nothing changed (a reload).
+  const auto again = engine_.take_block_list(0, true);
+  ASSERT_NE(again, nullptr);
+  EXPECT_TRUE(again->empty());
+}
+
+class AllowingIntentEngineTest : public IntentEngineTest {
+ protected:
+  static IntentOptions Allowing() {
+    IntentOptions o;
+    o.tunnel_block = true;
+    o.allow = {"tunnel-example.com"};
+    return o;
+  }
+  AllowingIntentEngineTest() : IntentEngineTest(Allowing()) {}
+};
+
+TEST_F(AllowingIntentEngineTest, AnAllowedDomainGetsItsVerdictButNeverABlock) {
+  const Verdict* t = Find(Ask(kSecond, 1, TunnelName(0), kNoError), IntentCategory::kTunnel);
+  ASSERT_NE(t, nullptr);
+  EXPECT_FALSE(t->blocked);
+  EXPECT_NE(t->evidence.find("\"allowed\":true"), std::string::npos) << t->evidence;
+  EXPECT_EQ(engine_.take_block_list(0), nullptr);
+  EXPECT_TRUE(engine_.blocked(0).empty());
 }
 
 class SmallIntentEngineTest : public IntentEngineTest {

@@ -13,6 +13,12 @@ namespace {
 // would cost a system call per query).
 constexpr auto kIdlePoll = std::chrono::milliseconds(20);
 constexpr std::size_t kBatchBytes = 256 * 1024;
+
+std::uint32_t unix_now_s() {
+  return static_cast<std::uint32_t>(
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count());
+}
 }  // namespace
 
 QueryLog::QueryLog(unsigned producers, std::size_t slots_per_producer, LogFile::ErrorReporter on_error)
@@ -92,6 +98,12 @@ void QueryLog::configure(const QueryLogOptions& options) {
     alert_file_ = std::make_shared<LogFile>(options.alerts_path, options.max_bytes, options.keep, on_error_);
   }
   if (resolutions_) resolutions_->set_privacy(options.privacy);
+  // The query path's block list follows the detectors as configured now:
+  // a new engine's (empty) list, or none when the detectors are off.
+  if (options.block != nullptr) {
+    options.block->publish(intent_ ? intent_->take_block_list(unix_now_s(), true)
+                                   : std::make_shared<const BlockList>());
+  }
   wants_queries_.store(dnstap_ && options.dnstap.client_queries, std::memory_order_relaxed);
   enabled_.store(file_ || dnstap_ || intent_, std::memory_order_relaxed);
 }
@@ -246,8 +258,10 @@ void QueryLog::run() {
   for (;;) {
     if (!paused_) {
       const std::uint64_t requested = flush_requests_;
-      if (drain(lock, buffer, alerts) > 0 && intent_ && options_.block != nullptr) {
-        if (auto list = intent_->take_block_list()) options_.block->publish(std::move(list));
+      (void)drain(lock, buffer, alerts);
+      // Every pass, queries or not: a block expires on time.
+      if (intent_ && options_.block != nullptr) {
+        if (auto list = intent_->take_block_list(unix_now_s())) options_.block->publish(std::move(list));
       }
       if (flushes_done_ < requested) {
         const std::shared_ptr<LogFile> file = file_, alert_file = alert_file_;

@@ -170,6 +170,27 @@ TEST_F(QueryLogTest, AQueryAPolicyDroppedRaisesAVerdictAndAnAlert) {
   EXPECT_EQ(a["vigil"]["alert"]["evidence"]["action"], "drop");
 }
 
+TEST_F(QueryLogTest, AReconfigurationRepublishesTheBlockListFromTheNewState) {
+  // Issue 22: a new engine (a reload) or the detectors switched off left
+  // the old block list in force while the metrics said nothing was blocked.
+  BlockListPublisher block;
+  block.publish(std::make_shared<const BlockList>(
+      std::vector<dns::Name>{*dns::Name::from_text("exfil2-ux.com.")}, std::uint8_t{3}));
+  QueryLog log(1, 64);
+  QueryLogOptions o{"", 0, 1, {}, {}, {}, {}};
+  o.block = &block;
+  o.intent =
+      std::make_shared<IntentEngine>(IntentOptions{}, nullptr, std::make_shared<const PublicSuffixList>());
+  log.configure(o);
+  EXPECT_FALSE(block.active());
+  EXPECT_TRUE(block.current()->empty());
+  block.publish(std::make_shared<const BlockList>(
+      std::vector<dns::Name>{*dns::Name::from_text("exfil2-ux.com.")}, std::uint8_t{3}));
+  o.intent = nullptr;  // intent.enabled: false
+  log.configure(o);
+  EXPECT_FALSE(block.active());
+}
+
 TEST_F(QueryLogTest, TheDetectorsRunWithoutAQueryLogFile) {
   QueryLogOptions o{"", 0, 1, {}, {}, {}, {}};
   o.intent =

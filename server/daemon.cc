@@ -22,6 +22,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <sys/stat.h>
 
+#include "monitor/query_log_format.h"
 #include "protocol/message.h"
 #include "protocol/name.h"
 #include "protocol/rdata.h"
@@ -960,7 +961,7 @@ std::vector<monitor::MetricFamilyData> Daemon::metrics() const {
     out.push_back(std::move(bytes));
     one("vigil_intent_blocked_domains",
         "Domains on the detectors' block list now (a detector's action: block).", T::kGauge,
-        d(q.intent.blocked_domains));
+        d(block_list_.current()->size()));  // what the query path blocks, not a count beside it
     one("vigil_intent_history_bytes", "Memory of the newly-observed-domain history (fixed by its settings).",
         T::kGauge, d(q.intent.history_bytes));
     one("vigil_intent_history_start_time_seconds",
@@ -1118,6 +1119,36 @@ ControlReply Daemon::command(const std::vector<std::string>& args) {
     }
     return {true, out.str()};
   }
+  if (cmd == "blocked" || cmd == "unblock") {
+    if (cmd == "blocked") {
+      if (auto u = need(0, "blocked")) return *u;
+    } else if (auto u = need(1, "unblock NAME")) {
+      return *u;
+    }
+    if (!intent_) return {false, "the intent detectors are off (intent.enabled): nothing is blocked"};
+    const auto now_s = static_cast<std::uint32_t>(std::time(nullptr));
+    std::string out;
+    bool lifted = false;
+    query_log_->with_writer_stopped([&] {
+      if (cmd == "unblock") {
+        lifted = intent_->unblock(args[1]);
+        block_list_.publish(intent_->take_block_list(now_s, true));
+        return;
+      }
+      for (const auto& b : intent_->blocked(now_s)) {
+        out += b.domain + " " + monitor::intent_category_name(b.why) + " until " +
+               monitor::iso8601_utc(std::int64_t{b.until_s} * 1'000'000'000) + " (" +
+               std::to_string(b.until_s - now_s) + " s)\n";
+      }
+    });
+    if (cmd == "unblock") {
+      if (!lifted)
+        return {false, args[1] + " is not on the detectors' block list (vigilctl blocked lists it)"};
+      return {true, "unblocked " + args[1] +
+                        " (a new verdict may block it again; intent.allow or a PASSTHRU rule keeps it off)"};
+    }
+    return {true, out.empty() ? std::string("(nothing is blocked)\n") : out};
+  }
   if (cmd == "log-reopen") {
     if (auto u = need(0, "log-reopen")) return *u;
     if (!query_log_) return {false, "no query log or alert stream is configured"};
@@ -1194,7 +1225,7 @@ ControlReply Daemon::command(const std::vector<std::string>& args) {
       false,
       "unknown command \"" + cmd +
           "\" (commands: status, reload, flush NAME, flush-subtree NAME, flush-all, flush-infra [all|ADDR], "
-          "flush-failures, log-reopen, query-log on|off|FILE, cache-dump FILE, "
+          "flush-failures, log-reopen, query-log on|off|FILE, blocked, unblock NAME, cache-dump FILE, "
           "cache-load FILE, cache-list NAME, alerts, client IP, who-resolved IP, top WHAT)"};
 }
 

@@ -375,7 +375,14 @@ HandleResult QueryHandler::handle(std::span<const std::uint8_t> query, const Cli
   // The intent detectors' block list: after local data (the operator's
   // word), before the cache.
   if (block_ != nullptr && block_->active()) {
-    if (const auto rcode = block_->current()->match(qname)) {
+    // A threat feed's PASSTHRU for the name beats the detectors' block (the
+    // operator's allow list, as intent.allow is).
+    auto passed = [&] {
+      if (policy_ == nullptr || policy_->empty()) return false;
+      const monitor::PolicyLookup look = policy_->match_name(qname);
+      return look.enforced && look.enforced->match.rule->action == monitor::PolicyAction::kPassthru;
+    };
+    if (const auto rcode = block_->current()->match(qname); rcode && !passed()) {
       dns::Edns e;
       e.add_extended_error(dns::EdeCode::kBlocked, "blocked by intent detection");
       options = e.options_wire();

@@ -636,6 +636,24 @@ TEST_F(PolicyHandlerTest, LogOnlyFeedsLeaveTheAnswerAndAnEarlierPassthruWins) {
   EXPECT_EQ(last_.policy.action, monitor::PolicyAction::kPassthru);
 }
 
+TEST_F(PolicyHandlerTest, APassthruRuleBeatsTheIntentDetectorsBlock) {
+  // Issue 22: the operator's allow list (a PASSTHRU feed) lifts a block.
+  Use({{"allow", monitor::FeedMode::kEnforce, Rpz("cdn.example CNAME rpz-passthru.\n"), nullptr}});
+  monitor::BlockListPublisher block;
+  block.publish(std::make_shared<const monitor::BlockList>(
+      std::vector<Name>{*Name::from_text("cdn.example."), *Name::from_text("bad.example.")},
+      std::uint8_t{3}));
+  policy_handler_ =
+      std::make_unique<QueryHandler>(config_, local_, cache_, /*resolver_attached=*/true, &block, set_.get());
+  CacheRecords("cdn.example. 300 IN A 192.0.2.9");
+  auto r = AskP("cdn.example.", RRType::A);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->answer.size(), 1u);
+  EXPECT_EQ(last_.outcome, Outcome::kAnswered);
+  (void)AskP("bad.example.", RRType::A);
+  EXPECT_EQ(last_.outcome, Outcome::kBlocked);  // no rule for it: still blocked
+}
+
 TEST_F(PolicyHandlerTest, ANameRuleWaitsForAnEarlierFeedsAddressRule) {
   Use({{"ips", monitor::FeedMode::kEnforce, Rpz("32.7.2.0.192.rpz-ip CNAME rpz-passthru.\n"), nullptr},
        {"names", monitor::FeedMode::kEnforce, Rpz("*.example CNAME .\n"), nullptr}});

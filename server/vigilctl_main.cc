@@ -150,6 +150,9 @@ int run(int argc, char** argv) {
   simple("flush-all", "empty the cache and forget remembered resolution failures");
   simple("flush-failures",
          "forget remembered resolution failures (answered SERVFAIL for resolver.servfail_ttl)");
+  simple("blocked", "the domains the intent detectors block now: why, and until when");
+  with_arg("unblock", "lift the intent detectors' block on a domain (intent.allow keeps it off)", "NAME",
+           false);
   simple("log-reopen",
          "open the query log and alert files afresh (after logrotate moved them; SIGHUP does it too)");
   std::string infra_arg;

@@ -801,6 +801,18 @@ class IntentLabTest(unittest.TestCase):
         self.assertGreaterEqual(m['vigil_intent_tracked{table="clients"}'], 3)
         self.assertGreaterEqual(m['vigil_responses_total{outcome="blocked"}'], 1)
         self.assertEqual(m["vigil_intent_blocked_domains"], 1)
+        # Issue 22: the block is listed, and lifted by hand; metrics and
+        # behaviour agree.
+        listed = d.ctl("blocked")
+        self.assertEqual(listed.returncode, 0, listed.stderr)
+        self.assertRegex(listed.stdout, r"^tunnel-lab\.com tunnel until \S+Z \(\d+ s\)\n$")
+        self.assertEqual(d.ctl("unblock", "example.org").returncode, 1)
+        lifted = d.ctl("unblock", "tunnel-lab.com")
+        self.assertEqual(lifted.returncode, 0, lifted.stderr)
+        self.assertEqual(d.ctl("blocked").stdout, "(nothing is blocked)\n")
+        _, m = scrape()
+        self.assertEqual(m["vigil_intent_blocked_domains"], 0)
+        self.assertNotIn("EDE: 15", dig("@127.0.0.1", "-b", self.BENIGN, "poll.t.tunnel-lab.com", "TXT").stdout)
 
 
 class IodineLabTest(unittest.TestCase):
