@@ -300,7 +300,8 @@ class AllowingIntentEngineTest : public IntentEngineTest {
 };
 
 TEST_F(AllowingIntentEngineTest, AnAllowedDomainGetsItsVerdictButNeverABlock) {
-  const Verdict* t = Find(Ask(kSecond, 1, TunnelName(0), kNoError), IntentCategory::kTunnel);
+  const auto verdicts = Ask(kSecond, 1, TunnelName(0), kNoError);
+  const Verdict* t = Find(verdicts, IntentCategory::kTunnel);
   ASSERT_NE(t, nullptr);
   EXPECT_FALSE(t->blocked);
   EXPECT_NE(t->evidence.find("\"allowed\":true"), std::string::npos) << t->evidence;
