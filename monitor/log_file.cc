@@ -19,13 +19,25 @@ LogFile::LogFile(std::string path, std::uint64_t max_bytes, unsigned keep, Error
   stdout_ = path_ == "-";
   if (stdout_) {
     fd_ = STDOUT_FILENO;
+    struct stat st {};
+    if (::fstat(STDOUT_FILENO, &st) == 0 && S_ISFIFO(st.st_mode)) {
+      // A pipe: a description of our own, non-blocking, so that a write
+      // never blocks past poll() (others writing to the same pipe, a
+      // reader draining it slowly) and abandon() always ends a wait.
+      const int own = ::open("/proc/self/fd/1", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+      if (own >= 0) {
+        fd_ = own;
+        own_stdout_ = true;
+      }
+    }
+    regular_ = ::fstat(fd_, &st) == 0 && S_ISREG(st.st_mode);
   } else {
     (void)open();
   }
 }
 
 LogFile::~LogFile() {
-  if (fd_ >= 0 && !stdout_) ::close(fd_);
+  if (fd_ >= 0 && (!stdout_ || own_stdout_)) ::close(fd_);
 }
 
 void LogFile::report(const std::string& what) {
@@ -35,7 +47,9 @@ void LogFile::report(const std::string& what) {
 }
 
 bool LogFile::open() {
-  fd_ = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+  // O_NONBLOCK: a FIFO nobody reads fails at once (ENXIO) instead of
+  // holding the writer in open(2); written to, it is waited for by poll().
+  fd_ = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0640);
   if (fd_ < 0) {
     report("query log: cannot open " + path_ + ": " + std::strerror(errno));
     return false;
@@ -91,7 +105,13 @@ LogWriteResult LogFile::write(std::string_view lines) {
     result.lines_dropped = count_lines(lines);
     return result;
   }
-  if (!stdout_ && max_bytes_ > 0 && size_ > 0 && size_ + lines.size() > max_bytes_) {
+  if (torn_) {
+    // The last write stopped inside a line (a pipe abandoned mid-way): end
+    // it, so that the next line does not glue onto the fragment.
+    if (::write(fd_, "\n", 1) == 1) torn_ = false;
+  }
+  // Rotation is for files: never rename a FIFO or /dev/stdout away.
+  if (!stdout_ && regular_ && max_bytes_ > 0 && size_ > 0 && size_ + lines.size() > max_bytes_) {
     rotate();
     if (fd_ < 0) {
       result.lines_dropped = count_lines(lines);
@@ -101,15 +121,21 @@ LogWriteResult LogFile::write(std::string_view lines) {
   std::size_t done = 0;  // octets written
   bool failed = false;
   while (done < lines.size()) {
-    if (!wait_writable()) break;  // abandoned
-    // At most PIPE_BUF octets per call, ending at a line's end when a line
-    // ends in them: a pipe takes such a write whole or not at all.
-    std::size_t chunk = std::min<std::size_t>(lines.size() - done, PIPE_BUF);
-    if (done + chunk < lines.size()) {
+    // A regular file takes the batch in one call (a short write is undone
+    // below); anything else is waited for, and written PIPE_BUF octets at
+    // most per call, ending at a line's end when a line ends in them: a
+    // pipe takes such a write whole or not at all.
+    if (!regular_ && !wait_writable()) break;  // abandoned
+    std::size_t chunk = regular_ ? lines.size() - done : std::min<std::size_t>(lines.size() - done, PIPE_BUF);
+    if (!regular_ && done + chunk < lines.size()) {
       const std::size_t nl = lines.substr(done, chunk).rfind('\n');
       if (nl != std::string_view::npos) chunk = nl + 1;
     }
     const ssize_t n = ::write(fd_, lines.data() + done, chunk);
+    if (n == 0) {
+      failed = true;  // cannot happen for a non-empty write; never spin on it
+      break;
+    }
     if (n < 0) {
       if (errno == EINTR || errno == EAGAIN) continue;
       report("query log: cannot write " + path_ + ": " + std::strerror(errno));
@@ -125,8 +151,11 @@ LogWriteResult LogFile::write(std::string_view lines) {
     const std::size_t nl = lines.substr(0, done).rfind('\n');
     whole = nl == std::string_view::npos ? 0 : nl + 1;
     struct stat st {};
-    if (regular_ && ::fstat(fd_, &st) == 0 && static_cast<std::uint64_t>(st.st_size) >= done - whole) {
+    if (regular_ && !stdout_ && ::fstat(fd_, &st) == 0 &&
+        static_cast<std::uint64_t>(st.st_size) >= done - whole) {
       (void)::ftruncate(fd_, st.st_size - static_cast<off_t>(done - whole));
+    } else {
+      torn_ = true;  // cannot be undone: the next write ends the line first
     }
   }
   result.bytes_written = whole;

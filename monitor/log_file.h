@@ -69,7 +69,9 @@ class LogFile {
   ErrorReporter on_error_;
   int fd_ = -1;
   bool stdout_ = false;
-  bool regular_ = false;  // a regular file: a cut-short write can be undone
+  bool regular_ = false;     // a regular file: a cut-short write can be undone
+  bool own_stdout_ = false;  // fd_ is our own non-blocking description of the stdout pipe
+  bool torn_ = false;        // the last write ended inside a line that cannot be undone
   std::uint64_t size_ = 0;
   std::atomic<std::uint64_t> rotations_{0};
   std::atomic<bool> reopen_{false};

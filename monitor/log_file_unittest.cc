@@ -149,6 +149,48 @@ TEST_F(LogFileTest, APipeNobodyReadsIsWaitedForUntilAbandonedAndTornLinesNeverRe
   EXPECT_EQ(SplitLines(got).size(), r.lines_written);
 }
 
+TEST_F(LogFileTest, AFifoNobodyReadsFailsAtOnceInsteadOfHoldingTheWriter) {
+  const std::string path = (dir_ / "fifo").string();
+  ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0);
+  int reports = 0;
+  auto opened = std::async(std::launch::async, [&] {
+    LogFile f(path, 0, 1, [&](const std::string&) { ++reports; });
+    return f.write("a\n").lines_dropped;
+  });
+  ASSERT_EQ(opened.wait_for(std::chrono::seconds(5)), std::future_status::ready);
+  EXPECT_EQ(opened.get(), 1u);
+  EXPECT_GE(reports, 1);
+}
+
+TEST_F(LogFileTest, ALineCutInAPipeIsEndedBeforeTheNextOne) {
+  // A line longer than the pipe, abandoned part-way: the fragment cannot be
+  // taken back, so the next write ends it first and its own lines stay whole.
+  int fds[2];
+  ASSERT_EQ(::pipe2(fds, O_CLOEXEC), 0);
+  auto f = std::make_shared<LogFile>("/proc/self/fd/" + std::to_string(fds[1]), 0, 1, nullptr);
+  const std::string huge = std::string(200000, 'h') + "\n";
+  auto first = std::async(std::launch::async, [&] { return f->write(huge); });
+  EXPECT_EQ(first.wait_for(std::chrono::milliseconds(200)), std::future_status::timeout);
+  f->abandon();
+  ASSERT_EQ(first.wait_for(std::chrono::seconds(5)), std::future_status::ready);
+  EXPECT_EQ(first.get().lines_dropped, 1u);
+  std::string got;
+  char buf[65536];
+  const int flags = ::fcntl(fds[0], F_GETFL);
+  ::fcntl(fds[0], F_SETFL, flags | O_NONBLOCK);
+  for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;) got.append(buf, static_cast<std::size_t>(n));
+  const LogWriteResult next = f->write("{\"next\":1}\n");
+  EXPECT_EQ(next.lines_written, 1u);
+  for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;) got.append(buf, static_cast<std::size_t>(n));
+  f.reset();
+  ::close(fds[0]);
+  ::close(fds[1]);
+  const auto lines = SplitLines(got);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0].find_first_not_of('h'), std::string::npos);  // the fragment, ended
+  EXPECT_EQ(lines[1], "{\"next\":1}");
+}
+
 TEST_F(LogFileTest, ReopenFollowsTheFileLogrotateMovedAway) {
   const std::string path = (dir_ / "q.log").string();
   LogFile f(path, 0, 1, nullptr);

@@ -3,6 +3,7 @@
 #include <pthread.h>
 
 #include <chrono>
+#include <limits>
 
 #include "monitor/query_log_format.h"
 
@@ -13,6 +14,7 @@ namespace {
 // would cost a system call per query).
 constexpr auto kIdlePoll = std::chrono::milliseconds(20);
 constexpr std::size_t kBatchBytes = 256 * 1024;
+constexpr std::size_t kBatchesPerPass = 8;
 
 std::uint32_t unix_now_s() {
   return static_cast<std::uint32_t>(
@@ -156,10 +158,12 @@ QueryLogStats QueryLog::stats() const {
   return s;
 }
 
-std::size_t QueryLog::drain(std::unique_lock<std::mutex>& lock, LineBuffer& buffer, LineBuffer& alerts) {
+std::size_t QueryLog::drain(std::unique_lock<std::mutex>& lock, LineBuffer& buffer, LineBuffer& alerts,
+                            std::size_t max_batches, bool& pending) {
   std::size_t events = 0;
   bool more = true;
-  while (more) events += drain_batch(lock, buffer, alerts, more);
+  for (std::size_t i = 0; more && i < max_batches; ++i) events += drain_batch(lock, buffer, alerts, more);
+  pending = more;
   return events;
 }
 
@@ -256,14 +260,17 @@ void QueryLog::run() {
   alerts.reserve(4096);
   std::unique_lock lock(mu_);
   for (;;) {
+    bool pending = false;  // batches left for the next pass
     if (!paused_) {
       const std::uint64_t requested = flush_requests_;
-      (void)drain(lock, buffer, alerts);
+      // A bounded pass: with a destination slower than the queries, the
+      // block list and the flushes are still seen to between passes.
+      (void)drain(lock, buffer, alerts, kBatchesPerPass, pending);
       // Every pass, queries or not: a block expires on time.
       if (intent_ && options_.block != nullptr) {
         if (auto list = intent_->take_block_list(unix_now_s())) options_.block->publish(std::move(list));
       }
-      if (flushes_done_ < requested) {
+      if (flushes_done_ < requested && !pending) {
         const std::shared_ptr<LogFile> file = file_, alert_file = alert_file_;
         lock.unlock();
         if (file) file->sync();
@@ -274,9 +281,10 @@ void QueryLog::run() {
       }
     }
     if (stopping_) break;
-    wake_.wait_for(lock, kIdlePoll);
+    if (!pending) wake_.wait_for(lock, kIdlePoll);
   }
-  (void)drain(lock, buffer, alerts);
+  bool pending = false;
+  (void)drain(lock, buffer, alerts, std::numeric_limits<std::size_t>::max(), pending);
   if (file_) file_->sync();
   if (alert_file_) alert_file_->sync();
   flushes_done_ = flush_requests_;

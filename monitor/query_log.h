@@ -116,13 +116,14 @@ class QueryLog {
   }
   void publish(unsigned p) { rings_[p]->publish(); }
 
-  // Blocks until every event published before the call is written, or
-  // `limit` has passed; returns whether they were.
+  // Blocks until every event published before the call has been taken by
+  // the writer — written, or dropped and counted (a failed or abandoned
+  // write) — or `limit` has passed; returns whether they were taken.
   bool flush(std::chrono::milliseconds limit = std::chrono::milliseconds(5000));
   QueryLogStats stats() const;
 
-  // Runs `f` while the writer is between batches: for what touches the
-  // intent detectors from another thread (saving their history).
+  // Runs `f` while the writer is not formatting (it may be writing a batch
+  // out): for what touches the intent detectors from another thread.
   template <typename F>
   void with_writer_stopped(F&& f) {
     std::lock_guard lock(mu_);
@@ -143,7 +144,9 @@ class QueryLog {
   // with mu_ released, counts. Returns the events taken.
   std::size_t drain_batch(std::unique_lock<std::mutex>& lock, LineBuffer& buffer, LineBuffer& alerts,
                           bool& more);
-  std::size_t drain(std::unique_lock<std::mutex>& lock, LineBuffer& buffer, LineBuffer& alerts);
+  // Up to `max_batches`; `pending`: the rings still hold events.
+  std::size_t drain(std::unique_lock<std::mutex>& lock, LineBuffer& buffer, LineBuffer& alerts,
+                    std::size_t max_batches, bool& pending);
 
   std::vector<std::unique_ptr<EventRing>> rings_;
   std::vector<std::unique_ptr<std::atomic<std::uint64_t>>> dropped_;
