@@ -7,27 +7,16 @@
 namespace vigil::dns {
 
 Error MessageView::parse(std::span<const std::uint8_t> wire) {
-  return parse_whole_or_prefix(wire, false);
-}
-
-Error MessageView::parse_prefix(std::span<const std::uint8_t> wire) {
-  return parse_whole_or_prefix(wire, true);
-}
-
-Error MessageView::parse_whole_or_prefix(std::span<const std::uint8_t> wire, bool prefix) {
   *this = MessageView();
   wire_ = wire;
   if (wire.size() < kHeaderSize) return Error::kTruncated;
   header_ = Header::from_wire(load_u16(&wire[0]), load_u16(&wire[2]));
   for (std::size_t i = 0; i < 4; ++i) counts_[i] = load_u16(&wire[4 + 2 * i]);
-  declared_ = counts_;
 
   // Cheap rejection of counts the message cannot possibly hold.
   std::size_t body = wire.size() - kHeaderSize;
   std::size_t records = std::size_t{counts_[1]} + counts_[2] + counts_[3];
-  if (counts_[0] * kMinQuestionSize + (prefix ? 0 : records * kMinRecordSize) > body) {
-    return Error::kTruncated;
-  }
+  if (counts_[0] * kMinQuestionSize + records * kMinRecordSize > body) return Error::kTruncated;
 
   WireReader r(wire, kHeaderSize);
   for (std::size_t i = 0; i < counts_[0]; ++i) {
@@ -46,60 +35,46 @@ Error MessageView::parse_whole_or_prefix(std::span<const std::uint8_t> wire, boo
   question_end_ = r.pos();
   records_start_ = r.pos();
   std::size_t pos = r.pos();
-  bool stopped = false;
   for (Section s : {Section::kAnswer, Section::kAuthority, Section::kAdditional}) {
-    if (stopped) {
-      counts_[static_cast<std::size_t>(s)] = 0;
-      continue;
-    }
-    if (Error e = parse_records(s, pos, prefix, stopped); e != Error::kOk) return e;
+    if (Error e = parse_records(s, pos); e != Error::kOk) return e;
   }
-  if (!prefix && pos != wire.size()) return Error::kTrailingData;
+  if (pos != wire.size()) return Error::kTrailingData;
   return Error::kOk;
 }
 
-Error MessageView::parse_records(Section section, std::size_t& pos, bool prefix, bool& stopped) {
+Error MessageView::parse_records(Section section, std::size_t& pos) {
   WireReader r(wire_, pos);
-  auto& count = counts_[static_cast<std::size_t>(section)];
-  for (std::size_t i = 0; i < count; ++i) {
-    const std::size_t start = r.pos();
-    Error e = parse_record(r, section);
-    if (e == Error::kOk) continue;
-    if (!prefix) return e;
-    count = static_cast<std::uint16_t>(i);  // the records before this one are whole
-    stopped = true;
-    pos = start;
-    return Error::kOk;
+  for (std::size_t i = 0; i < counts_[static_cast<std::size_t>(section)]; ++i) {
+    std::size_t owner_length = 0;
+    if (Error e = r.check_name(wire_.size(), true, owner_length); e != Error::kOk) return e;
+    std::uint16_t type = 0;
+    std::uint16_t cls = 0;
+    std::uint32_t ttl = 0;
+    std::uint16_t rdlength = 0;
+    if (!r.read_u16(type) || !r.read_u16(cls) || !r.read_u32(ttl) || !r.read_u16(rdlength)) {
+      return Error::kTruncated;
+    }
+    if (rdlength > r.remaining()) return Error::kTruncated;
+    auto rtype = static_cast<RRType>(type);
+    if (rtype == RRType::OPT) {
+      if (section != Section::kAdditional) return Error::kOptNotInAdditional;
+      if (has_edns_) return Error::kMultipleOpt;
+      if (owner_length != 1) return Error::kBadOptOwner;
+      auto rdata = wire_.subspan(r.pos(), rdlength);
+      if (Error e = for_each_edns_option(rdata, [](std::uint16_t, auto) {}); e != Error::kOk) return e;
+      has_edns_ = true;
+      edns_ = {cls, EdnsFlags::from_ttl(ttl), rdata};
+    } else if (Error e = validate_rdata(wire_, r.pos(), rdlength, rtype); e != Error::kOk) {
+      return e == Error::kTruncated ? Error::kBadRdata : e;
+    }
+    r.skip(rdlength);
   }
   pos = r.pos();
   return Error::kOk;
 }
 
-Error MessageView::parse_record(WireReader& r, Section section) {
-  std::size_t owner_length = 0;
-  if (Error e = r.check_name(wire_.size(), true, owner_length); e != Error::kOk) return e;
-  std::uint16_t type = 0;
-  std::uint16_t cls = 0;
-  std::uint32_t ttl = 0;
-  std::uint16_t rdlength = 0;
-  if (!r.read_u16(type) || !r.read_u16(cls) || !r.read_u32(ttl) || !r.read_u16(rdlength)) {
-    return Error::kTruncated;
-  }
-  if (rdlength > r.remaining()) return Error::kTruncated;
-  auto rtype = static_cast<RRType>(type);
-  if (rtype == RRType::OPT) {
-    if (section != Section::kAdditional) return Error::kOptNotInAdditional;
-    if (has_edns_) return Error::kMultipleOpt;
-    if (owner_length != 1) return Error::kBadOptOwner;
-    auto rdata = wire_.subspan(r.pos(), rdlength);
-    if (Error e = for_each_edns_option(rdata, [](std::uint16_t, auto) {}); e != Error::kOk) return e;
-    has_edns_ = true;
-    edns_ = {cls, EdnsFlags::from_ttl(ttl), rdata};
-  } else if (Error e = validate_rdata(wire_, r.pos(), rdlength, rtype); e != Error::kOk) {
-    return e == Error::kTruncated ? Error::kBadRdata : e;
-  }
-  r.skip(rdlength);
-  return Error::kOk;
+std::uint16_t MessageView::declared(Section s) const {
+  return wire_.size() >= kHeaderSize ? load_u16(&wire_[4 + 2 * static_cast<std::size_t>(s)]) : 0;
 }
 
 Rcode MessageView::rcode() const {

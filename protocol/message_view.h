@@ -49,7 +49,8 @@ class MessageView {
   // how many the header announced. Nothing past the last whole record is
   // read (so an OPT record cut off is not seen: has_edns() is false).
   Error parse_prefix(std::span<const std::uint8_t> wire);
-  std::uint16_t declared(Section s) const { return declared_[static_cast<std::size_t>(s)]; }
+  // (Read from the header: no state of its own.)
+  std::uint16_t declared(Section s) const;
 
   std::span<const std::uint8_t> wire() const { return wire_; }
   const Header& header() const { return header_; }
@@ -87,14 +88,12 @@ class MessageView {
   RecordCursor records() const;
 
  private:
-  Error parse_whole_or_prefix(std::span<const std::uint8_t> wire, bool prefix);
-  Error parse_records(Section section, std::size_t& pos, bool prefix, bool& stopped);
-  Error parse_record(WireReader& r, Section section);
+  Error parse_records(Section section, std::size_t& pos);
+  Error parse_record(WireReader& r, Section section);  // parse_prefix()'s
 
   std::span<const std::uint8_t> wire_;
   Header header_;
   std::array<std::uint16_t, 4> counts_{};
-  std::array<std::uint16_t, 4> declared_{};
   std::size_t records_start_ = 0;
   std::size_t question_name_pos_ = 0;
   std::size_t question_end_ = 0;
