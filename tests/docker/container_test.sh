@@ -219,7 +219,13 @@ took=$((SECONDS - start))
 code=$(podman inspect --format '{{.State.ExitCode}}' vigil-test)
 [ "$code" = 0 ] || { podman logs vigil-test 2>&1 | tail; fail "exit code $code after podman stop"; }
 [ "$took" -lt 15 ] || fail "podman stop took ${took}s"
-podman logs vigil-test 2>"$WORK/stderr.log" >/dev/null
+# conmon may still be writing the last lines out when podman stop returns
+# (seen once: the line was there a moment later): read the log again for a while.
+for _ in $(seq 50); do
+  podman logs vigil-test 2>"$WORK/stderr.log" >/dev/null
+  grep -q "cache: saved" "$WORK/stderr.log" && break
+  sleep 0.1
+done
 grep -q "cache: saved" "$WORK/stderr.log" || { podman logs vigil-test 2>&1 | tail; fail "no 'cache: saved' in the log"; }
 grep -q "intent: DGA model /usr/local/share/vigil/dga.model" "$WORK/stderr.log" ||
   fail "vigild did not load the image's DGA model"
