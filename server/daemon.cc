@@ -1071,7 +1071,7 @@ asio::awaitable<ControlReply> Daemon::trace(std::vector<std::string> args) {
   loopback.transport = Transport::kTcp;
   const ResolutionStatus status{t.outcome.ede, t.outcome.why, t.outcome.negative_uncached};
   const std::shared_ptr<const Runtime> rt = runtime_;
-  const HandleResult h = rt->handler->handle(query, loopback, buf, now(), &status);
+  const HandleResult h = rt->handler->handle_resolved(query, loopback, buf, now(), status);
   auto reply = dns::Message::parse({buf.data(), h.size});
   if (h.size > 0 && reply.ok()) {
     out << ";; answer a client gets now: " << dns::rcode_to_string(reply->rcode()) << "\n";

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <limits>
 #include <vector>
 
 #include "protocol/edns.h"
@@ -152,27 +153,46 @@ constexpr RRType kAnyOrder[] = {RRType::A,    RRType::AAAA, RRType::CNAME, RRTyp
 }  // namespace
 
 // One query as the answer paths see it once it is known to be answerable:
-// its question, how to start the response, the pass it is on.
+// its question, how to start the response, the pass it is on, and what the
+// first pass learned that finish() takes over.
 struct QueryHandler::Context {
+  Context(Response& r, const Name& name, RRType type, RRClass cls, const Client& cl, cache::Time t,
+          const ResolutionStatus* a, bool e, bool dok, std::uint16_t payload, std::vector<std::uint8_t>& opts)
+      : resp(r),
+        qname(name),
+        qtype(type),
+        qclass(cls),
+        client(cl),
+        now(t),
+        after(a),
+        edns(e),
+        dnssec_ok(dok),
+        max_payload(payload),
+        options(opts) {}
+
   Response& resp;
   const Name& qname;
   RRType qtype;
   RRClass qclass;
   const Client& client;
   cache::Time now;
-  const ResolutionStatus* after;
+  const ResolutionStatus* after;  // null on the first pass
   bool edns;
   bool dnssec_ok;
   std::uint16_t max_payload;
   std::vector<std::uint8_t>& options;  // must outlive the builder until finish()
+  // The threat feeds' verdict on the query name, once looked up.
+  std::optional<monitor::PolicyLookup> name_policy;
+  // kNeedsResolution: what to resolve (the question, or a redirect's target).
+  std::optional<std::pair<Name, RRType>> resolve;
+
   void start(std::span<const std::uint8_t> opts = {}) {
     if (edns) resp.edns(max_payload, dnssec_ok, opts);
     resp.question(qname, qtype, qclass);
   }
-  HandleResult needs_resolution(const Name& name, RRType type) const {
-    HandleResult r = silent(Outcome::kNeedsResolution);
-    r.resolve = std::make_pair(name, type);
-    return r;
+  HandleResult needs_resolution(const Name& name, RRType type) {
+    resolve = std::make_pair(name, type);
+    return silent(Outcome::kNeedsResolution);
   }
 };
 
@@ -248,17 +268,59 @@ bool is_address(RRType t) {
 
 }  // namespace
 
-std::optional<std::pair<dns::Name, dns::RRType>> QueryHandler::resolution_question(
-    std::span<const std::uint8_t> query, const Client& client, cache::Time now) const {
-  std::array<std::uint8_t, 512> scratch{};
-  HandleResult r = handle(query, client, scratch, now);
-  if (r.outcome == Outcome::kNeedsResolution && r.resolve) return r.resolve;
-  return question_of(query);
+namespace {
+
+// Where an answer came from, for the counters and the query log
+// (`resolved`: written after a resolution).
+monitor::CacheStatus cache_status(const HandleResult& r, bool resolved) {
+  switch (r.outcome) {
+    case Outcome::kAnswered:
+    case Outcome::kNegative:
+      if (r.stale) return monitor::CacheStatus::kStale;
+      return resolved ? monitor::CacheStatus::kMiss : monitor::CacheStatus::kHit;
+    case Outcome::kServFail:
+    case Outcome::kAnyMinimal: return resolved ? monitor::CacheStatus::kMiss : monitor::CacheStatus::kNone;
+    case Outcome::kLocal:
+    case Outcome::kChaos:
+    case Outcome::kRefusedLocal:
+    case Outcome::kDroppedLocal: return monitor::CacheStatus::kLocal;
+    default: return monitor::CacheStatus::kNone;
+  }
 }
 
+}  // namespace
+
 HandleResult QueryHandler::handle(std::span<const std::uint8_t> query, const Client& client,
-                                  std::span<std::uint8_t> out, cache::Time now,
-                                  const ResolutionStatus* after) const {
+                                  std::span<std::uint8_t> out, cache::Time now, PendingQuery* pending) const {
+  HandleResult r = first_pass(query, client, out, now, pending);
+  r.cache = cache_status(r, false);
+  return r;
+}
+
+HandleResult QueryHandler::finish(const PendingQuery& p, const ResolutionStatus& after,
+                                  std::span<std::uint8_t> out, cache::Time now) const {
+  Response resp(out, std::min(out.size(), p.limit), p.header);
+  std::vector<std::uint8_t> options;
+  Context ctx(resp, p.qname, p.qtype, p.qclass, p.client, now, &after, p.edns, p.dnssec_ok,
+              static_cast<std::uint16_t>(config_.server.max_udp_payload), options);
+  ctx.name_policy = p.name_policy;
+  HandleResult r = answer(ctx);
+  r.cache = cache_status(r, true);
+  return r;
+}
+
+HandleResult QueryHandler::handle_resolved(std::span<const std::uint8_t> query, const Client& client,
+                                           std::span<std::uint8_t> out, cache::Time now,
+                                           const ResolutionStatus& after) const {
+  PendingQuery pending;
+  const HandleResult r = handle(query, client, out, now, &pending);
+  if (r.outcome != Outcome::kNeedsResolution) return r;
+  return finish(pending, after, out, now);
+}
+
+HandleResult QueryHandler::first_pass(std::span<const std::uint8_t> query, const Client& client,
+                                      std::span<std::uint8_t> out, cache::Time now,
+                                      PendingQuery* pending) const {
   if (query.size() < dns::kHeaderSize) return silent(Outcome::kDroppedShort);
   const dns::Header qh = dns::Header::from_wire(dns::load_u16(&query[0]), dns::load_u16(&query[2]));
   if (qh.qr) return silent(Outcome::kDroppedResponse);
@@ -271,16 +333,15 @@ HandleResult QueryHandler::handle(std::span<const std::uint8_t> query, const Cli
   const bool one_question = parsed == Error::kOk && view.count(Section::kQuestion) == 1;
   // UDP answers fit the client's EDNS size (at least 512, at most our
   // configured maximum); TCP answers may use the whole buffer.
-  std::size_t limit = out.size();
+  std::size_t payload = std::numeric_limits<std::size_t>::max();
   if (client.transport == Transport::kUdp) {
-    std::size_t payload = dns::kMinUdpPayload;
+    payload = dns::kMinUdpPayload;
     if (parsed == Error::kOk && view.has_edns()) {
       payload = std::clamp<std::size_t>(view.edns().udp_payload, dns::kMinUdpPayload,
                                         config_.server.max_udp_payload);
     }
-    limit = std::min(limit, payload);
   }
-  Response resp(out, limit, qh);
+  Response resp(out, std::min(out.size(), payload), qh);
   const bool edns = parsed == Error::kOk && view.has_edns();
   const bool dnssec_ok = edns && view.edns().flags.dnssec_ok;
 
@@ -391,13 +452,36 @@ HandleResult QueryHandler::handle(std::span<const std::uint8_t> query, const Cli
     }
   }
 
-  Context ctx{resp,   qname, qtype, qclass,    client,
-              now,    after, edns,  dnssec_ok, static_cast<std::uint16_t>(config_.server.max_udp_payload),
-              options};
+  Context ctx(resp, qname, qtype, qclass, client, now, nullptr, edns, dnssec_ok,
+              static_cast<std::uint16_t>(config_.server.max_udp_payload), options);
+  HandleResult r = answer(ctx);
+  if (r.outcome == Outcome::kNeedsResolution && pending != nullptr) {
+    pending->query.assign(query.begin(), query.end());
+    pending->client = client;
+    pending->header = qh;
+    pending->limit = payload;
+    pending->edns = edns;
+    pending->dnssec_ok = dnssec_ok;
+    pending->qname = qname;
+    pending->qtype = qtype;
+    pending->qclass = qclass;
+    pending->resolve_name = ctx.resolve ? ctx.resolve->first : qname;
+    pending->resolve_type = ctx.resolve ? ctx.resolve->second : qtype;
+    pending->name_policy = std::move(ctx.name_policy);
+  }
+  return r;
+}
+
+HandleResult QueryHandler::answer(Context& ctx) const {
   if (policy_ != nullptr && !policy_->empty()) return with_policy(ctx);
+  Response& resp = ctx.resp;
+  const Name& qname = ctx.qname;
+  const RRType qtype = ctx.qtype;
+  const cache::Time now = ctx.now;
+  const ResolutionStatus* after = ctx.after;
 
   auto answer_negative = [&](const cache::CachedNegative& neg) {
-    start();
+    ctx.start();
     (void)resp.builder().add_record(Section::kAuthority, neg.soa.name, RRType::SOA, neg.soa.rclass,
                                     neg.soa.ttl, neg.soa.rdata);
     return resp.finish(neg.kind == cache::NegativeKind::kNxDomain ? Rcode::kNXDomain : Rcode::kNoError,
@@ -407,14 +491,21 @@ HandleResult QueryHandler::handle(std::span<const std::uint8_t> query, const Cli
   if (qtype == RRType::ANY) {
     for (RRType t : kAnyOrder) {
       cache::CacheAnswer cached = cache_.lookup(qname, t, RRClass::IN, now);
-      if (cached.positive) return answer_rrset(cached.positive->rrset, Outcome::kAnswered);
+      if (cached.positive) {
+        const auto& set = cached.positive->rrset;
+        ctx.start();
+        resp.answer(qname, set.type, set.rclass, set.ttl, [&](auto add) {
+          for (const auto& rd : set.rdatas) add(rd);
+        });
+        return resp.finish(Rcode::kNoError, Outcome::kAnswered);
+      }
       if (cached.negative && cached.negative->kind == cache::NegativeKind::kNxDomain) {
         return answer_negative(*cached.negative);
       }
     }
     if (resolver_attached_ && after == nullptr) return ctx.needs_resolution(qname, qtype);
     // RFC 8482 §4.2: a synthesised HINFO says "ANY is not answered in full".
-    start();
+    ctx.start();
     static const std::vector<std::string> kHinfo = {"RFC8482", ""};
     std::vector<std::uint8_t> rdata = dns::make_txt_rdata(kHinfo);
     (void)resp.builder().add_record(Section::kAnswer, qname, RRType::HINFO, RRClass::IN, 3600, rdata);
@@ -521,7 +612,8 @@ HandleResult QueryHandler::with_policy(Context& c) const {
   std::size_t limit = monitor::PolicySet::kAll;  // feeds that may still rewrite: [0, limit)
   std::optional<monitor::PolicyHit> name_hit;    // the query name's, waiting on earlier feeds' IP triggers
   {
-    const monitor::PolicyLookup look = set.match_name(c.qname);
+    if (!c.name_policy) c.name_policy = set.match_name(c.qname);
+    const monitor::PolicyLookup& look = *c.name_policy;
     if (look.logged) remember(*look.logged, c.qname);
     if (look.enforced) {
       limit = look.enforced->feed;

@@ -12,9 +12,11 @@
 //   6. the cache: a positive RRset or a negative answer with its SOA; ANY
 //      is answered minimally (RFC 8482): one cached RRset, else a
 //      synthesised HINFO
-//   7. otherwise: on the first pass, when a resolver is attached, "needs
-//      resolution" (the listener resolves, then calls again with the
-//      resolution's status); else SERVFAIL with an Extended DNS Error
+//   7. otherwise: when a resolver is attached, "needs resolution": the
+//      first pass hands the listener a PendingQuery (all it learned of the
+//      query), the listener resolves and calls finish() with it and the
+//      resolution's status, which answers from the cache without parsing
+//      or checking the query again; else SERVFAIL with an Extended DNS Error
 // With threat feeds configured (monitor/policy_set.h), steps 6 and 7 check
 // the query name, each CNAME target and the answer's addresses against
 // them and rewrite the answer as the matching rule says (NXDOMAIN, NODATA,
@@ -39,6 +41,9 @@
 #include "config/config.h"
 #include "monitor/block_list.h"
 #include "monitor/policy_set.h"
+#include "monitor/query_event.h"
+#include "protocol/header.h"
+#include "protocol/name.h"
 #include "protocol/types.h"
 #include "server/local_zones.h"
 
@@ -65,7 +70,7 @@ enum class Outcome : std::uint8_t {
   kLocal,            // from local zones / data (answer, NXDOMAIN or NODATA)
   kAnyMinimal,       // ANY with nothing cached: synthesised HINFO (RFC 8482 §4.2)
   kChaos,            // CHAOS TXT identity query
-  kNeedsResolution,  // first pass, cache miss: the listener resolves and calls again
+  kNeedsResolution,  // first pass, cache miss: the listener resolves and calls finish()
   kServFail,         // SERVFAIL + EDE: nothing cached and resolution failed or unavailable
   kDroppedShort,     // shorter than a header
   kDroppedResponse,  // QR=1
@@ -103,9 +108,10 @@ struct HandleResult {
   std::size_t size = 0;  // octets written to the output; 0 = send nothing
   bool truncated = false;
   bool stale = false;  // served from expired data (RFC 8767)
+  // Where the answer came from, for the counters and the query log: the
+  // cache (a hit, or a miss once resolved), stale data, local data.
+  monitor::CacheStatus cache = monitor::CacheStatus::kNone;
   PolicyNote policy;
-  // kNeedsResolution: what to resolve (the question, or a policy redirect's target).
-  std::optional<std::pair<dns::Name, dns::RRType>> resolve;
 };
 
 // A result without a response (dropped, or not answered yet).
@@ -134,6 +140,30 @@ struct ResolutionStatus {
 // resolver; nullopt when the query does not parse.
 std::optional<std::pair<dns::Name, dns::RRType>> question_of(std::span<const std::uint8_t> query);
 
+// A query the first pass could not answer from what the handler has, with
+// everything that pass learned of it, so that finish() answers it after
+// the resolution without parsing it, scanning the ACL, or matching local
+// zones, the block list or the query name's feeds again. It owns its
+// octets (the listener's receive buffer is reused) and may move to another
+// coroutine. Its policy verdict points into the handler's PolicySet: keep
+// the Runtime that made it until finish() returned.
+struct PendingQuery {
+  std::vector<std::uint8_t> query;  // the query's octets (counters, query log)
+  Client client;
+  dns::Header header;     // the query's (ID, opcode, RD, CD echoed)
+  std::size_t limit = 0;  // the response's size limit (EDNS sizing, UDP)
+  bool edns = false;
+  bool dnssec_ok = false;
+  dns::Name qname;
+  dns::RRType qtype = dns::RRType::A;
+  dns::RRClass qclass = dns::RRClass::IN;
+  // What to resolve: the question, or the target of a policy redirect.
+  dns::Name resolve_name;
+  dns::RRType resolve_type = dns::RRType::A;
+  // The threat feeds' verdict on the query name (with feeds only).
+  std::optional<monitor::PolicyLookup> name_policy;
+};
+
 class QueryHandler {
  public:
   // `config` and `local` must outlive the handler. With `resolver_attached`
@@ -144,17 +174,24 @@ class QueryHandler {
                bool resolver_attached = false, const monitor::BlockListPublisher* block = nullptr,
                const monitor::PolicySet* policy = nullptr);
 
-  // Writes the response into `out` (at least 512 octets; for TCP 65535).
-  // `after` is null on the first pass, and the resolution's outcome when
-  // called again after kNeedsResolution.
+  // The first pass: writes the response into `out` (at least 512 octets;
+  // for TCP 65535), or answers kNeedsResolution and, when `pending` is
+  // given, fills it in for finish().
   HandleResult handle(std::span<const std::uint8_t> query, const Client& client, std::span<std::uint8_t> out,
-                      cache::Time now, const ResolutionStatus* after = nullptr) const;
+                      cache::Time now, PendingQuery* pending = nullptr) const;
 
-  // What the listener should resolve for a query the first pass answered
-  // kNeedsResolution: its question, or the target of a policy redirect.
-  std::optional<std::pair<dns::Name, dns::RRType>> resolution_question(std::span<const std::uint8_t> query,
-                                                                       const Client& client,
-                                                                       cache::Time now) const;
+  // After the resolution of `pending.resolve_name`: the answer from the
+  // cache as the resolution left it (stale data allowed when it failed), or
+  // SERVFAIL with the resolution's reason. `out` as for handle().
+  HandleResult finish(const PendingQuery& pending, const ResolutionStatus& after, std::span<std::uint8_t> out,
+                      cache::Time now) const;
+
+  // A query answered as it would be after a resolution that ended in
+  // `after`: the first pass, then finish() if it needed one. For callers
+  // that resolved on their own (vigilctl trace) and for tests.
+  HandleResult handle_resolved(std::span<const std::uint8_t> query, const Client& client,
+                               std::span<std::uint8_t> out, cache::Time now,
+                               const ResolutionStatus& after) const;
 
   const config::Config& config() const { return config_; }
   const LocalZones& local_zones() const { return local_; }
@@ -164,6 +201,10 @@ class QueryHandler {
  private:
   struct Context;
   struct Chain;
+  HandleResult first_pass(std::span<const std::uint8_t> query, const Client& client,
+                          std::span<std::uint8_t> out, cache::Time now, PendingQuery* pending) const;
+  // From the cache (or the feeds' rewrite) on, for both passes.
+  HandleResult answer(Context& c) const;
   // The hot path: a positive answer for the name and type written straight
   // from the cache entry, without copying the RRset out; nullopt on a miss.
   std::optional<HandleResult> answer_direct_hit(Context& c) const;

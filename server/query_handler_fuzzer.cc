@@ -39,7 +39,7 @@ struct World {
     auto soa = *dns::parse_record("example. 300 IN SOA ns.example. h.example. 1 2 3 4 60");
     cache.insert_negative(*dns::Name::from_text("nx.example."), dns::RRType::A, dns::RRClass::IN,
                           cache::NegativeKind::kNxDomain, soa, cache::Rank::kAuthAuthority, kNow);
-    handler = std::make_unique<server::QueryHandler>(config, *local, cache);
+    handler = std::make_unique<server::QueryHandler>(config, *local, cache, /*resolver_attached=*/true);
   }
 };
 
@@ -52,7 +52,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     server::Client client;
     client.address = {127, 0, 0, 1};
     client.transport = transport;
-    auto r = world.handler->handle({data, size}, client, out, kNow + 10);
+    server::PendingQuery pending;
+    auto r = world.handler->handle({data, size}, client, out, kNow + 10, &pending);
+    if (r.outcome == server::Outcome::kNeedsResolution) {
+      // The second half of a miss, as after a failed resolution.
+      const server::ResolutionStatus failed{dns::EdeCode::kNoReachableAuthority, "fuzzed"};
+      r = world.handler->finish(pending, failed, out, kNow + 10);
+    }
     if (r.size == 0) continue;
     if (transport == server::Transport::kUdp && r.size > 1232) __builtin_trap();
     dns::MessageView view;

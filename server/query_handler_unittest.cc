@@ -339,7 +339,7 @@ TEST_F(QueryHandlerTest, WithAResolverAMissAsksForResolutionThenAnswers) {
             Outcome::kLocal);
   // The resolution failed: SERVFAIL with the resolution's reason.
   ResolutionStatus failed{dns::EdeCode::kNoReachableAuthority, "all servers timed out"};
-  HandleResult second = h.handle(wire, Loopback(), out, kT0, &failed);
+  HandleResult second = h.handle_resolved(wire, Loopback(), out, kT0, failed);
   EXPECT_EQ(second.outcome, Outcome::kServFail);
   auto m = Message::parse({out.data(), second.size});
   ASSERT_TRUE(m.ok());
@@ -352,7 +352,45 @@ TEST_F(QueryHandlerTest, WithAResolverAMissAsksForResolutionThenAnswers) {
   EXPECT_EQ(ede->text, "all servers timed out");
   // It succeeded: the answer is in the cache now.
   CacheRecords("later.example. 60 IN A 192.0.2.44");
-  EXPECT_EQ(h.handle(wire, Loopback(), out, kT0, &failed).outcome, Outcome::kAnswered);
+  EXPECT_EQ(h.handle_resolved(wire, Loopback(), out, kT0, failed).outcome, Outcome::kAnswered);
+}
+
+TEST_F(QueryHandlerTest, FinishAnswersFromWhatTheFirstPassLearned) {
+  // Issue 23 §1: the miss path runs the handler once. finish() needs only
+  // the pending query: not the octets (they are not parsed again), nor a
+  // second look at the ACL (a client the configuration now refuses is
+  // still answered: it was admitted when it asked).
+  QueryHandler h(config_, local_, cache_, /*resolver_attached=*/true);
+  std::vector<std::uint8_t> out(4096);
+  Message q = Query("MiSs.ExAmPlE.", RRType::TXT, /*payload=*/1232);
+  PendingQuery pending;
+  ASSERT_EQ(h.handle(q.to_wire(), Loopback(), out, kT0, &pending).outcome, Outcome::kNeedsResolution);
+  EXPECT_EQ(pending.resolve_name, *Name::from_text("miss.example."));
+  EXPECT_EQ(pending.resolve_type, RRType::TXT);
+  EXPECT_EQ(pending.client.port, 40000);
+  pending.query.clear();
+  pending.client.address = {203, 0, 113, 9};  // outside every access_control rule
+  // The resolution left a TXT RRset too large for the client's 1,232 octets.
+  dns::RRset big{*Name::from_text("miss.example."), RRType::TXT, dns::RRClass::IN, 300, {}};
+  for (const char c : std::string("abcdefgh")) {
+    const std::vector<std::string> strings = {std::string(200, c)};
+    big.rdatas.push_back(dns::make_txt_rdata(strings));
+  }
+  cache_.insert(big, cache::Rank::kAuthAnswer, kT0);
+  const ResolutionStatus ok{dns::EdeCode::kOther, "the answer was not cached"};
+  HandleResult r = h.finish(pending, ok, out, kT0);
+  EXPECT_EQ(r.outcome, Outcome::kAnswered);
+  EXPECT_EQ(r.cache, monitor::CacheStatus::kMiss);
+  EXPECT_TRUE(r.truncated);  // the first pass's EDNS sizing holds
+  EXPECT_LE(r.size, 1232u);
+  auto m = Message::parse({out.data(), r.size});
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(m->header.id, 0xABCD);
+  ASSERT_EQ(m->questions.size(), 1u);
+  EXPECT_EQ(m->questions[0].name.to_text(), "MiSs.ExAmPlE.");  // the client's case
+  EXPECT_TRUE(m->edns.has_value());
+  // A hit on the first pass says so.
+  EXPECT_EQ(h.handle(q.to_wire(), Loopback(), out, kT0).cache, monitor::CacheStatus::kHit);
 }
 
 TEST_F(QueryHandlerTest, CnameChainsAreAnsweredWhole) {
@@ -411,8 +449,9 @@ TEST_F(QueryHandlerTest, AnIncompleteChainNeedsResolutionAndALoopIsServfail) {
   CacheRecords("l1.example. 300 IN CNAME l2.example.");
   CacheRecords("l2.example. 300 IN CNAME l1.example.");
   ResolutionStatus failed{dns::EdeCode::kOther, "CNAME loop at l1.example."};
-  EXPECT_EQ(h.handle(Query("l1.example.", RRType::A).to_wire(), Loopback(), out, kT0, &failed).outcome,
-            Outcome::kServFail);
+  EXPECT_EQ(
+      h.handle_resolved(Query("l1.example.", RRType::A).to_wire(), Loopback(), out, kT0, failed).outcome,
+      Outcome::kServFail);
 }
 
 TEST_F(QueryHandlerTest, ALoopIsServfailAfterTheChainFollowed) {
@@ -425,7 +464,8 @@ TEST_F(QueryHandlerTest, ALoopIsServfailAfterTheChainFollowed) {
   CacheRecords("x.d2.example. 300 IN CNAME x.d1.example.");
   ResolutionStatus failed{dns::EdeCode::kOther, "CNAME loop at x.d1.example."};
   std::vector<std::uint8_t> out(1232);
-  HandleResult r = h.handle(Query("x.d1.example.", RRType::A).to_wire(), Loopback(), out, kT0, &failed);
+  HandleResult r =
+      h.handle_resolved(Query("x.d1.example.", RRType::A).to_wire(), Loopback(), out, kT0, failed);
   EXPECT_EQ(r.outcome, Outcome::kServFail);
   auto m = Message::parse({out.data(), r.size});
   ASSERT_TRUE(m.ok());
@@ -445,7 +485,7 @@ TEST_F(QueryHandlerTest, ANegativeAnswerWithoutSoaIsAnsweredUncached) {
   QueryHandler h(config_, local_, cache_, /*resolver_attached=*/true);
   std::vector<std::uint8_t> out(1232);
   ResolutionStatus nx{dns::EdeCode::kOther, "the answer was not cached", dns::Rcode::kNXDomain};
-  HandleResult r = h.handle(Query("gone.example.", RRType::A).to_wire(), Loopback(), out, kT0, &nx);
+  HandleResult r = h.handle_resolved(Query("gone.example.", RRType::A).to_wire(), Loopback(), out, kT0, nx);
   EXPECT_EQ(r.outcome, Outcome::kNegative);
   auto m = Message::parse({out.data(), r.size});
   ASSERT_TRUE(m.ok());
@@ -457,7 +497,7 @@ TEST_F(QueryHandlerTest, ANegativeAnswerWithoutSoaIsAnsweredUncached) {
   // NODATA after a cached CNAME: the chain, then NOERROR with nothing more.
   CacheRecords("alias.example. 300 IN CNAME target.example.");
   ResolutionStatus nodata{dns::EdeCode::kOther, "the answer was not cached", dns::Rcode::kNoError};
-  r = h.handle(Query("alias.example.", RRType::AAAA).to_wire(), Loopback(), out, kT0, &nodata);
+  r = h.handle_resolved(Query("alias.example.", RRType::AAAA).to_wire(), Loopback(), out, kT0, nodata);
   m = Message::parse({out.data(), r.size});
   ASSERT_TRUE(m.ok());
   EXPECT_EQ(m->rcode(), dns::Rcode::kNoError);
@@ -477,7 +517,7 @@ TEST_F(QueryHandlerTest, ServeStaleAfterAFailedResolution) {
   const cache::Time later = kT0 + 600;  // expired, inside the stale window
   EXPECT_EQ(h.handle(wire, Loopback(), out, later).outcome, Outcome::kNeedsResolution);
   ResolutionStatus failed{dns::EdeCode::kNoReachableAuthority, "all servers timed out"};
-  HandleResult r = h.handle(wire, Loopback(), out, later, &failed);
+  HandleResult r = h.handle_resolved(wire, Loopback(), out, later, failed);
   EXPECT_EQ(r.outcome, Outcome::kAnswered);
   auto m = Message::parse({out.data(), r.size});
   ASSERT_TRUE(m.ok());
@@ -487,8 +527,9 @@ TEST_F(QueryHandlerTest, ServeStaleAfterAFailedResolution) {
   ASSERT_EQ(edes.size(), 1u);
   EXPECT_EQ(edes[0].code, dns::EdeCode::kStaleAnswer);
   // Past the stale window: nothing to serve.
-  EXPECT_EQ(h.handle(wire, Loopback(), out, kT0 + 60 + cfg.cache.options.stale_window + 1, &failed).outcome,
-            Outcome::kServFail);
+  EXPECT_EQ(
+      h.handle_resolved(wire, Loopback(), out, kT0 + 60 + cfg.cache.options.stale_window + 1, failed).outcome,
+      Outcome::kServFail);
 }
 
 // Threat feeds: a handler over a policy set, the cache filled as a
@@ -511,7 +552,9 @@ class PolicyHandlerTest : public QueryHandlerTest {
   std::optional<Message> AskP(const char* name, RRType type, Transport t = Transport::kUdp,
                               const ResolutionStatus* after = nullptr) {
     std::vector<std::uint8_t> out(65535);
-    last_ = policy_handler_->handle(Query(name, type).to_wire(), Loopback(t), out, kT0, after);
+    const auto wire = Query(name, type).to_wire();
+    last_ = after != nullptr ? policy_handler_->handle_resolved(wire, Loopback(t), out, kT0, *after)
+                             : policy_handler_->handle(wire, Loopback(t), out, kT0);
     if (last_.size == 0) return std::nullopt;
     auto m = Message::parse({out.data(), last_.size});
     EXPECT_TRUE(m.ok());
@@ -611,9 +654,11 @@ TEST_F(PolicyHandlerTest, ACnameTargetIsCheckedAndTheChainKept) {
 TEST_F(PolicyHandlerTest, ARedirectResolvesItsTarget) {
   Use({{"f", monitor::FeedMode::kEnforce, Rpz("bad.example CNAME walled.example.\n"), nullptr}});
   const auto wire = Query("bad.example.", RRType::A).to_wire();
-  auto q = policy_handler_->resolution_question(wire, Loopback(), kT0);
-  ASSERT_TRUE(q.has_value());
-  EXPECT_EQ(q->first, *Name::from_text("walled.example."));  // not bad.example
+  PendingQuery pending;
+  std::vector<std::uint8_t> first(1232);
+  ASSERT_EQ(policy_handler_->handle(wire, Loopback(), first, kT0, &pending).outcome,
+            Outcome::kNeedsResolution);
+  EXPECT_EQ(pending.resolve_name, *Name::from_text("walled.example."));  // not bad.example
   CacheRecords("walled.example. 300 IN A 192.0.2.80");
   auto r = AskP("bad.example.", RRType::A);
   ASSERT_TRUE(r.has_value());

@@ -118,6 +118,7 @@ awaitable<void> TcpConnection::run() {
   auto self = shared_from_this();
   std::vector<std::uint8_t> message;
   std::vector<std::uint8_t> out(65535);
+  PendingQuery pending;  // a miss's, moved to the coroutine that resolves it
   ServerStats& stats = worker_.stats_;
   for (;;) {
     // Back-pressure: at most tcp_max_pipelined queries in flight or
@@ -142,22 +143,20 @@ awaitable<void> TcpConnection::run() {
     const bool logging = worker_.shared_.query_log != nullptr && worker_.shared_.query_log->enabled();
     const std::int64_t arrival = logging ? wall_ns() : 0;
     const auto start = std::chrono::steady_clock::now();
-    const HandleResult h = rt->handler->handle(message, client_, out, now());
+    const HandleResult h = rt->handler->handle(message, client_, out, now(), &pending);
     stats.outcomes[static_cast<std::size_t>(h.outcome)].inc();
-    if (h.outcome != Outcome::kNeedsResolution) {
-      worker_.account(message, {out.data(), h.size}, h, false);
-      if (h.size > 0) {
-        stats.latency_hit.observe(static_cast<std::uint64_t>(
-            std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
-                .count()));
-      }
-      if (logging) worker_.log_query(client_, message, {out.data(), h.size}, h, false, 0, arrival, start);
-    }
     if (h.outcome == Outcome::kNeedsResolution) {
       ++in_flight_;
-      asio::co_spawn(socket_.get_executor(), answer_later(rt, message), log_coroutine_exception);
+      asio::co_spawn(socket_.get_executor(), answer_later(rt, std::move(pending)), log_coroutine_exception);
       continue;
     }
+    worker_.account(message, {out.data(), h.size}, h);
+    if (h.size > 0) {
+      stats.latency_hit.observe(static_cast<std::uint64_t>(
+          std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
+              .count()));
+    }
+    if (logging) worker_.log_query(client_, message, {out.data(), h.size}, h, 0, arrival, start);
     if (h.size > 0) send(frame({out.data(), h.size}));
   }
   // Answers still owed are written before the connection closes.
@@ -167,11 +166,10 @@ awaitable<void> TcpConnection::run() {
   socket_.close(ec);
 }
 
-awaitable<void> TcpConnection::answer_later(std::shared_ptr<const Runtime> rt,
-                                            std::vector<std::uint8_t> query) {
+awaitable<void> TcpConnection::answer_later(std::shared_ptr<const Runtime> rt, PendingQuery pending) {
   auto self = shared_from_this();
   std::vector<std::uint8_t> out;
-  const HandleResult h = co_await worker_.resolve_and_handle(*rt, query, client_, out, dns::kMaxMessageSize);
+  const HandleResult h = co_await worker_.resolve_and_finish(*rt, pending, out, dns::kMaxMessageSize);
   --in_flight_;
   if (h.size > 0 && !broken_) send(frame({out.data(), h.size}));
   wake();

@@ -61,8 +61,9 @@ class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
  private:
   enum class ReadResult : std::uint8_t { kMessage, kClosed, kIdle, kSlow, kBadLength, kDraining };
   boost::asio::awaitable<ReadResult> read_message(std::vector<std::uint8_t>& message);
-  boost::asio::awaitable<void> answer_later(std::shared_ptr<const Runtime> rt,
-                                            std::vector<std::uint8_t> query);
+  // A query the handler's first pass left pending: resolved, then
+  // answered on this connection (out of order).
+  boost::asio::awaitable<void> answer_later(std::shared_ptr<const Runtime> rt, PendingQuery pending);
   boost::asio::awaitable<void> write_queued();
   void send(std::vector<std::uint8_t> framed);  // length prefix included
   void wake();

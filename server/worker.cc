@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
+#include "monitor/query_record.h"
 #include "protocol/limits.h"
 #include "server/log.h"
 #include "server/tcp_connection.h"
@@ -116,22 +117,6 @@ void set_local(Client& client, const asio::ip::address& address, std::uint16_t p
 
 namespace {
 
-monitor::CacheStatus cache_status(const HandleResult& r, bool resolved) {
-  switch (r.outcome) {
-    case Outcome::kAnswered:
-    case Outcome::kNegative:
-      if (r.stale) return monitor::CacheStatus::kStale;
-      return resolved ? monitor::CacheStatus::kMiss : monitor::CacheStatus::kHit;
-    case Outcome::kServFail:
-    case Outcome::kAnyMinimal: return resolved ? monitor::CacheStatus::kMiss : monitor::CacheStatus::kNone;
-    case Outcome::kLocal:
-    case Outcome::kChaos:
-    case Outcome::kRefusedLocal:
-    case Outcome::kDroppedLocal: return monitor::CacheStatus::kLocal;
-    default: return monitor::CacheStatus::kNone;
-  }
-}
-
 // The QTYPE of a query's first question, or nullopt when there is none
 // that parses (the handler says why; here only the counting needs it).
 std::optional<std::uint16_t> query_qtype(std::span<const std::uint8_t> q) {
@@ -152,7 +137,7 @@ std::optional<std::uint16_t> query_qtype(std::span<const std::uint8_t> q) {
 }  // namespace
 
 void Worker::account(std::span<const std::uint8_t> query, std::span<const std::uint8_t> response,
-                     const HandleResult& r, bool resolved) {
+                     const HandleResult& r) {
   if (const auto qtype = query_qtype(query)) {
     stats_.qtypes[std::min<std::size_t>(*qtype, kMaxCountedQtype + 1)].inc();
   }
@@ -161,46 +146,34 @@ void Worker::account(std::span<const std::uint8_t> query, std::span<const std::u
     auto& by_action = r.policy.enforced ? r.policy.counters->enforced : r.policy.counters->logged;
     by_action[static_cast<std::size_t>(r.policy.action)].fetch_add(1, std::memory_order_relaxed);
   }
-  stats_.cache_status[static_cast<std::size_t>(cache_status(r, resolved))].inc();
+  stats_.cache_status[static_cast<std::size_t>(r.cache)].inc();
 }
 
 void Worker::log_query(const Client& client, std::span<const std::uint8_t> query,
-                       std::span<const std::uint8_t> response, const HandleResult& r, bool resolved,
+                       std::span<const std::uint8_t> response, const HandleResult& r,
                        unsigned upstream_queries, std::int64_t arrival_ns,
                        std::chrono::steady_clock::time_point start) {
-  monitor::QueryLog* log = shared_.query_log;
-  if (log == nullptr || !log->enabled()) return;
-  monitor::QueryEvent* e = log->claim(index_);
-  if (e == nullptr) return;  // the writer is behind: counted by the log
-  e->time_ns = arrival_ns;
-  const auto us =
-      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
-  e->duration_us = static_cast<std::uint32_t>(std::clamp<std::int64_t>(us, 0, 0xFFFFFFFF));
-  e->client = client.address;
-  e->client_len = client.length;
-  e->client_port = client.port;
-  e->server = client.local;
-  e->server_len = client.local_length;
-  e->server_port = client.local_port;
-  e->tcp = client.transport == Transport::kTcp;
-  e->cache = cache_status(r, resolved);
-  e->outcome = outcome_name(r.outcome).data();
-  e->upstream_queries = static_cast<std::uint16_t>(std::min(upstream_queries, 0xFFFFU));
-  e->policy.hit = r.policy.feed_name != nullptr;
-  if (e->policy.hit) {
-    e->policy.enforced = r.policy.enforced;
-    e->policy.address = r.policy.address;
-    e->policy.action = static_cast<std::uint8_t>(r.policy.action);
-    e->policy.set(*r.policy.feed_name, r.policy.trigger);
+  if (shared_.query_log == nullptr) return;
+  monitor::QueryRecord rec;
+  rec.client = {&client.address, client.length, client.port};
+  rec.server = {&client.local, client.local_length, client.local_port};
+  rec.tcp = client.transport == Transport::kTcp;
+  rec.query = query;
+  rec.response = response;
+  rec.cache = r.cache;
+  rec.outcome = outcome_name(r.outcome).data();
+  rec.upstream_queries = upstream_queries;
+  if (r.policy.feed_name != nullptr) {
+    rec.policy_hit = true;
+    rec.feed = *r.policy.feed_name;
+    rec.trigger = r.policy.trigger;
+    rec.policy_enforced = r.policy.enforced;
+    rec.policy_address = r.policy.address;
+    rec.policy_action = static_cast<std::uint8_t>(r.policy.action);
   }
-  e->query_size = 0;  // slots are reused
-  if (response.empty()) {
-    e->set_message(query, false);
-  } else {
-    e->set_message(response, true);
-    if (log->wants_queries()) e->set_query(query);
-  }
-  log->publish(index_);
+  rec.arrival_ns = arrival_ns;
+  rec.start = start;
+  (void)monitor::record(*shared_.query_log, index_, rec);
 }
 
 Client make_client(const asio::ip::address& address, std::uint16_t port, Transport transport) {
@@ -272,7 +245,7 @@ std::vector<config::Endpoint> Worker::listen(const std::vector<config::Endpoint>
 
 void Worker::start() {
   for (auto& u : udp_) {
-    asio::co_spawn(io_, serve_udp(*u), log_coroutine_exception);
+    asio::co_spawn(io_, serve_udp(u), log_coroutine_exception);
   }
   for (auto& t : tcp_) {
     asio::co_spawn(io_, accept_tcp(*t), log_coroutine_exception);
@@ -311,7 +284,8 @@ void Worker::join() {
 // Receives up to kUdpBatch queries with one recvmmsg(2) and sends their
 // answers with one sendmmsg(2): under load, two system calls per batch
 // instead of two per query.
-awaitable<void> Worker::serve_udp(udp::socket& socket) {
+awaitable<void> Worker::serve_udp(std::shared_ptr<udp::socket> shared_socket) {
+  udp::socket& socket = *shared_socket;
   const int fd = socket.native_handle();
   boost::system::error_code local_ec;
   const udp::endpoint local = socket.local_endpoint(local_ec);
@@ -323,6 +297,7 @@ awaitable<void> Worker::serve_udp(udp::socket& socket) {
   std::array<mmsghdr, kUdpBatch> in_msgs{};
   std::array<mmsghdr, kUdpBatch> out_msgs{};
   unsigned burst = 0;
+  PendingQuery pending;  // a miss's, moved to the coroutine that resolves it
   for (;;) {
     for (std::size_t i = 0; i < kUdpBatch; ++i) {
       in_iov[i] = {in.data() + i * kUdpQuerySlot, kUdpQuerySlot};
@@ -363,23 +338,17 @@ awaitable<void> Worker::serve_udp(udp::socket& socket) {
       set_local(client, local.address(), local.port());
       const std::span<const std::uint8_t> query(in.data() + i * kUdpQuerySlot, in_msgs[i].msg_len);
       std::uint8_t* answer = out.data() + answers * kUdpAnswerSlot;
-      const HandleResult r = runtime_->handler->handle(query, client, {answer, kUdpAnswerSlot}, t);
+      const HandleResult r = runtime_->handler->handle(query, client, {answer, kUdpAnswerSlot}, t, &pending);
       stats_.outcomes[static_cast<std::size_t>(r.outcome)].inc();
-      if (r.outcome != Outcome::kNeedsResolution) {
-        account(query, {answer, r.size}, r, false);
-        if (logging) log_query(client, query, {answer, r.size}, r, false, 0, arrival, batch_start);
-      }
       if (r.outcome == Outcome::kNeedsResolution) {
-        std::shared_ptr<udp::socket> shared;
-        for (const auto& u : udp_) {
-          if (u.get() == &socket) shared = u;
-        }
         busy_.fetch_add(1, std::memory_order_relaxed);
-        asio::co_spawn(io_,
-                       answer_udp_later(runtime_, std::move(shared),
-                                        std::vector<std::uint8_t>(query.begin(), query.end()), peer, client),
+        asio::co_spawn(io_, answer_udp_later(runtime_, shared_socket, std::move(pending), peer),
                        log_coroutine_exception);
-      } else if (r.size > 0) {
+        continue;
+      }
+      account(query, {answer, r.size}, r);
+      if (logging) log_query(client, query, {answer, r.size}, r, 0, arrival, batch_start);
+      if (r.size > 0) {
         out_iov[answers] = {answer, r.size};
         out_msgs[answers].msg_hdr = {};
         out_msgs[answers].msg_hdr.msg_name = &from[i];
@@ -418,26 +387,26 @@ awaitable<void> Worker::serve_udp(udp::socket& socket) {
 }
 
 awaitable<void> Worker::answer_udp_later(std::shared_ptr<const Runtime> rt,
-                                         std::shared_ptr<udp::socket> socket, std::vector<std::uint8_t> query,
-                                         udp::endpoint from, Client client) {
+                                         std::shared_ptr<udp::socket> socket, PendingQuery pending,
+                                         udp::endpoint from) {
   struct Done {
     std::atomic<std::size_t>& busy;
     ~Done() { busy.fetch_sub(1, std::memory_order_relaxed); }
   } done{busy_};
   // A UDP answer never exceeds server.max_udp_payload (at most 4096).
   std::vector<std::uint8_t> out;
-  const HandleResult r = co_await resolve_and_handle(*rt, query, client, out, kUdpAnswerSlot);
+  const HandleResult r = co_await resolve_and_finish(*rt, pending, out, kUdpAnswerSlot);
   if (r.size == 0 || !socket || !socket->is_open()) co_return;
   boost::system::error_code ec;
   socket->send_to(asio::buffer(out.data(), r.size), from, 0, ec);
   if (ec) stats_.udp_send_errors.inc();
 }
 
-awaitable<HandleResult> Worker::resolve_and_handle(const Runtime& rt, std::span<const std::uint8_t> query,
-                                                   const Client& client, std::vector<std::uint8_t>& out,
-                                                   std::size_t room) {
+awaitable<HandleResult> Worker::resolve_and_finish(const Runtime& rt, const PendingQuery& pending,
+                                                   std::vector<std::uint8_t>& out, std::size_t room) {
   const std::int64_t arrival = wall_ns();
   const auto start = std::chrono::steady_clock::now();
+  const Client& client = pending.client;
   ResolutionStatus status{dns::EdeCode::kOther, "the answer was not cached", std::nullopt};
   unsigned upstream = 0;
   // A slot for the resolution (server/resolution_slots.h), or the answer
@@ -455,8 +424,8 @@ awaitable<HandleResult> Worker::resolve_and_handle(const Runtime& rt, std::span<
   } slot{admit == ResolutionSlots::Admit::kOk ? this : nullptr, client};
   if (admit == ResolutionSlots::Admit::kOk) {
     resolutions_in_flight_.store(slots_.in_flight(), std::memory_order_relaxed);
-    if (auto q = rt.handler->resolution_question(query, client, now()); q && shared_.resolver != nullptr) {
-      ResolveResult res = co_await shared_.resolver->resolve(q->first, q->second);
+    if (shared_.resolver != nullptr) {
+      ResolveResult res = co_await shared_.resolver->resolve(pending.resolve_name, pending.resolve_type);
       upstream = res.upstream_queries;
       if (res.failure) status = std::move(*res.failure);
       status.negative_uncached = res.negative_uncached;
@@ -471,15 +440,15 @@ awaitable<HandleResult> Worker::resolve_and_handle(const Runtime& rt, std::span<
   // The answer's buffer is taken only now that it is written: a resolution
   // waiting upstream holds none.
   out.resize(room);
-  const HandleResult r = rt.handler->handle(query, client, out, now(), &status);
+  const HandleResult r = rt.handler->finish(pending, status, out, now());
   stats_.outcomes[static_cast<std::size_t>(r.outcome)].inc();
-  account(query, {out.data(), r.size}, r, true);
+  account(pending.query, {out.data(), r.size}, r);
   if (r.size > 0) {
     stats_.latency_miss.observe(static_cast<std::uint64_t>(
         std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
             .count()));
   }
-  log_query(client, query, {out.data(), r.size}, r, true, upstream, arrival, start);
+  log_query(client, pending.query, {out.data(), r.size}, r, upstream, arrival, start);
   co_return r;
 }
 

@@ -4,7 +4,8 @@
 //   serve_udp   one per UDP socket: receive, handle, send (non-blocking)
 //   accept_tcp  one per acceptor: admit within the connection limits
 //   TcpConnection::run (tcp_connection.h) one per connection
-//   answer_later  one per query that needs the resolver
+//   answer_udp_later one per UDP query that needs the resolver (TCP:
+//               TcpConnection::answer_later)
 #pragma once
 
 #include <atomic>
@@ -83,29 +84,24 @@ class Worker {
  private:
   friend class TcpConnection;
 
-  boost::asio::awaitable<void> serve_udp(boost::asio::ip::udp::socket& socket);
+  boost::asio::awaitable<void> serve_udp(std::shared_ptr<boost::asio::ip::udp::socket> socket);
   boost::asio::awaitable<void> accept_tcp(boost::asio::ip::tcp::acceptor& acceptor);
-  // A query the handler could not answer from what it has: the resolver,
-  // then the handler's second pass, counted; the answer is in `out`.
-  // One query for the query log (when it is on): what came in, what went
-  // out, and how (`resolved`: after a resolution).
   // Counts a query that got its final outcome: its QTYPE, the response's
-  // RCODE and cache status (`resolved`: after a resolution).
+  // RCODE, the feed rule it met and where its answer came from.
   void account(std::span<const std::uint8_t> query, std::span<const std::uint8_t> response,
-               const HandleResult& r, bool resolved);
+               const HandleResult& r);
+  // One query for the query log, when it is on (monitor/query_record.h).
   void log_query(const Client& client, std::span<const std::uint8_t> query,
-                 std::span<const std::uint8_t> response, const HandleResult& r, bool resolved,
-                 unsigned upstream_queries, std::int64_t arrival_ns,
-                 std::chrono::steady_clock::time_point start);
-  // `out` is sized to `room` once the resolution is done.
-  boost::asio::awaitable<HandleResult> resolve_and_handle(const Runtime& rt,
-                                                          std::span<const std::uint8_t> query,
-                                                          const Client& client,
+                 std::span<const std::uint8_t> response, const HandleResult& r, unsigned upstream_queries,
+                 std::int64_t arrival_ns, std::chrono::steady_clock::time_point start);
+  // A query the handler's first pass could not answer: a resolution slot,
+  // the resolver, then QueryHandler::finish(), counted and logged; the
+  // answer is in `out`, sized to `room` once the resolution is done.
+  boost::asio::awaitable<HandleResult> resolve_and_finish(const Runtime& rt, const PendingQuery& pending,
                                                           std::vector<std::uint8_t>& out, std::size_t room);
   boost::asio::awaitable<void> answer_udp_later(std::shared_ptr<const Runtime> rt,
                                                 std::shared_ptr<boost::asio::ip::udp::socket> socket,
-                                                std::vector<std::uint8_t> query,
-                                                boost::asio::ip::udp::endpoint from, Client client);
+                                                PendingQuery pending, boost::asio::ip::udp::endpoint from);
 
   unsigned index_;
   WorkerShared& shared_;

@@ -1,0 +1,46 @@
+#include "monitor/query_record.h"
+
+#include <algorithm>
+
+#include "monitor/query_log.h"
+
+namespace vigil::monitor {
+
+bool record(QueryLog& log, unsigned producer, const QueryRecord& r) {
+  if (!log.enabled()) return false;
+  QueryEvent* e = log.claim(producer);
+  if (e == nullptr) return false;  // the writer is behind: counted by the log
+  e->time_ns = r.arrival_ns;
+  const auto us =
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - r.start)
+          .count();
+  e->duration_us = static_cast<std::uint32_t>(std::clamp<std::int64_t>(us, 0, 0xFFFFFFFF));
+  if (r.client.address != nullptr) e->client = *r.client.address;
+  e->client_len = r.client.length;
+  e->client_port = r.client.port;
+  if (r.server.address != nullptr) e->server = *r.server.address;
+  e->server_len = r.server.length;
+  e->server_port = r.server.port;
+  e->tcp = r.tcp;
+  e->cache = r.cache;
+  e->outcome = r.outcome;
+  e->upstream_queries = static_cast<std::uint16_t>(std::min(r.upstream_queries, 0xFFFFU));
+  e->policy.hit = r.policy_hit;
+  if (e->policy.hit) {
+    e->policy.enforced = r.policy_enforced;
+    e->policy.address = r.policy_address;
+    e->policy.action = r.policy_action;
+    e->policy.set(r.feed, r.trigger);
+  }
+  e->query_size = 0;  // slots are reused
+  if (r.response.empty()) {
+    e->set_message(r.query, false);
+  } else {
+    e->set_message(r.response, true);
+    if (log.wants_queries()) e->set_query(r.query);
+  }
+  log.publish(producer);
+  return true;
+}
+
+}  // namespace vigil::monitor
