@@ -19,9 +19,13 @@
 //      or checking the query again; else SERVFAIL with an Extended DNS Error
 // With threat feeds configured (monitor/policy_set.h), steps 6 and 7 check
 // the query name, each CNAME target and the answer's addresses against
-// them and rewrite the answer as the matching rule says (NXDOMAIN, NODATA,
-// local data or a redirect, TC=1 over UDP, or no answer), the way BIND's
-// response policy zones do; tests/lab compares the two.
+// them and rewrite the answer as the matching rule says, the way BIND's
+// response policy zones do (server/policy_answer.h).
+// This file keeps the ordered pipeline; the parts live beside it, over the
+// shared vocabulary of answer_types.h:
+//   response.h      the response builder every path writes with
+//   cache_answer.h  steps 6-7: direct hit, chains, negative answers, ANY
+//   policy_answer.h the feeds' checks and rewrite
 // Every outcome has a reason, for counters and the query log. The handler
 // is immutable and shared by all workers; a reload builds a new one.
 #pragma once
@@ -41,100 +45,15 @@
 #include "config/config.h"
 #include "monitor/block_list.h"
 #include "monitor/policy_set.h"
-#include "monitor/query_event.h"
 #include "protocol/header.h"
 #include "protocol/name.h"
 #include "protocol/types.h"
+#include "server/answer_types.h"
+#include "server/cache_answer.h"
 #include "server/local_zones.h"
+#include "server/policy_answer.h"
 
 namespace vigil::server {
-
-enum class Transport : std::uint8_t { kUdp, kTcp };
-
-struct Client {
-  std::array<std::uint8_t, 16> address{};
-  std::uint8_t length = 4;  // 4 or 16
-  std::uint16_t port = 0;
-  Transport transport = Transport::kUdp;
-  // The listener the query arrived on (for the query log).
-  std::array<std::uint8_t, 16> local{};
-  std::uint8_t local_length = 4;
-  std::uint16_t local_port = 0;
-  std::span<const std::uint8_t> address_bytes() const { return {address.data(), length}; }
-};
-
-// Why a query got the response it got (or none).
-enum class Outcome : std::uint8_t {
-  kAnswered,         // from the cache: positive
-  kNegative,         // from the cache: NXDOMAIN or NODATA
-  kLocal,            // from local zones / data (answer, NXDOMAIN or NODATA)
-  kAnyMinimal,       // ANY with nothing cached: synthesised HINFO (RFC 8482 §4.2)
-  kChaos,            // CHAOS TXT identity query
-  kNeedsResolution,  // first pass, cache miss: the listener resolves and calls finish()
-  kServFail,         // SERVFAIL + EDE: nothing cached and resolution failed or unavailable
-  kDroppedShort,     // shorter than a header
-  kDroppedResponse,  // QR=1
-  kDroppedAcl,       // access_control deny
-  kRefusedAcl,       // access_control refuse
-  kFormErr,          // malformed, or not exactly one question
-  kNotImp,           // opcode other than QUERY
-  kBadVers,          // EDNS version above 0
-  kRefusedClass,     // class other than IN (and not an answered CHAOS query)
-  kRefusedTransfer,  // AXFR / IXFR
-  kRefusedLocal,     // a local zone of type refuse
-  kDroppedLocal,     // a local zone of type deny
-  kBlocked,          // on the intent detectors' block list (a detector's action: block)
-  kPolicy,           // rewritten by a threat feed (NXDOMAIN, NODATA, local data, TC=1)
-  kDroppedPolicy,    // a threat feed's rpz-drop
-};
-inline constexpr std::size_t kOutcomeCount = static_cast<std::size_t>(Outcome::kDroppedPolicy) + 1;
-std::string_view outcome_name(Outcome o);
-
-// Which feed rule a query met (for counters and the query log): the one
-// that decided, else a log-only feed's.
-struct PolicyNote {
-  static constexpr std::uint8_t kNone = 0xFF;
-  std::uint8_t feed = kNone;  // index into the handler's PolicySet
-  monitor::PolicyAction action = monitor::PolicyAction::kNxDomain;
-  bool enforced = false;                   // false: a log-only feed's match, the answer is untouched
-  bool address = false;                    // a response-IP trigger (else a name)
-  std::string trigger;                     // "*.bad.example." / "192.0.2.0/24"
-  const std::string* feed_name = nullptr;  // lives as long as the handler's PolicySet
-  monitor::PolicyCounters* counters = nullptr;
-};
-
-struct HandleResult {
-  Outcome outcome = Outcome::kDroppedShort;
-  std::size_t size = 0;  // octets written to the output; 0 = send nothing
-  bool truncated = false;
-  bool stale = false;  // served from expired data (RFC 8767)
-  // Where the answer came from, for the counters and the query log: the
-  // cache (a hit, or a miss once resolved), stale data, local data.
-  monitor::CacheStatus cache = monitor::CacheStatus::kNone;
-  PolicyNote policy;
-};
-
-// A result without a response (dropped, or not answered yet).
-inline HandleResult silent(Outcome o) {
-  HandleResult r;
-  r.outcome = o;
-  return r;
-}
-
-// How a resolution the listener ran on the handler's request ended, when
-// it did not leave an answer in the cache.
-struct ResolutionStatus {
-  ResolutionStatus() = default;
-  ResolutionStatus(dns::EdeCode e, std::string t, std::optional<dns::Rcode> negative = std::nullopt)
-      : ede(e), text(std::move(t)), negative_uncached(negative) {}
-
-  dns::EdeCode ede = dns::EdeCode::kNoReachableAuthority;
-  std::string text;
-  // The resolution ended in a negative answer the cache could not take (it
-  // came without an SOA): answered with this RCODE and no records, so no
-  // TTL for the client to cache it by (RFC 2308 §5).
-  std::optional<dns::Rcode> negative_uncached;
-};
 
 // The question of a query the handler accepted (name, type), for the
 // resolver; nullopt when the query does not parse.
@@ -199,27 +118,12 @@ class QueryHandler {
   config::AclAction acl(const Client& client) const;
 
  private:
-  struct Context;
-  struct Chain;
   HandleResult first_pass(std::span<const std::uint8_t> query, const Client& client,
                           std::span<std::uint8_t> out, cache::Time now, PendingQuery* pending) const;
-  // From the cache (or the feeds' rewrite) on, for both passes.
-  HandleResult answer(Context& c) const;
-  // The hot path: a positive answer for the name and type written straight
-  // from the cache entry, without copying the RRset out; nullopt on a miss.
-  std::optional<HandleResult> answer_direct_hit(Context& c) const;
-  HandleResult answer_chain(Context& c, const Chain& chain) const;
-  // SERVFAIL with the resolution's Extended DNS Error, after the CNAMEs
-  // and DNAMEs followed so far (a loop shows the client where it loops, as
-  // Knot Resolver and Unbound answer it).
-  HandleResult servfail(Context& c, const std::vector<cache::CachedRRset>& links = {}) const;
-  HandleResult with_policy(Context& c) const;
-  HandleResult rewrite(Context& c, const monitor::PolicyHit& hit, const dns::Name& at,
-                       const std::vector<cache::CachedRRset>& links, PolicyNote& note) const;
-  // Follows cached CNAMEs from `start` to the answer or negative answer at
-  // the chain's end; `stop(target)` true ends it at that target.
-  Chain follow(const dns::Name& start, dns::RRType qtype, cache::Time now, const cache::LookupOptions& lo,
-               const std::function<bool(const dns::Name&)>& stop) const;
+  // From the cache on (through the feeds' rewrite when feeds are loaded).
+  HandleResult answer(AnswerContext& c) const {
+    return policy_answers_ ? policy_answers_->answer(c) : cache_answers_.answer(c);
+  }
 
   const config::Config& config_;
   const LocalZones& local_;
@@ -227,8 +131,10 @@ class QueryHandler {
   bool resolver_attached_;
   const monitor::BlockListPublisher* block_;
   const monitor::PolicySet* policy_;
-  std::string identity_;  // hostname.bind / id.server
-  std::string version_;   // version.bind / version.server
+  CacheAnswers cache_answers_;
+  std::optional<PolicyAnswers> policy_answers_;  // with feeds loaded
+  std::string identity_;                         // hostname.bind / id.server
+  std::string version_;                          // version.bind / version.server
 };
 
 }  // namespace vigil::server

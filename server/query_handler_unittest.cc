@@ -588,6 +588,32 @@ TEST_F(PolicyHandlerTest, AQnameTriggerAnswersNxDomainWithThePolicySoaAndEde) {
   EXPECT_NE(last_.outcome, Outcome::kNeedsResolution);
 }
 
+TEST_F(PolicyHandlerTest, AnyIsAnsweredAsWithoutFeeds) {
+  // Issue 23 §4: ANY is answered in one place. With feeds loaded it used to
+  // get an empty NOERROR where the handler without feeds synthesises the
+  // RFC 8482 HINFO, and a cached NXDOMAIN went unanswered.
+  Use({{"f", monitor::FeedMode::kEnforce, Rpz("bad.example CNAME .\n"), nullptr}});
+  auto soa = *dns::parse_record("example. 300 IN SOA ns.example. h.example. 1 2 3 4 60");
+  cache_.insert_negative(*Name::from_text("gone.example."), RRType::A, dns::RRClass::IN,
+                         cache::NegativeKind::kNxDomain, soa, cache::Rank::kAuthAuthority, kT0);
+  auto r = AskP("gone.example.", RRType::ANY);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->rcode(), Rcode::kNXDomain);
+  EXPECT_EQ(last_.outcome, Outcome::kNegative);
+  EXPECT_EQ(AskP("nothing.example.", RRType::ANY), std::nullopt);
+  EXPECT_EQ(last_.outcome, Outcome::kNeedsResolution);
+  const ResolutionStatus failed{dns::EdeCode::kNoReachableAuthority, "all servers timed out"};
+  r = AskP("nothing.example.", RRType::ANY, Transport::kUdp, &failed);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(last_.outcome, Outcome::kAnyMinimal);
+  ASSERT_EQ(r->answer.size(), 1u);
+  EXPECT_EQ(r->answer[0].type, RRType::HINFO);
+  // The feed still answers for its name first.
+  r = AskP("bad.example.", RRType::ANY);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(last_.outcome, Outcome::kPolicy);
+}
+
 TEST_F(PolicyHandlerTest, LocalDataIsCappedAtTheMaximumPolicyTtlAndMissingTypesAreNoData) {
   Use({{"garden", monitor::FeedMode::kEnforce, Rpz("*.adnet.example 3600 A 192.0.2.99\n"), nullptr}});
   auto r = AskP("x.adnet.example.", RRType::A);
