@@ -11,10 +11,7 @@ bool record(QueryLog& log, unsigned producer, const QueryRecord& r) {
   QueryEvent* e = log.claim(producer);
   if (e == nullptr) return false;  // the writer is behind: counted by the log
   e->time_ns = r.arrival_ns;
-  const auto us =
-      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - r.start)
-          .count();
-  e->duration_us = static_cast<std::uint32_t>(std::clamp<std::int64_t>(us, 0, 0xFFFFFFFF));
+  e->duration_us = static_cast<std::uint32_t>(std::clamp<std::int64_t>(r.duration_us, 0, 0xFFFFFFFF));
   if (r.client.address != nullptr) e->client = *r.client.address;
   e->client_len = r.client.length;
   e->client_port = r.client.port;

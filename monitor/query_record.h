@@ -7,7 +7,6 @@
 #pragma once
 
 #include <array>
-#include <chrono>
 #include <cstdint>
 #include <span>
 #include <string_view>
@@ -41,8 +40,8 @@ struct QueryRecord {
   bool policy_enforced = false;
   bool policy_address = false;
   std::uint8_t policy_action = 0;
-  std::int64_t arrival_ns = 0;                  // Unix time
-  std::chrono::steady_clock::time_point start;  // when handling began, for the duration
+  std::int64_t arrival_ns = 0;   // Unix time
+  std::int64_t duration_us = 0;  // from arrival to the answer's being written
 };
 
 // Copies the record into producer `producer`'s ring. False when the log is

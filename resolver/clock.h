@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <ctime>
 
 #include "cache/cache_options.h"
@@ -16,6 +17,8 @@ class Clock {
   virtual cache::Time wall() const = 0;
   // A monotonic reading, for budgets and RTTs.
   virtual std::chrono::steady_clock::time_point monotonic() const = 0;
+  // Unix time in nanoseconds, for timestamps (the query log's).
+  virtual std::int64_t wall_ns() const = 0;
 };
 
 class SystemClock final : public Clock {
@@ -23,6 +26,11 @@ class SystemClock final : public Clock {
   cache::Time wall() const override { return std::time(nullptr); }
   std::chrono::steady_clock::time_point monotonic() const override {
     return std::chrono::steady_clock::now();
+  }
+  std::int64_t wall_ns() const override {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
   }
 };
 
@@ -32,6 +40,9 @@ class ManualClock final : public Clock {
   explicit ManualClock(cache::Time wall_start = 1'700'000'000) : wall_(wall_start) {}
   cache::Time wall() const override { return wall_; }
   std::chrono::steady_clock::time_point monotonic() const override { return mono_; }
+  std::int64_t wall_ns() const override {
+    return wall_ * 1'000'000'000 + std::chrono::duration_cast<std::chrono::nanoseconds>(carry_).count();
+  }
   void advance(std::chrono::milliseconds d) {
     mono_ += d;
     carry_ += d;

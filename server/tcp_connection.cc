@@ -12,7 +12,6 @@
 #include "protocol/limits.h"
 #include "protocol/wire_reader.h"
 #include "server/log.h"
-#include "server/worker.h"
 
 namespace vigil::server {
 
@@ -35,18 +34,18 @@ std::vector<std::uint8_t> frame(std::span<const std::uint8_t> message) {
 
 }  // namespace
 
-TcpConnection::TcpConnection(Worker& worker, asio::ip::tcp::socket socket, Client client)
-    : worker_(worker),
+TcpConnection::TcpConnection(ConnectionHost& host, asio::ip::tcp::socket socket, Client client)
+    : host_(host),
       socket_(std::move(socket)),
       client_(client),
       read_timer_(socket_.get_executor()),
       wake_timer_(socket_.get_executor()) {
-  worker_.busy_.fetch_add(1, std::memory_order_relaxed);
+  host_.connection_open(+1);
 }
 
 TcpConnection::~TcpConnection() {
-  if (counted_) worker_.shared_.connections.remove(client_);
-  worker_.busy_.fetch_sub(1, std::memory_order_relaxed);
+  if (counted_) host_.connections().remove(client_);
+  host_.connection_open(-1);
 }
 
 void TcpConnection::drain() {
@@ -84,10 +83,10 @@ std::chrono::milliseconds effective_idle_timeout(std::chrono::milliseconds confi
 
 awaitable<TcpConnection::ReadResult> TcpConnection::read_message(std::vector<std::uint8_t>& message) {
   // Copies: a reload may replace the runtime while this coroutine waits.
-  const auto& sc = worker_.runtime_->config.server;
+  const auto& sc = host_.runtime()->config.server;
   const auto idle_timeout =
-      effective_idle_timeout(sc.tcp_idle_timeout, worker_.shared_.connections.total(),
-                             std::min(sc.tcp_max_connections, worker_.shared_.tcp_descriptor_cap));
+      effective_idle_timeout(sc.tcp_idle_timeout, host_.connections().total(),
+                             std::min(sc.tcp_max_connections, host_.tcp_descriptor_cap()));
   const auto message_timeout = sc.tcp_message_timeout;
   std::array<std::uint8_t, 2> length{};
   // Idle: waiting for the first octet of the next message.
@@ -119,14 +118,14 @@ awaitable<void> TcpConnection::run() {
   std::vector<std::uint8_t> message;
   std::vector<std::uint8_t> out(65535);
   PendingQuery pending;  // a miss's, moved to the coroutine that resolves it
-  ServerStats& stats = worker_.stats_;
+  ServerStats& stats = host_.counters();
   for (;;) {
     // Back-pressure: at most tcp_max_pipelined queries in flight or
     // answers waiting for the client to read them (the batch being written
     // included), and at most tcp_max_buffered octets of those answers.
     while (!draining_ && !broken_ &&
-           (in_flight_ + unsent_ >= worker_.runtime_->config.server.tcp_max_pipelined ||
-            buffered_ >= worker_.runtime_->config.server.tcp_max_buffered)) {
+           (in_flight_ + unsent_ >= host_.runtime()->config.server.tcp_max_pipelined ||
+            buffered_ >= host_.runtime()->config.server.tcp_max_buffered)) {
       co_await wait();
     }
     if (draining_ || broken_) break;
@@ -139,24 +138,22 @@ awaitable<void> TcpConnection::run() {
     }
     stats.tcp_queries.inc();
     last_active_ = std::chrono::steady_clock::now();
-    const auto& rt = worker_.runtime_;
-    const bool logging = worker_.shared_.query_log != nullptr && worker_.shared_.query_log->enabled();
-    const std::int64_t arrival = logging ? wall_ns() : 0;
-    const auto start = std::chrono::steady_clock::now();
-    const HandleResult h = rt->handler->handle(message, client_, out, now(), &pending);
+    const auto& rt = host_.runtime();
+    const resolver::Clock& clock = host_.clock();
+    const std::int64_t arrival = host_.logging() ? clock.wall_ns() : 0;
+    const auto start = clock.monotonic();
+    const HandleResult h = rt->handler->handle(message, client_, out, clock.wall(), &pending);
     stats.outcomes[static_cast<std::size_t>(h.outcome)].inc();
     if (h.outcome == Outcome::kNeedsResolution) {
       ++in_flight_;
       asio::co_spawn(socket_.get_executor(), answer_later(rt, std::move(pending)), log_coroutine_exception);
       continue;
     }
-    worker_.account(message, {out.data(), h.size}, h);
     if (h.size > 0) {
       stats.latency_hit.observe(static_cast<std::uint64_t>(
-          std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
-              .count()));
+          std::chrono::duration_cast<std::chrono::nanoseconds>(clock.monotonic() - start).count()));
     }
-    if (logging) worker_.log_query(client_, message, {out.data(), h.size}, h, 0, arrival, start);
+    host_.answered(client_, message, {out.data(), h.size}, h, arrival, start);
     if (h.size > 0) send(frame({out.data(), h.size}));
   }
   // Answers still owed are written before the connection closes.
@@ -169,7 +166,7 @@ awaitable<void> TcpConnection::run() {
 awaitable<void> TcpConnection::answer_later(std::shared_ptr<const Runtime> rt, PendingQuery pending) {
   auto self = shared_from_this();
   std::vector<std::uint8_t> out;
-  const HandleResult h = co_await worker_.resolve_and_finish(*rt, pending, out, dns::kMaxMessageSize);
+  const HandleResult h = co_await host_.resolve_and_finish(*rt, pending, out, dns::kMaxMessageSize);
   --in_flight_;
   if (h.size > 0 && !broken_) send(frame({out.data(), h.size}));
   wake();
@@ -178,7 +175,7 @@ awaitable<void> TcpConnection::answer_later(std::shared_ptr<const Runtime> rt, P
 void TcpConnection::send(std::vector<std::uint8_t> framed) {
   ++unsent_;
   buffered_ += framed.size();
-  worker_.tcp_buffered_.fetch_add(framed.size(), std::memory_order_relaxed);
+  host_.buffered(static_cast<std::ptrdiff_t>(framed.size()));
   queue_.push_back(std::move(framed));
   if (!writing_) {
     writing_ = true;
@@ -199,14 +196,14 @@ awaitable<void> TcpConnection::write_queued() {
     for (const auto& m : batch) buffers.emplace_back(asio::buffer(m));
     std::size_t octets = 0;
     for (const auto& m : batch) octets += m.size();
-    timer.expires_after(worker_.runtime_->config.server.tcp_write_timeout);
+    timer.expires_after(host_.runtime()->config.server.tcp_write_timeout);
     auto r = co_await (asio::async_write(socket_, buffers, kNoThrow) || timer.async_wait(kNoThrow));
     unsent_ -= static_cast<unsigned>(batch.size());
     buffered_ -= octets;
-    worker_.tcp_buffered_.fetch_sub(octets, std::memory_order_relaxed);
+    host_.buffered(-static_cast<std::ptrdiff_t>(octets));
     last_active_ = std::chrono::steady_clock::now();
     if (r.index() == 1) {
-      worker_.stats_.tcp_write_timeouts.inc();
+      host_.counters().tcp_write_timeouts.inc();
       broken_ = true;
     } else if (std::get<0>(std::get<0>(r))) {
       broken_ = true;
@@ -217,7 +214,7 @@ awaitable<void> TcpConnection::write_queued() {
   if (broken_) {
     for (const auto& m : queue_) {
       buffered_ -= m.size();
-      worker_.tcp_buffered_.fetch_sub(m.size(), std::memory_order_relaxed);
+      host_.buffered(-static_cast<std::ptrdiff_t>(m.size()));
     }
     unsent_ -= static_cast<unsigned>(queue_.size());
     queue_.clear();

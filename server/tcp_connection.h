@@ -18,18 +18,52 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <span>
 #include <vector>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "resolver/clock.h"
+#include "server/connection_table.h"
 #include "server/query_handler.h"
 #include "server/runtime.h"
+#include "server/server_stats.h"
 
 namespace vigil::server {
 
-class Worker;
+// What a connection needs of the worker that accepted it (server/worker.h
+// implements it): the runtime in force, the worker's counters and its
+// query path. Called on the worker's thread only.
+class ConnectionHost {
+ public:
+  virtual const std::shared_ptr<const Runtime>& runtime() const = 0;
+  virtual ServerStats& counters() = 0;
+  virtual ConnectionTable& connections() = 0;
+  // TCP connections allowed at once whatever server.tcp_max_connections
+  // says (the descriptors left below RLIMIT_NOFILE).
+  virtual unsigned tcp_descriptor_cap() const = 0;
+  virtual const resolver::Clock& clock() const = 0;
+  virtual bool logging() const = 0;
+  // A query answered without a resolution: counted, and logged when the
+  // query log is on.
+  virtual void answered(const Client& client, std::span<const std::uint8_t> query,
+                        std::span<const std::uint8_t> response, const HandleResult& r,
+                        std::int64_t arrival_ns, std::chrono::steady_clock::time_point start) = 0;
+  // A query the handler left pending: resolved, finished, counted, logged.
+  virtual boost::asio::awaitable<HandleResult> resolve_and_finish(const Runtime& rt,
+                                                                  const PendingQuery& pending,
+                                                                  std::vector<std::uint8_t>& out,
+                                                                  std::size_t room) = 0;
+  // A connection opened (+1) or closed (-1): the worker drains until none.
+  virtual void connection_open(int delta) = 0;
+  // Octets of answers written by vigild but not yet taken by the kernel.
+  virtual void buffered(std::ptrdiff_t delta) = 0;
+
+ protected:
+  ~ConnectionHost() = default;
+};
 
 // The idle timeout with `open` of `max` connection slots taken (RFC 7766
 // §6.2.3, Unbound's tcp-idle-timeout ladder): the configured one while half
@@ -41,7 +75,7 @@ std::chrono::milliseconds effective_idle_timeout(std::chrono::milliseconds confi
 
 class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
  public:
-  TcpConnection(Worker& worker, boost::asio::ip::tcp::socket socket, Client client);
+  TcpConnection(ConnectionHost& host, boost::asio::ip::tcp::socket socket, Client client);
   ~TcpConnection();
 
   boost::asio::awaitable<void> run();
@@ -69,7 +103,7 @@ class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
   void wake();
   boost::asio::awaitable<void> wait();
 
-  Worker& worker_;
+  ConnectionHost& host_;
   boost::asio::ip::tcp::socket socket_;
   Client client_;
   boost::asio::steady_timer read_timer_;

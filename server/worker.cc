@@ -82,12 +82,6 @@ cache::Time now() {
   return std::time(nullptr);
 }
 
-std::int64_t wall_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 namespace {
 
 // An address's octets (a v4-mapped IPv6 address as IPv4) into `out`;
@@ -172,7 +166,7 @@ void Worker::log_query(const Client& client, std::span<const std::uint8_t> query
     rec.policy_action = static_cast<std::uint8_t>(r.policy.action);
   }
   rec.arrival_ns = arrival_ns;
-  rec.start = start;
+  rec.duration_us = std::chrono::duration_cast<std::chrono::microseconds>(clock_.monotonic() - start).count();
   (void)monitor::record(*shared_.query_log, index_, rec);
 }
 
@@ -184,8 +178,27 @@ Client make_client(const asio::ip::address& address, std::uint16_t port, Transpo
   return c;
 }
 
+namespace {
+
+const resolver::Clock& system_clock() {
+  static const resolver::SystemClock clock;
+  return clock;
+}
+
+}  // namespace
+
 Worker::Worker(unsigned index, WorkerShared& shared, std::shared_ptr<const Runtime> runtime)
-    : index_(index), shared_(shared), runtime_(std::move(runtime)) {}
+    : index_(index),
+      shared_(shared),
+      clock_(shared.clock != nullptr ? *shared.clock : system_clock()),
+      runtime_(std::move(runtime)) {}
+
+void Worker::answered(const Client& client, std::span<const std::uint8_t> query,
+                      std::span<const std::uint8_t> response, const HandleResult& r, std::int64_t arrival_ns,
+                      std::chrono::steady_clock::time_point start) {
+  account(query, response, r);
+  if (logging()) log_query(client, query, response, r, 0, arrival_ns, start);
+}
 
 Worker::~Worker() {
   join();
@@ -319,10 +332,10 @@ awaitable<void> Worker::serve_udp(std::shared_ptr<udp::socket> shared_socket) {
       stats_.udp_receive_errors.inc();
       continue;
     }
-    const cache::Time t = now();
-    const bool logging = shared_.query_log != nullptr && shared_.query_log->enabled();
-    const std::int64_t arrival = logging ? wall_ns() : 0;
-    const auto batch_start = std::chrono::steady_clock::now();
+    const cache::Time t = clock_.wall();
+    const bool log = logging();
+    const std::int64_t arrival = log ? clock_.wall_ns() : 0;
+    const auto batch_start = clock_.monotonic();
     unsigned answers = 0;
     for (std::size_t i = 0; i < static_cast<std::size_t>(n); ++i) {
       const msghdr& h = in_msgs[i].msg_hdr;
@@ -347,7 +360,7 @@ awaitable<void> Worker::serve_udp(std::shared_ptr<udp::socket> shared_socket) {
         continue;
       }
       account(query, {answer, r.size}, r);
-      if (logging) log_query(client, query, {answer, r.size}, r, 0, arrival, batch_start);
+      if (log) log_query(client, query, {answer, r.size}, r, 0, arrival, batch_start);
       if (r.size > 0) {
         out_iov[answers] = {answer, r.size};
         out_msgs[answers].msg_hdr = {};
@@ -373,7 +386,7 @@ awaitable<void> Worker::serve_udp(std::shared_ptr<udp::socket> shared_socket) {
     }
     // The batch's answers left together: each waited as long as the batch.
     if (answers > 0) {
-      const auto took = std::chrono::steady_clock::now() - batch_start;
+      const auto took = clock_.monotonic() - batch_start;
       stats_.latency_hit.observe(
           static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(took).count()),
           answers);
@@ -404,8 +417,8 @@ awaitable<void> Worker::answer_udp_later(std::shared_ptr<const Runtime> rt,
 
 awaitable<HandleResult> Worker::resolve_and_finish(const Runtime& rt, const PendingQuery& pending,
                                                    std::vector<std::uint8_t>& out, std::size_t room) {
-  const std::int64_t arrival = wall_ns();
-  const auto start = std::chrono::steady_clock::now();
+  const std::int64_t arrival = clock_.wall_ns();
+  const auto start = clock_.monotonic();
   const Client& client = pending.client;
   ResolutionStatus status{dns::EdeCode::kOther, "the answer was not cached", std::nullopt};
   unsigned upstream = 0;
@@ -440,13 +453,12 @@ awaitable<HandleResult> Worker::resolve_and_finish(const Runtime& rt, const Pend
   // The answer's buffer is taken only now that it is written: a resolution
   // waiting upstream holds none.
   out.resize(room);
-  const HandleResult r = rt.handler->finish(pending, status, out, now());
+  const HandleResult r = rt.handler->finish(pending, status, out, clock_.wall());
   stats_.outcomes[static_cast<std::size_t>(r.outcome)].inc();
   account(pending.query, {out.data(), r.size}, r);
   if (r.size > 0) {
     stats_.latency_miss.observe(static_cast<std::uint64_t>(
-        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
-            .count()));
+        std::chrono::duration_cast<std::chrono::nanoseconds>(clock_.monotonic() - start).count()));
   }
   log_query(client, pending.query, {out.data(), r.size}, r, upstream, arrival, start);
   co_return r;

@@ -30,10 +30,9 @@
 #include "server/resolver.h"
 #include "server/runtime.h"
 #include "server/server_stats.h"
+#include "server/tcp_connection.h"
 
 namespace vigil::server {
-
-class TcpConnection;
 
 // A listen address that could not be bound.
 struct ListenError : std::runtime_error {
@@ -50,9 +49,12 @@ struct WorkerShared {
   // TCP connections allowed at once whatever server.tcp_max_connections
   // says: the descriptors left for them below RLIMIT_NOFILE.
   unsigned tcp_descriptor_cap = ~0U;
+  // The listeners' time (TTLs, latencies, log timestamps); null: the
+  // system's clocks.
+  const resolver::Clock* clock = nullptr;
 };
 
-class Worker {
+class Worker final : public ConnectionHost {
  public:
   Worker(unsigned index, WorkerShared& shared, std::shared_ptr<const Runtime> runtime);
   ~Worker();
@@ -82,7 +84,26 @@ class Worker {
   std::size_t tcp_buffered() const { return tcp_buffered_.load(std::memory_order_relaxed); }
 
  private:
-  friend class TcpConnection;
+  // ConnectionHost, for this worker's TCP connections.
+  const std::shared_ptr<const Runtime>& runtime() const override { return runtime_; }
+  ServerStats& counters() override { return stats_; }
+  ConnectionTable& connections() override { return shared_.connections; }
+  unsigned tcp_descriptor_cap() const override { return shared_.tcp_descriptor_cap; }
+  const resolver::Clock& clock() const override { return clock_; }
+  bool logging() const override { return shared_.query_log != nullptr && shared_.query_log->enabled(); }
+  void answered(const Client& client, std::span<const std::uint8_t> query,
+                std::span<const std::uint8_t> response, const HandleResult& r, std::int64_t arrival_ns,
+                std::chrono::steady_clock::time_point start) override;
+  void connection_open(int delta) override {
+    if (delta > 0) {
+      busy_.fetch_add(1, std::memory_order_relaxed);
+    } else {
+      busy_.fetch_sub(1, std::memory_order_relaxed);
+    }
+  }
+  void buffered(std::ptrdiff_t delta) override {
+    tcp_buffered_.fetch_add(static_cast<std::size_t>(delta), std::memory_order_relaxed);
+  }
 
   boost::asio::awaitable<void> serve_udp(std::shared_ptr<boost::asio::ip::udp::socket> socket);
   boost::asio::awaitable<void> accept_tcp(boost::asio::ip::tcp::acceptor& acceptor);
@@ -98,13 +119,15 @@ class Worker {
   // the resolver, then QueryHandler::finish(), counted and logged; the
   // answer is in `out`, sized to `room` once the resolution is done.
   boost::asio::awaitable<HandleResult> resolve_and_finish(const Runtime& rt, const PendingQuery& pending,
-                                                          std::vector<std::uint8_t>& out, std::size_t room);
+                                                          std::vector<std::uint8_t>& out,
+                                                          std::size_t room) override;
   boost::asio::awaitable<void> answer_udp_later(std::shared_ptr<const Runtime> rt,
                                                 std::shared_ptr<boost::asio::ip::udp::socket> socket,
                                                 PendingQuery pending, boost::asio::ip::udp::endpoint from);
 
   unsigned index_;
   WorkerShared& shared_;
+  const resolver::Clock& clock_;
   std::shared_ptr<const Runtime> runtime_;  // touched on the worker thread only
   // What the coroutines' frames touch when they are destroyed is declared
   // before io_, so it outlives io_'s destructor (which destroys the frames
@@ -122,14 +145,13 @@ class Worker {
   std::thread thread_;
 };
 
-// The wall clock as the cache sees it (Unix seconds).
+// The wall clock as the cache sees it (Unix seconds), for the daemon's
+// commands; the listeners read their WorkerShared::clock.
 cache::Time now();
 
 // The listener's view of a client address.
 Client make_client(const boost::asio::ip::address& address, std::uint16_t port, Transport transport);
 // Adds the listener's address to a client.
 void set_local(Client& client, const boost::asio::ip::address& address, std::uint16_t port);
-// Unix time in nanoseconds.
-std::int64_t wall_ns();
 
 }  // namespace vigil::server

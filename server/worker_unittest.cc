@@ -20,6 +20,7 @@
 
 #include "protocol/message.h"
 #include "protocol/presentation.h"
+#include "resolver/clock.h"
 #include "tests/support/dns_client.h"
 
 namespace vigil::server {
@@ -182,6 +183,29 @@ TEST_F(WorkerTest, UdpAnswersLocalDataAndResolvesMisses) {
   EXPECT_EQ(r->rcode(), dns::Rcode::kServFail);
   EXPECT_EQ(worker_->stats().udp_queries.get(), 4u);
   EXPECT_EQ(worker_->stats().outcomes[static_cast<std::size_t>(Outcome::kServFail)].get(), 1u);
+}
+
+TEST_F(WorkerTest, TheListenersReadTheirInjectedClock) {
+  // Issue 23 §6: the listener takes a Clock like the engine. An entry
+  // cached at kT0 for 300 s, read at kT0 + 100 s: 200 s left. (On the
+  // system's clock it would long have expired and gone to the resolver.)
+  constexpr cache::Time kT0 = 1'700'000'000;
+  static const resolver::ManualClock clock(kT0 + 100);  // outlives the worker
+  shared_.clock = &clock;
+  auto rr = *dns::parse_record("timed.example. 300 IN A 192.0.2.9");
+  cache_.insert({rr.name, rr.type, rr.rclass, rr.ttl, {rr.rdata}}, cache::Rank::kAuthAnswer, kT0);
+  Start();
+  auto r = Udp(Query(1, "timed.example."));
+  ASSERT_TRUE(r.has_value());
+  ASSERT_EQ(r->answer.size(), 1u);
+  EXPECT_EQ(r->answer[0].ttl, 200u);
+  TcpClient c(port_);
+  c.send_raw(TcpClient::framed(Query(2, "timed.example.")));
+  auto t = c.read();
+  ASSERT_TRUE(t.has_value());
+  ASSERT_EQ(t->answer.size(), 1u);
+  EXPECT_EQ(t->answer[0].ttl, 200u);
+  EXPECT_EQ(resolver_.calls, 0);
 }
 
 TEST_F(WorkerTest, QueriesAreCountedByTypeRcodeCacheStatusAndLatency) {
