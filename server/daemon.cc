@@ -623,15 +623,9 @@ std::vector<monitor::MetricFamilyData> Daemon::metrics() const {
     // domains, clients, NXDOMAIN'd domains and blocked domains among the
     // recent queries (intent.recent_queries), by rank. vigilctl top names them.
     if (psl_) {
+      // Computed by the writer at the end of its pass: a scrape never stops it.
       std::array<std::vector<std::size_t>, 4> tops;
-      bool kept = false;
-      query_log_->with_writer_stopped([&] {
-        if (const monitor::RecentActivity* a = query_log_->activity()) {
-          tops = a->top_counts(10, *psl_);
-          kept = true;
-        }
-      });
-      if (kept) collect_top_metrics(out, tops);
+      if (query_log_->top_counts(10, psl_, tops)) collect_top_metrics(out, tops);
     }
     collect_feed_metrics(out, policy_loader_);
     collect_intent_tail_metrics(out, q, block_list_.current()->size());
