@@ -53,6 +53,23 @@ bool same_cache_options(const cache::CacheOptions& a, const cache::CacheOptions&
          a.prefetch == b.prefetch;
 }
 
+// server.user's ids; nullopt when there is no such user. start() needs them
+// for the control socket's owner, drop_privileges() to switch.
+struct UserIds {
+  uid_t uid;
+  gid_t gid;
+};
+std::optional<UserIds> lookup_user(const std::string& user) {
+  const passwd* pw = ::getpwnam(user.c_str());
+  if (pw == nullptr) return std::nullopt;
+  return UserIds{pw->pw_uid, pw->pw_gid};
+}
+
+// A name as given to vigilctl (trace, who-resolved, ...): the trailing dot optional.
+auto name_from_arg(const std::string& text) {
+  return dns::Name::from_text(text.empty() || text.back() != '.' ? text + "." : text);
+}
+
 std::string join_endpoints(const std::vector<config::Endpoint>& eps) {
   std::string out;
   for (const auto& e : eps) out += (out.empty() ? "" : ", ") + e.to_string();
@@ -157,9 +174,9 @@ bool Daemon::start() {
   std::optional<uid_t> uid;
   std::optional<gid_t> gid;
   if (!cfg.server.user.empty()) {
-    if (const passwd* pw = ::getpwnam(cfg.server.user.c_str())) {
-      uid = pw->pw_uid;
-      gid = pw->pw_gid;
+    if (const auto ids = lookup_user(cfg.server.user)) {
+      uid = ids->uid;
+      gid = ids->gid;
     } else {
       log_error("server.user: no such user \"" + cfg.server.user + "\"");
       return false;
@@ -310,14 +327,14 @@ void Daemon::save_domain_history() {
 bool Daemon::drop_privileges() {
   const std::string& user = initial_.server.user;
   if (user.empty()) return true;
-  const passwd* pw = ::getpwnam(user.c_str());
-  if (pw == nullptr) return false;
-  if (::geteuid() == pw->pw_uid) return true;  // already that user
+  const auto pw = lookup_user(user);
+  if (!pw) return false;
+  if (::geteuid() == pw->uid) return true;  // already that user
   if (::geteuid() != 0) {
     log_error("server.user: cannot switch to \"" + user + "\" without root");
     return false;
   }
-  if (::setgroups(0, nullptr) != 0 || ::setgid(pw->pw_gid) != 0 || ::setuid(pw->pw_uid) != 0) {
+  if (::setgroups(0, nullptr) != 0 || ::setgid(pw->gid) != 0 || ::setuid(pw->uid) != 0) {
     log_error("server.user: cannot switch to \"" + user + "\": " + std::strerror(errno));
     return false;
   }
@@ -325,7 +342,7 @@ bool Daemon::drop_privileges() {
     log_error("server.user: root could be regained after switching; refusing to run");
     return false;
   }
-  log_info("running as user " + user + " (uid " + std::to_string(pw->pw_uid) + ")");
+  log_info("running as user " + user + " (uid " + std::to_string(pw->uid) + ")");
   return true;
 }
 
@@ -704,7 +721,7 @@ std::string Daemon::status() const {
 asio::awaitable<ControlReply> Daemon::trace(std::vector<std::string> args) {
   if (args.size() < 2 || args.size() > 3) co_return ControlReply{false, "usage: trace NAME [TYPE]"};
   const std::string& text = args[1];
-  auto name = dns::Name::from_text(text.empty() || text.back() != '.' ? text + "." : text);
+  auto name = name_from_arg(text);
   if (!name.ok()) co_return ControlReply{false, "\"" + text + "\" is not a domain name"};
   dns::RRType type = dns::RRType::A;
   if (args.size() == 3) {
@@ -749,7 +766,7 @@ ControlReply Daemon::command(const std::vector<std::string>& args) {
     return std::nullopt;
   };
   auto name_arg = [&](const std::string& text) -> std::optional<dns::Name> {
-    auto n = dns::Name::from_text(text.empty() || text.back() != '.' ? text + "." : text);
+    auto n = name_from_arg(text);
     if (!n.ok()) return std::nullopt;
     return *n;
   };
