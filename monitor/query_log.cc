@@ -254,6 +254,35 @@ std::size_t QueryLog::drain_batch(std::unique_lock<std::mutex>& lock, LineBuffer
   return events;
 }
 
+bool QueryLog::top_counts(std::size_t n, std::shared_ptr<const PublicSuffixList> psl,
+                          std::array<std::vector<std::size_t>, 4>& out, std::chrono::milliseconds limit) {
+  std::unique_lock lock(top_mu_);
+  const std::uint64_t asked = ++top_asked_;
+  top_n_ = n;
+  top_psl_ = std::move(psl);
+  wake_.notify_one();  // a writer waiting for events looks at once (else within kIdlePoll)
+  top_ready_.wait_for(lock, limit, [&] { return top_answered_ >= asked; });
+  if (top_kept_) out = top_;
+  return top_kept_;
+}
+
+void QueryLog::answer_top_counts() {
+  std::unique_lock lock(top_mu_);
+  if (top_answered_ >= top_asked_) return;
+  const std::uint64_t asked = top_asked_;
+  const std::size_t n = top_n_;
+  const std::shared_ptr<const PublicSuffixList> psl = top_psl_;
+  lock.unlock();
+  std::array<std::vector<std::size_t>, 4> tops;
+  const bool kept = activity_ != nullptr && psl != nullptr;
+  if (kept) tops = activity_->top_counts(n, *psl);
+  lock.lock();
+  top_ = std::move(tops);
+  top_kept_ = kept;
+  top_answered_ = std::max(top_answered_, asked);
+  top_ready_.notify_all();
+}
+
 void QueryLog::run() {
   LineBuffer buffer, alerts;
   buffer.reserve(kBatchBytes + 4096);
@@ -280,6 +309,7 @@ void QueryLog::run() {
         flushed_.notify_all();
       }
     }
+    answer_top_counts();
     if (stopping_) break;
     if (!pending) wake_.wait_for(lock, kIdlePoll);
   }

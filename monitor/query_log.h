@@ -23,6 +23,7 @@
 // longer than it is told.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -130,6 +131,15 @@ class QueryLog {
     f();
   }
 
+  // RecentActivity::top_counts(n, *psl) over the recent queries, computed
+  // by the writer at the end of its next pass (the scraper never stops
+  // it, never takes the writer's lock): waits at most `limit` for that pass,
+  // else takes the last figures the writer computed. False when no recent
+  // queries are kept, or nothing was computed yet.
+  bool top_counts(std::size_t n, std::shared_ptr<const PublicSuffixList> psl,
+                  std::array<std::vector<std::size_t>, 4>& out,
+                  std::chrono::milliseconds limit = std::chrono::milliseconds(1000));
+
   // What clients did lately (null: not kept); only inside
   // with_writer_stopped().
   const RecentActivity* activity() const { return activity_.get(); }
@@ -175,6 +185,17 @@ class QueryLog {
   std::uint64_t dropped_write_error_ = 0;
   std::uint64_t bytes_ = 0;
   std::uint64_t rotations_ = 0;
+  // top_counts(): asked by a scraper, answered by the writer (mu_ held, then
+  // top_mu_; a scraper takes top_mu_ only).
+  void answer_top_counts();
+  std::mutex top_mu_;  // guards the top_* below
+  std::condition_variable top_ready_;
+  std::shared_ptr<const PublicSuffixList> top_psl_;
+  std::size_t top_n_ = 0;
+  std::uint64_t top_asked_ = 0;
+  std::uint64_t top_answered_ = 0;
+  bool top_kept_ = false;
+  std::array<std::vector<std::size_t>, 4> top_;
   std::thread writer_;
 };
 

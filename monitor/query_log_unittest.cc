@@ -209,6 +209,61 @@ TEST_F(QueryLogTest, TheDetectorsRunWithoutAQueryLogFile) {
   EXPECT_FALSE(log.enabled());
 }
 
+TEST_F(QueryLogTest, TopCountsComeFromTheWriterAndAScrapeNeverWaitsForItsLock) {
+  QueryLogOptions o{"", 0, 1, {}, {}, {}, {}};
+  o.intent =
+      std::make_shared<IntentEngine>(IntentOptions{}, nullptr, std::make_shared<const PublicSuffixList>());
+  o.recent_queries = 64;
+  QueryLog log(1, 256);
+  log.configure(o);
+  for (int i = 0; i < 3; ++i) Respond(log, 2, "a.example.com.", 0);
+  Respond(log, 3, "b.example.org.", 3);
+  log.flush();
+  const auto psl = std::make_shared<const PublicSuffixList>();
+  std::array<std::vector<std::size_t>, 4> tops;
+  ASSERT_TRUE(log.top_counts(10, psl, tops));
+  ASSERT_EQ(tops[0].size(), 2u);  // domains: example.com 3, example.org 1
+  EXPECT_EQ(tops[0][0], 3u);
+  EXPECT_EQ(tops[0][1], 1u);
+  ASSERT_FALSE(tops[2].empty());  // nxdomain
+  EXPECT_EQ(tops[2][0], 1u);
+
+  // While the writer's lock is held (as while it formats a long batch), a
+  // scrape neither blocks on it nor stops the writer: it gets the last
+  // figures the writer computed, within its limit.
+  std::promise<void> held, release;
+  std::thread holder([&] {
+    log.with_writer_stopped([&] {
+      held.set_value();
+      release.get_future().wait();
+    });
+  });
+  held.get_future().wait();
+  std::array<std::vector<std::size_t>, 4> during;
+  const auto start = std::chrono::steady_clock::now();
+  auto scrape = std::async(std::launch::async,
+                           [&] { return log.top_counts(10, psl, during, std::chrono::milliseconds(50)); });
+  const bool finished = scrape.wait_for(std::chrono::seconds(5)) == std::future_status::ready;
+  release.set_value();
+  holder.join();
+  ASSERT_TRUE(finished) << "the scrape waited for the writer's lock";
+  EXPECT_TRUE(scrape.get());
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  EXPECT_EQ(during, tops);
+  // And once the writer runs again, it answers with what is new.
+  Respond(log, 2, "a.example.com.", 0);
+  log.flush();
+  ASSERT_TRUE(log.top_counts(10, psl, tops));
+  EXPECT_EQ(tops[0][0], 4u);
+}
+
+TEST_F(QueryLogTest, NoTopCountsWithoutRecentQueries) {
+  QueryLog log(1, 256);
+  log.configure({"", 0, 1, {}, {}, {}, {}});
+  std::array<std::vector<std::size_t>, 4> tops;
+  EXPECT_FALSE(log.top_counts(10, std::make_shared<const PublicSuffixList>(), tops));
+}
+
 TEST_F(QueryLogTest, EveryRecordFromEveryProducerIsWrittenOnce) {
   QueryLog log(4, 1024);
   log.configure({path_, 0, 1, {}, {}, {}, {}});

@@ -27,6 +27,7 @@
 #include "protocol/name.h"
 #include "protocol/rdata.h"
 #include "server/log.h"
+#include "server/metrics_provider.h"
 #include "server/version.h"
 #include "server/view_args.h"
 #include "server/zone_transfer.h"
@@ -50,6 +51,23 @@ bool same_cache_options(const cache::CacheOptions& a, const cache::CacheOptions&
   return a.max_bytes == b.max_bytes && a.min_ttl == b.min_ttl && a.max_ttl == b.max_ttl &&
          a.max_negative_ttl == b.max_negative_ttl && a.serve_stale == b.serve_stale &&
          a.prefetch == b.prefetch;
+}
+
+// server.user's ids; nullopt when there is no such user. start() needs them
+// for the control socket's owner, drop_privileges() to switch.
+struct UserIds {
+  uid_t uid;
+  gid_t gid;
+};
+std::optional<UserIds> lookup_user(const std::string& user) {
+  const passwd* pw = ::getpwnam(user.c_str());
+  if (pw == nullptr) return std::nullopt;
+  return UserIds{pw->pw_uid, pw->pw_gid};
+}
+
+// A name as given to vigilctl (trace, who-resolved, ...): the trailing dot optional.
+auto name_from_arg(const std::string& text) {
+  return dns::Name::from_text(text.empty() || text.back() != '.' ? text + "." : text);
 }
 
 std::string join_endpoints(const std::vector<config::Endpoint>& eps) {
@@ -156,9 +174,9 @@ bool Daemon::start() {
   std::optional<uid_t> uid;
   std::optional<gid_t> gid;
   if (!cfg.server.user.empty()) {
-    if (const passwd* pw = ::getpwnam(cfg.server.user.c_str())) {
-      uid = pw->pw_uid;
-      gid = pw->pw_gid;
+    if (const auto ids = lookup_user(cfg.server.user)) {
+      uid = ids->uid;
+      gid = ids->gid;
     } else {
       log_error("server.user: no such user \"" + cfg.server.user + "\"");
       return false;
@@ -309,14 +327,14 @@ void Daemon::save_domain_history() {
 bool Daemon::drop_privileges() {
   const std::string& user = initial_.server.user;
   if (user.empty()) return true;
-  const passwd* pw = ::getpwnam(user.c_str());
-  if (pw == nullptr) return false;
-  if (::geteuid() == pw->pw_uid) return true;  // already that user
+  const auto pw = lookup_user(user);
+  if (!pw) return false;
+  if (::geteuid() == pw->uid) return true;  // already that user
   if (::geteuid() != 0) {
     log_error("server.user: cannot switch to \"" + user + "\" without root");
     return false;
   }
-  if (::setgroups(0, nullptr) != 0 || ::setgid(pw->pw_gid) != 0 || ::setuid(pw->pw_uid) != 0) {
+  if (::setgroups(0, nullptr) != 0 || ::setgid(pw->gid) != 0 || ::setuid(pw->uid) != 0) {
     log_error("server.user: cannot switch to \"" + user + "\": " + std::strerror(errno));
     return false;
   }
@@ -324,7 +342,7 @@ bool Daemon::drop_privileges() {
     log_error("server.user: root could be regained after switching; refusing to run");
     return false;
   }
-  log_info("running as user " + user + " (uid " + std::to_string(pw->pw_uid) + ")");
+  log_info("running as user " + user + " (uid " + std::to_string(pw->uid) + ")");
   return true;
 }
 
@@ -607,374 +625,29 @@ StatsSnapshot Daemon::stats() const {
   return s;
 }
 
-namespace {
-
-// A latency histogram in Prometheus's terms: seconds, cumulative buckets.
-monitor::MetricSample histogram_sample(monitor::MetricSample::Labels labels,
-                                       const resolver::HistogramSnapshot& h) {
-  std::vector<std::pair<double, std::uint64_t>> buckets;
-  std::uint64_t cumulative = 0;
-  for (std::size_t i = 0; i < resolver::kLatencyBucketCount; ++i) {
-    cumulative += h.buckets[i];
-    const double bound = i < resolver::kLatencyBucketsUs.size()
-                             ? static_cast<double>(resolver::kLatencyBucketsUs[i]) / 1e6
-                             : std::numeric_limits<double>::infinity();
-    buckets.emplace_back(bound, cumulative);
-  }
-  return {std::move(labels), static_cast<double>(cumulative), std::move(buckets),
-          static_cast<double>(h.sum_ns) / 1e9};
-}
-
-// RCODE samples: the six common ones always (so a rate() has a series to
-// start from), the others once seen.
-std::vector<monitor::MetricSample> rcode_samples(const std::array<std::uint64_t, 16>& counts) {
-  std::vector<monitor::MetricSample> out;
-  for (std::size_t i = 0; i < counts.size(); ++i) {
-    if (i > 5 && counts[i] == 0) continue;
-    out.push_back(
-        {{{"rcode", dns::rcode_to_string(static_cast<dns::Rcode>(i))}}, static_cast<double>(counts[i])});
-  }
-  return out;
-}
-
-}  // namespace
-
 std::vector<monitor::MetricFamilyData> Daemon::metrics() const {
-  using T = monitor::MetricFamilyData::Type;
   std::vector<monitor::MetricFamilyData> out;
-  auto one = [&](const char* name, const char* help, T type, double v) {
-    out.push_back({name, help, type, {{{}, v}}});
-  };
-  auto d = [](std::uint64_t v) { return static_cast<double>(v); };
   const StatsSnapshot s = stats();
-  out.push_back({"vigil_queries_total",
-                 "Client queries received, by transport.",
-                 T::kCounter,
-                 {{{{"transport", "udp"}}, d(s.udp_queries)}, {{{"transport", "tcp"}}, d(s.tcp_queries)}}});
-  monitor::MetricFamilyData qtypes{"vigil_queries_by_qtype_total",
-                                   "Client queries by QTYPE (types seen so far; \"other\" above CAA).",
-                                   T::kCounter,
-                                   {}};
-  for (std::size_t i = 0; i < s.qtypes.size(); ++i) {
-    if (s.qtypes[i] == 0) continue;
-    qtypes.samples.push_back(
-        {{{"qtype",
-           i > kMaxCountedQtype ? std::string("other") : dns::type_to_string(static_cast<dns::RRType>(i))}},
-         d(s.qtypes[i])});
-  }
-  out.push_back(std::move(qtypes));
-  out.push_back({"vigil_responses_by_rcode_total", "Responses sent to clients, by RCODE.", T::kCounter,
-                 rcode_samples(s.rcodes)});
-  monitor::MetricFamilyData by_cache{"vigil_responses_by_cache_total",
-                                     "Client queries by cache status: hit, miss (resolved), stale (served "
-                                     "after a failed resolution), local, none (dropped, refused, malformed).",
-                                     T::kCounter,
-                                     {}};
-  for (std::size_t i = 0; i < monitor::kCacheStatusCount; ++i) {
-    by_cache.samples.push_back({{{"cache", monitor::cache_status_name(static_cast<monitor::CacheStatus>(i))}},
-                                d(s.cache_status[i])});
-  }
-  out.push_back(std::move(by_cache));
-  out.push_back({"vigil_response_duration_seconds",
-                 "Time from receiving a query to sending its answer: hit (answered from what the worker "
-                 "had) or miss (after a resolution).",
-                 T::kHistogram,
-                 {histogram_sample({{"cache", "hit"}}, s.latency_hit),
-                  histogram_sample({{"cache", "miss"}}, s.latency_miss)}});
-  monitor::MetricFamilyData outcomes{"vigil_responses_total",
-                                     "Client queries by how they ended (answered, negative, local, servfail, "
-                                     "refused_acl, dropped_acl, formerr, ...).",
-                                     T::kCounter,
-                                     {}};
-  for (std::size_t i = 0; i < kOutcomeCount; ++i) {
-    const auto o = static_cast<Outcome>(i);
-    if (o == Outcome::kNeedsResolution) continue;  // an intermediate step, not an ending
-    outcomes.samples.push_back({{{"outcome", std::string(outcome_name(o))}}, d(s.outcomes[i])});
-  }
-  out.push_back(std::move(outcomes));
-  one("vigil_udp_receive_errors_total", "UDP receive errors (including oversized datagrams).", T::kCounter,
-      d(s.udp_receive_errors));
-  one("vigil_udp_send_errors_total", "UDP answers that could not be sent.", T::kCounter,
-      d(s.udp_send_errors));
-  one("vigil_tcp_connections_total", "TCP connections accepted.", T::kCounter, d(s.tcp_accepted));
-  out.push_back({"vigil_tcp_connections_rejected_total",
-                 "TCP connections refused at accept, by limit.",
-                 T::kCounter,
-                 {{{{"limit", "total"}}, d(s.tcp_rejected_total)},
-                  {{{"limit", "per_client"}}, d(s.tcp_rejected_client)}}});
-  out.push_back({"vigil_tcp_timeouts_total",
-                 "TCP connections closed by a timeout, by kind.",
-                 T::kCounter,
-                 {{{{"kind", "idle"}}, d(s.tcp_idle_timeouts)},
-                  {{{"kind", "message"}}, d(s.tcp_message_timeouts)},
-                  {{{"kind", "write"}}, d(s.tcp_write_timeouts)}}});
-  {
-    std::size_t buffered = 0;
-    for (const auto& w : workers_) buffered += w->tcp_buffered();
-    one("vigil_tcp_buffered_bytes",
-        "Octets of TCP answers held for clients that have not read them yet (bounded per connection by "
-        "server.tcp_max_buffered).",
-        T::kGauge, d(buffered));
-  }
-  one("vigil_tcp_closed_for_room_total",
-      "Idle TCP connections closed to admit a new one while the table was full.", T::kCounter,
-      d(s.tcp_closed_for_room));
-  one("vigil_tcp_open_connections", "TCP connections open now.", T::kGauge, d(connections_.total()));
-  const cache::CacheStats c = cache_->stats();
-  one("vigil_cache_entries", "Entries in the RRset cache.", T::kGauge, d(c.entries));
-  one("vigil_cache_bytes", "Memory the RRset cache uses, in bytes.", T::kGauge, d(c.bytes));
-  one("vigil_cache_hits_total", "Cache lookups that found an entry.", T::kCounter, d(c.hits));
-  one("vigil_cache_misses_total", "Cache lookups that found nothing.", T::kCounter, d(c.misses));
-  one("vigil_cache_evictions_total", "Entries evicted to stay within cache.size.", T::kCounter,
-      d(c.evictions));
-  one("vigil_cache_stale_served_total", "Expired entries served (serve-stale, RFC 8767).", T::kCounter,
-      d(c.stale_served));
-  one("vigil_cache_prefetches_total", "Popular entries reported for prefetch before they expire.",
-      T::kCounter, d(c.prefetch_signals));
-  if (recursion_) {
-    resolver::Engine& e = recursion_->engine();
-    const resolver::UpstreamStats& u = e.upstream_stats();
-    out.push_back({"vigil_upstream_queries_total",
-                   "Queries sent to authoritative (or forwarding) servers, by transport.",
-                   T::kCounter,
-                   {{{{"transport", "udp"}}, d(u.queries_udp.get())},
-                    {{{"transport", "tcp"}}, d(u.queries_tcp.get())}}});
-    one("vigil_upstream_timeouts_total", "Upstream queries that got no answer in time.", T::kCounter,
-        d(u.timeouts.get()));
-    one("vigil_upstream_network_errors_total", "Upstream sends or TCP connections that failed.", T::kCounter,
-        d(u.network_errors.get()));
-    out.push_back({"vigil_upstream_fallbacks_total",
-                   "Upstream queries asked again another way: tcp (the reply was truncated), no_edns (the "
-                   "server rejected EDNS).",
-                   T::kCounter,
-                   {{{{"kind", "tcp"}}, d(u.tcp_fallbacks.get())},
-                    {{{"kind", "no_edns"}}, d(u.edns_fallbacks.get())}}});
-    std::array<std::uint64_t, 16> upstream_rcodes{};
-    for (std::size_t i = 0; i < upstream_rcodes.size(); ++i) upstream_rcodes[i] = u.rcodes[i].get();
-    out.push_back({"vigil_upstream_responses_total", "Upstream replies taken, by RCODE.", T::kCounter,
-                   rcode_samples(upstream_rcodes)});
-    out.push_back({"vigil_upstream_rtt_seconds",
-                   "Round-trip time of upstream replies taken.",
-                   T::kHistogram,
-                   {histogram_sample({}, u.rtt.snapshot())}});
-    one("vigil_resolver_inflight", "Resolutions running now.", T::kGauge, d(e.inflight()));
-    one("vigil_resolver_waiters", "Client questions waiting on an identical resolution in flight.", T::kGauge,
-        d(e.inflight_waiters()));
-    one("vigil_resolver_coalesced_total", "Client questions that joined an identical resolution in flight.",
-        T::kCounter, d(e.coalesced_total()));
-    one("vigil_resolver_shared_upstream_total",
-        "Upstream questions not sent because the same one to the same zone was in flight.", T::kCounter,
-        d(e.coalesced_asks()));
-    one("vigil_upstream_case_mismatches_total",
-        "Upstream replies that did not echo the query's 0x20 letter case.", T::kCounter,
-        d(e.case_mismatches()));
-    one("vigil_upstream_mismatched_replies_total",
-        "Datagrams ignored on upstream sockets: wrong ID or question (spoofed or stray).", T::kCounter,
-        d(recursion_->transport().mismatched_total()));
-    one("vigil_infra_servers", "Upstream servers in the infrastructure cache.", T::kGauge,
-        d(recursion_->infra().size()));
-    monitor::MetricFamilyData limits{
-        "vigil_resolver_limits_hit_total",
-        "Resolutions that ran into one of the engine's limits (resolver/limits.h): "
-        "upstream_queries, time_budget, referrals, cname_chain, ns_resolutions "
-        "(the NXNS bound), ns_nxdomains.",
-        T::kCounter,
-        {}};
-    for (std::size_t i = 0; i < resolver::kLimitHitCount; ++i) {
-      limits.samples.push_back(
-          {{{"limit", std::string(resolver::limit_hit_name(static_cast<resolver::LimitHit>(i)))}},
-           d(u.limits_hit[i].get())});
-    }
-    out.push_back(std::move(limits));
-    one("vigil_resolutions_in_flight", "Cache misses holding a resolution slot now (all worker threads).",
-        T::kGauge, d(resolutions_in_flight()));
-    out.push_back({"vigil_resolutions_shed_total",
-                   "Cache misses answered at once without a resolution (stale data, else SERVFAIL), by the "
-                   "limit hit: client_limit (server.max_resolutions_per_client), thread_limit "
-                   "(server.max_resolutions_per_thread), waiters (resolver.max_clients_per_question).",
-                   T::kCounter,
-                   {{{{"reason", "client_limit"}}, d(s.resolutions_shed_client)},
-                    {{{"reason", "thread_limit"}}, d(s.resolutions_shed_thread)},
-                    {{{"reason", "waiters"}}, d(e.shed_waiters())}}});
-    one("vigil_upstream_sockets_open", "Upstream sockets open now.", T::kGauge,
-        d(recursion_->transport().sockets_open()));
-    one("vigil_upstream_socket_budget",
-        "Upstream sockets allowed at once (below RLIMIT_NOFILE, after listeners and TCP clients).", T::kGauge,
-        d(recursion_->transport().socket_budget()));
-    one("vigil_upstream_no_socket_total", "Upstream queries not sent because the socket budget was spent.",
-        T::kCounter, d(recursion_->transport().socket_budget_exhausted()));
-  }
+  std::size_t buffered = 0;
+  for (const auto& w : workers_) buffered += w->tcp_buffered();
+  collect_server_metrics(out, s, buffered, connections_.total());
+  collect_cache_metrics(out, cache_->stats());
+  if (recursion_) collect_engine_metrics(out, *recursion_, s, resolutions_in_flight());
   if (query_log_) {
     const monitor::QueryLogStats q = query_log_->stats();
-    one("vigil_querylog_enabled", "Whether the query log is on.", T::kGauge, q.file_open ? 1 : 0);
-    one("vigil_querylog_records_total", "Query log lines written.", T::kCounter, d(q.written));
-    out.push_back({"vigil_querylog_dropped_total",
-                   "Query log records lost, by reason.",
-                   T::kCounter,
-                   {{{{"reason", "queue_full"}}, d(q.dropped_queue_full)},
-                    {{{"reason", "write_error"}}, d(q.dropped_write_error)}}});
-    one("vigil_querylog_rotations_total", "Query log file rotations.", T::kCounter, d(q.rotations));
-    one("vigil_dnstap_connected", "Whether a dnstap collector is connected.", T::kGauge,
-        q.dnstap_connected ? 1 : 0);
-    one("vigil_dnstap_frames_total", "dnstap frames written to the collector.", T::kCounter,
-        d(q.dnstap.written));
-    out.push_back({"vigil_dnstap_dropped_total",
-                   "dnstap frames lost, by reason: no_collector (none connected, or the connection broke), "
-                   "queue_full (the collector did not keep up).",
-                   T::kCounter,
-                   {{{{"reason", "no_collector"}}, d(q.dnstap.dropped_no_collector)},
-                    {{{"reason", "queue_full"}}, d(q.dnstap.dropped_queue_full)}}});
-    one("vigil_intent_enabled", "Whether the intent detectors run.", T::kGauge, q.intent_enabled ? 1 : 0);
-    monitor::MetricFamilyData verdicts{"vigil_intent_verdicts_total",
-                                       "Queries the intent detectors gave a verdict, by category.",
-                                       T::kCounter,
-                                       {}};
-    monitor::MetricFamilyData alerts{
-        "vigil_intent_alerts_total",
-        "Alerts raised (one per client, category and domain per suppression window), "
-        "by category.",
-        T::kCounter,
-        {}};
-    for (std::size_t i = 0; i < monitor::kIntentCategoryCount; ++i) {
-      const char* category = monitor::intent_category_name(static_cast<monitor::IntentCategory>(i));
-      verdicts.samples.push_back({{{"category", category}}, d(q.intent.verdicts[i])});
-      alerts.samples.push_back({{{"category", category}}, d(q.intent.alerts[i])});
-    }
-    out.push_back(std::move(verdicts));
-    out.push_back(std::move(alerts));
-    out.push_back({"vigil_intent_alert_lines_total",
-                   "Alert stream lines, by result.",
-                   T::kCounter,
-                   {{{{"result", "written"}}, d(q.alerts_written)},
-                    {{{"result", "write_error"}}, d(q.alerts_dropped)}}});
-    out.push_back({"vigil_intent_tracked",
-                   "Entries in use in the detectors' fixed-size tables: clients, (client, domain) pairs, "
-                   "alert suppression keys, who-resolved's (address, client, name) resolutions.",
-                   T::kGauge,
-                   {{{{"table", "clients"}}, d(q.intent.clients)},
-                    {{{"table", "pairs"}}, d(q.intent.pairs)},
-                    {{{"table", "alert_keys"}}, d(q.intent.alert_keys)},
-                    {{{"table", "resolutions"}}, d(q.resolutions)}}});
-    out.push_back({"vigil_intent_capacity",
-                   "Size of the detectors' tables (intent.max_*); they never grow.",
-                   T::kGauge,
-                   {{{{"table", "clients"}}, d(q.intent.clients_capacity)},
-                    {{{"table", "pairs"}}, d(q.intent.pairs_capacity)},
-                    {{{"table", "alert_keys"}}, d(q.intent.alert_keys_capacity)},
-                    {{{"table", "resolutions"}}, d(q.resolutions_capacity)}}});
-    one("vigil_intent_evictions_total", "Table entries forgotten to make room for new ones.", T::kCounter,
-        d(q.intent.evictions));
-    if (q.resolutions_capacity > 0) {
-      // How far back vigilctl who-resolved is complete: the window, or less
-      // when entries still inside it had to make room.
-      const std::int64_t now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                      std::chrono::system_clock::now().time_since_epoch())
-                                      .count();
-      const std::int64_t back =
-          std::clamp<std::int64_t>(now_ns - q.resolutions_complete_after_ns, 0, q.resolutions_window_ns);
-      one("vigil_who_resolved_lookback_seconds",
-          "How far back vigilctl who-resolved is complete: intent.who_resolved_window, or less when the "
-          "index "
-          "(intent.who_resolved_entries) had to forget resolutions still inside it.",
-          T::kGauge, static_cast<double>(back) / 1e9);
-    }
+    collect_query_log_metrics(out, q);
     // Top-N without names: the query counts of the 10 busiest registered
     // domains, clients, NXDOMAIN'd domains and blocked domains among the
     // recent queries (intent.recent_queries), by rank. vigilctl top names them.
     if (psl_) {
+      // Computed by the writer at the end of its pass: a scrape never stops it.
       std::array<std::vector<std::size_t>, 4> tops;
-      bool kept = false;
-      query_log_->with_writer_stopped([&] {
-        if (const monitor::RecentActivity* a = query_log_->activity()) {
-          tops = a->top_counts(10, *psl_);
-          kept = true;
-        }
-      });
-      if (kept) {
-        monitor::MetricFamilyData top{
-            "vigil_top_queries",
-            "Queries of the busiest registered domains (domains), clients, NXDOMAIN'd domains (nxdomain) and "
-            "blocked domains among the recent queries (intent.recent_queries), by rank 1-10; vigilctl top "
-            "names them.",
-            T::kGauge,
-            {}};
-        for (std::size_t k = 0; k < tops.size(); ++k) {
-          for (std::size_t r = 0; r < tops[k].size(); ++r) {
-            top.samples.push_back(
-                {{{"kind", monitor::RecentActivity::kTopKinds[k]}, {"rank", std::to_string(r + 1)}},
-                 d(tops[k][r])});
-          }
-        }
-        out.push_back(std::move(top));
-      }
+      if (query_log_->top_counts(10, psl_, tops)) collect_top_metrics(out, tops);
     }
-    monitor::MetricFamilyData feed_queries{
-        "vigil_policy_queries_total",
-        "Queries that met a threat feed's rule, by feed, action and mode (enforce: the answer was "
-        "rewritten, or let through for passthru; log: a log-only feed's match, the answer untouched).",
-        T::kCounter,
-        {}};
-    for (const auto& [name, counts] : policy_loader_.all_counters()) {
-      for (std::size_t a = 0; a < monitor::kPolicyActionCount; ++a) {
-        const std::string action(monitor::policy_action_name(static_cast<monitor::PolicyAction>(a)));
-        const auto enforced = counts->enforced[a].load(std::memory_order_relaxed);
-        const auto logged = counts->logged[a].load(std::memory_order_relaxed);
-        if (enforced > 0)
-          feed_queries.samples.push_back(
-              {{{"feed", name}, {"action", action}, {"mode", "enforce"}}, d(enforced)});
-        if (logged > 0)
-          feed_queries.samples.push_back({{{"feed", name}, {"action", action}, {"mode", "log"}}, d(logged)});
-      }
-    }
-    out.push_back(std::move(feed_queries));
-    monitor::MetricFamilyData triggers{
-        "vigil_policy_triggers", "Triggers in each threat feed's version in force, by type.", T::kGauge, {}};
-    monitor::MetricFamilyData serial{
-        "vigil_policy_serial", "The SOA serial of each RPZ feed's version in force.", T::kGauge, {}};
-    monitor::MetricFamilyData loaded{"vigil_policy_loaded_time_seconds",
-                                     "When each feed's version in force was read, Unix seconds.",
-                                     T::kGauge,
-                                     {}};
-    monitor::MetricFamilyData failures{
-        "vigil_policy_load_failures_total",
-        "Versions of each feed rejected as broken (the feed kept its last good one).",
-        T::kCounter,
-        {}};
-    monitor::MetricFamilyData bytes{
-        "vigil_policy_memory_bytes", "Memory of each feed's index.", T::kGauge, {}};
-    for (const auto& st : policy_loader_.status()) {
-      const std::string& name = st.config.name;
-      if (st.feed) {
-        triggers.samples.push_back({{{"feed", name}, {"type", "qname"}}, d(st.feed->name_triggers())});
-        triggers.samples.push_back(
-            {{{"feed", name}, {"type", "response-ip"}}, d(st.feed->address_triggers())});
-        serial.samples.push_back({{{"feed", name}}, d(st.feed->serial())});
-        bytes.samples.push_back({{{"feed", name}}, d(st.feed->memory_bytes())});
-      }
-      loaded.samples.push_back({{{"feed", name}}, static_cast<double>(st.loaded_at)});
-      failures.samples.push_back({{{"feed", name}}, d(st.failures)});
-    }
-    out.push_back(std::move(triggers));
-    out.push_back(std::move(serial));
-    out.push_back(std::move(loaded));
-    out.push_back(std::move(failures));
-    out.push_back(std::move(bytes));
-    one("vigil_intent_blocked_domains",
-        "Domains on the detectors' block list now (a detector's action: block).", T::kGauge,
-        d(block_list_.current()->size()));  // what the query path blocks, not a count beside it
-    one("vigil_intent_history_bytes", "Memory of the newly-observed-domain history (fixed by its settings).",
-        T::kGauge, d(q.intent.history_bytes));
-    one("vigil_intent_history_start_time_seconds",
-        "When the domain history began, Unix seconds at a day's granularity (new-domain verdicts wait for "
-        "intent.new_domain.learning); 0 before its first domain.",
-        T::kGauge, d(std::uint64_t{q.intent.history_first_day} * 86400));
+    collect_feed_metrics(out, policy_loader_);
+    collect_intent_tail_metrics(out, q, block_list_.current()->size());
   }
-  out.push_back({"vigil_build_info",
-                 "Version and commit of this vigild (always 1).",
-                 T::kGauge,
-                 {{{{"version", kVersion}, {"commit", kGitCommit}}, 1}}});
-  one("vigil_start_time_seconds", "When vigild started, Unix seconds.", T::kGauge,
-      static_cast<double>(started_wall_));
+  collect_build_metrics(out, started_wall_);
   return out;
 }
 
@@ -1048,7 +721,7 @@ std::string Daemon::status() const {
 asio::awaitable<ControlReply> Daemon::trace(std::vector<std::string> args) {
   if (args.size() < 2 || args.size() > 3) co_return ControlReply{false, "usage: trace NAME [TYPE]"};
   const std::string& text = args[1];
-  auto name = dns::Name::from_text(text.empty() || text.back() != '.' ? text + "." : text);
+  auto name = name_from_arg(text);
   if (!name.ok()) co_return ControlReply{false, "\"" + text + "\" is not a domain name"};
   dns::RRType type = dns::RRType::A;
   if (args.size() == 3) {
@@ -1093,7 +766,7 @@ ControlReply Daemon::command(const std::vector<std::string>& args) {
     return std::nullopt;
   };
   auto name_arg = [&](const std::string& text) -> std::optional<dns::Name> {
-    auto n = dns::Name::from_text(text.empty() || text.back() != '.' ? text + "." : text);
+    auto n = name_from_arg(text);
     if (!n.ok()) return std::nullopt;
     return *n;
   };
