@@ -187,13 +187,13 @@ TEST_F(WorkerTest, UdpAnswersLocalDataAndResolvesMisses) {
 
 TEST_F(WorkerTest, TheListenersReadTheirInjectedClock) {
   // Issue 23 §6: the listener takes a Clock like the engine. An entry
-  // cached at kT0 for 300 s, read at kT0 + 100 s: 200 s left. (On the
+  // cached at kCachedAt for 300 s, read at kCachedAt + 100 s: 200 s left. (On the
   // system's clock it would long have expired and gone to the resolver.)
-  constexpr cache::Time kT0 = 1'700'000'000;
-  static const resolver::ManualClock clock(kT0 + 100);  // outlives the worker
+  constexpr cache::Time kCachedAt = 1'700'000'000;
+  static const resolver::ManualClock clock(kCachedAt + 100);  // outlives the worker
   shared_.clock = &clock;
   auto rr = *dns::parse_record("timed.example. 300 IN A 192.0.2.9");
-  cache_.insert({rr.name, rr.type, rr.rclass, rr.ttl, {rr.rdata}}, cache::Rank::kAuthAnswer, kT0);
+  cache_.insert({rr.name, rr.type, rr.rclass, rr.ttl, {rr.rdata}}, cache::Rank::kAuthAnswer, kCachedAt);
   Start();
   auto r = Udp(Query(1, "timed.example."));
   ASSERT_TRUE(r.has_value());
