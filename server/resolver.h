@@ -1,6 +1,6 @@
 // What the listeners call when the cache cannot answer: the iterative
-// engine (resolver/, the next issue) behind an interface, so the listeners
-// are tested with a scripted stand-in.
+// engine (resolver/, put behind it by server/recursion.h) behind an
+// interface, so the listeners are tested with a scripted stand-in.
 #pragma once
 
 #include <optional>
