@@ -18,6 +18,7 @@
 #include "monitor/policy_set.h"
 #include "monitor/resolution_index.h"
 #include "protocol/result.h"
+#include "resolver/limits.h"
 
 namespace vigil::config {
 
@@ -93,7 +94,8 @@ struct ServerConfig {
   std::string version;         // "" = "vigil <version>"
 };
 
-enum class QnameMinimisation : std::uint8_t { kOff, kRelaxed, kStrict };
+// The engine owns its vocabulary (resolver/limits.h); the model names it.
+using QnameMinimisation = resolver::QnameMinimisation;
 
 // A zone whose queries go to given servers instead of down from the root:
 // forward zones ask recursive servers (RD=1), stub zones authoritative

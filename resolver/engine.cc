@@ -606,7 +606,7 @@ awaitable<ResolveOutcome> Engine::resolve_name(Name name, RRType type, Budget& b
   }
   Cut cut = co_await start_cut(name, b, depth);
   const auto mode = options_.qname_minimisation;
-  bool minimise = mode != config::QnameMinimisation::kOff && !cut.recursive;
+  bool minimise = mode != QnameMinimisation::kOff && !cut.recursive;
   Name known = cut.ns.zone;  // the deepest name known to be inside the current zone
   unsigned minimise_steps = 0;
   unsigned referrals = 0;
@@ -644,7 +644,7 @@ awaitable<ResolveOutcome> Engine::resolve_name(Name name, RRType type, Budget& b
       // name is asked at once: one query, not two (NXNSAttack: every
       // glueless name under one missing domain cost two).
       if (c.negative && c.negative->kind == cache::NegativeKind::kNxDomain && !c.negative->stale) {
-        if (mode == config::QnameMinimisation::kStrict) {
+        if (mode == QnameMinimisation::kStrict) {
           cache_.insert_negative(name, type, RRClass::IN, cache::NegativeKind::kNxDomain, c.negative->soa,
                                  c.negative->rank, clock_.wall());
           note(b, depth,
@@ -686,7 +686,7 @@ awaitable<ResolveOutcome> Engine::resolve_name(Name name, RRType type, Budget& b
         known = qn;  // no zone cut there: one label further down
         continue;
       }
-      if (kind == ReplyKind::kNxDomain && mode == config::QnameMinimisation::kStrict) {
+      if (kind == ReplyKind::kNxDomain && mode == QnameMinimisation::kStrict) {
         store(m, kind, bailiwick, qn, qt);      // remembered for the names below it
         store(m, kind, bailiwick, name, type);  // RFC 8020: nothing exists below
         co_return ResolveOutcome{true, {}, {}, 0};

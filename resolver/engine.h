@@ -38,7 +38,6 @@
 
 #include "cache/infra_cache.h"
 #include "cache/rrset_cache.h"
-#include "config/config.h"
 #include "protocol/message.h"
 #include "protocol/types.h"
 #include "resolver/clock.h"
@@ -86,7 +85,7 @@ struct ConfiguredZone {
 };
 
 struct EngineOptions {
-  config::QnameMinimisation qname_minimisation = config::QnameMinimisation::kRelaxed;
+  QnameMinimisation qname_minimisation = QnameMinimisation::kRelaxed;
   std::vector<ConfiguredZone> forward_zones;  // recursive servers: RD=1, their answers taken whole
   std::vector<ConfiguredZone> stub_zones;     // authoritative servers for the zone
   // Which address of a name server without glue is looked up: A when IPv4

@@ -466,7 +466,7 @@ TEST_F(EngineTest, ReferralsAreCountedAsDocumented) {
   // A chain of one-label delegations, each zone on its own server.
   limits_.max_referrals = 5;
   limits_.max_upstream_queries = 1000;
-  MakeEngine(EngineOptions{config::QnameMinimisation::kOff, {}, {}, true});
+  MakeEngine(EngineOptions{QnameMinimisation::kOff, {}, {}, true});
   auto address = [](int i) { return "127.70.0." + std::to_string(i); };
   root_ = AuthoritativeZone(
       ".", kRootText + "deep. 172800 IN NS ns.deep.\nns.deep. 172800 IN A " + address(0) + "\n");
@@ -565,7 +565,7 @@ TEST_F(EngineTest, QnameMinimisationShowsEachServerOnlyTheNextLabel) {
 
 TEST_F(EngineTest, QnameMinimisationOffSendsTheFullName) {
   EngineOptions o;
-  o.qname_minimisation = config::QnameMinimisation::kOff;
+  o.qname_minimisation = QnameMinimisation::kOff;
   MakeEngine(o);
   ASSERT_TRUE(Resolve("x.y.example.").ok);
   EXPECT_EQ(CountTo(kRoot, "x.y.example."), 1u);
@@ -593,7 +593,7 @@ TEST_F(BrokenEntTest, RelaxedMinimisationFallsBackToTheFullName) {
 
 TEST_F(BrokenEntTest, StrictMinimisationBelievesTheNxDomain) {
   EngineOptions o;
-  o.qname_minimisation = config::QnameMinimisation::kStrict;
+  o.qname_minimisation = QnameMinimisation::kStrict;
   MakeEngine(o);
   ASSERT_TRUE(Resolve("x.y.example.").ok);
   auto nx = cache_.lookup(N("x.y.example."), RRType::A, dns::RRClass::IN, clock_.wall());
@@ -848,7 +848,7 @@ TEST_F(EngineTest, ACachedNxDomainSkipsTheMinimisedStepsBelowIt) {
 
 TEST_F(EngineTest, StrictMinimisationAnswersBelowACachedNxDomainWithoutAQuery) {
   // RFC 8020, which strict minimisation believes.
-  MakeEngine(EngineOptions{config::QnameMinimisation::kStrict, {}, {}, true});
+  MakeEngine(EngineOptions{QnameMinimisation::kStrict, {}, {}, true});
   ASSERT_TRUE(Resolve("nope.example.").ok);
   const std::size_t before = Sent();
   ASSERT_TRUE(Resolve("a.b.nope.example.").ok);

@@ -9,6 +9,11 @@
 
 namespace vigil::resolver {
 
+// RFC 9156 query-name minimisation: off, relaxed (fall back to the full
+// name when a server mishandles a minimised query, as Unbound's default
+// does) or strict (never; a failure is SERVFAIL).
+enum class QnameMinimisation : std::uint8_t { kOff, kRelaxed, kStrict };
+
 struct ResolverLimits {
   // CNAME/DNAME links followed for one client query (issue: "e.g. 12";
   // Unbound's max CNAME chain is 11, BIND's 16).
