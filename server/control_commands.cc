@@ -13,6 +13,7 @@
 #include "monitor/query_log_format.h"
 #include "protocol/message.h"
 #include "protocol/name.h"
+#include "server/counter_table.h"
 #include "server/version.h"
 #include "server/view_args.h"
 #include "server/worker.h"
@@ -55,49 +56,17 @@ std::string ControlCommands::status() const {
   for (std::size_t i = 0; i < kOutcomeCount; ++i) {
     out << "outcome_" << outcome_name(static_cast<Outcome>(i)) << ": " << s.outcomes[i] << "\n";
   }
-  out << "udp_receive_errors: " << s.udp_receive_errors << "\n"
-      << "udp_send_errors: " << s.udp_send_errors << "\n"
-      << "tcp_connections_open: " << serving.tcp_open << "\n"
-      << "tcp_accepted: " << s.tcp_accepted << "\n"
-      << "tcp_rejected_total_limit: " << s.tcp_rejected_total << "\n"
-      << "tcp_rejected_client_limit: " << s.tcp_rejected_client << "\n"
-      << "tcp_idle_timeouts: " << s.tcp_idle_timeouts << "\n"
-      << "tcp_message_timeouts: " << s.tcp_message_timeouts << "\n"
-      << "tcp_write_timeouts: " << s.tcp_write_timeouts << "\n"
-      << "tcp_bad_length: " << s.tcp_bad_length << "\n"
-      << "tcp_closed_for_room: " << s.tcp_closed_for_room << "\n"
-      << "cache_entries: " << c.entries << "\n"
-      << "cache_bytes: " << c.bytes << "\n"
-      << "cache_hits: " << c.hits << "\n"
-      << "cache_misses: " << c.misses << "\n"
-      << "cache_evictions: " << c.evictions << "\n"
-      << "local_zones: " << rt->local.zone_count() << "\n"
+  append_status(out, listener_counters(), ListenerCounters{s, serving.tcp_open, 0});
+  append_status(out, cache_counters(), c);
+  out << "local_zones: " << rt->local.zone_count() << "\n"
       << "local_rrsets: " << rt->local.rrset_count() << "\n";
   const monitor::QueryLogStats q = p_.query_log.stats();
-  out << "querylog_enabled: " << (p_.query_log.enabled() ? 1 : 0) << "\n"
-      << "querylog_written: " << q.written << "\n"
-      << "querylog_dropped_queue_full: " << q.dropped_queue_full << "\n"
-      << "querylog_dropped_write_error: " << q.dropped_write_error << "\n"
-      << "querylog_rotations: " << q.rotations << "\n"
-      << "dnstap_connected: " << (q.dnstap_connected ? 1 : 0) << "\n"
-      << "dnstap_frames: " << q.dnstap.written << "\n"
-      << "dnstap_dropped_no_collector: " << q.dnstap.dropped_no_collector << "\n"
-      << "dnstap_dropped_queue_full: " << q.dnstap.dropped_queue_full << "\n";
+  out << "querylog_enabled: " << (p_.query_log.enabled() ? 1 : 0) << "\n";
+  append_status(out, query_log_counters(), q);
   if (p_.recursion != nullptr) {
-    Recursion& r = *p_.recursion;
-    resolver::Engine& e = r.engine();
-    out << "resolver_coalesced_questions: " << e.coalesced_total() << "\n"
-        << "resolver_shared_upstream_questions: " << e.coalesced_asks() << "\n"
-        << "resolver_case_mismatches: " << e.case_mismatches() << "\n"
-        << "upstream_mismatched_replies: " << r.transport().mismatched_total() << "\n"
-        << "infra_servers: " << r.infra().size() << "\n"
-        << "resolutions_in_flight: " << serving.resolutions_in_flight << "\n"
-        << "resolutions_shed_client_limit: " << s.resolutions_shed_client << "\n"
-        << "resolutions_shed_thread_limit: " << s.resolutions_shed_thread << "\n"
-        << "resolutions_shed_waiters: " << e.shed_waiters() << "\n"
-        << "upstream_sockets_open: " << r.transport().sockets_open() << "\n"
-        << "upstream_socket_budget: " << r.transport().socket_budget() << "\n"
-        << "upstream_no_socket: " << r.transport().socket_budget_exhausted() << "\n";
+    const EngineCounters counters{*p_.recursion, s, serving.resolutions_in_flight};
+    append_status(out, engine_counters(), counters);
+    append_status(out, resolution_counters(), counters);
   }
   return out.str();
 }
