@@ -10,8 +10,8 @@
 //   SIGINT   persist the cache (cache.persist_path), exit 0
 //
 // The main thread runs the control io_context (signals, control socket,
-// feed keeping); queries are only ever handled on the workers. The parts
-// it runs are carved out: vigilctl's commands (control_commands.h), the
+// feed keeping); queries are only ever handled on the workers. Its parts
+// are classes of their own: vigilctl's commands (control_commands.h), the
 // feed keeping (feed_keeper.h), the monitor's set-up (monitor_setup.h) and
 // /metrics (metrics_provider.h).
 #pragma once
