@@ -2,18 +2,58 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <thread>
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <gtest/gtest.h>
+
+#include "protocol/message.h"
+#include "protocol/presentation.h"
 
 namespace vigil::server {
 namespace {
 
 namespace fs = std::filesystem;
+namespace asio = boost::asio;
+
+// A primary on loopback that answers one AXFR with `zone` (SOA first; the
+// SOA again closes it), then holds the connection until the client closes.
+asio::awaitable<void> ServeOneFeedTransfer(asio::ip::tcp::acceptor& acceptor,
+                                           std::vector<dns::ResourceRecord> zone) {
+  auto socket = co_await acceptor.async_accept(asio::use_awaitable);
+  std::array<std::uint8_t, 2> len{};
+  co_await asio::async_read(socket, asio::buffer(len), asio::use_awaitable);
+  std::vector<std::uint8_t> wire((std::size_t{len[0]} << 8) | len[1]);
+  co_await asio::async_read(socket, asio::buffer(wire), asio::use_awaitable);
+  auto query = dns::Message::parse(wire);
+  if (!query.ok()) co_return;
+  dns::Message reply = *query;
+  reply.header.qr = true;
+  reply.header.aa = true;
+  reply.answer = zone;
+  reply.answer.push_back(zone.front());
+  const auto out = reply.to_wire();
+  std::vector<std::uint8_t> framed(out.size() + 2);
+  framed[0] = static_cast<std::uint8_t>(out.size() >> 8);
+  framed[1] = static_cast<std::uint8_t>(out.size() & 0xFF);
+  std::copy(out.begin(), out.end(), framed.begin() + 2);
+  co_await asio::async_write(socket, asio::buffer(framed), asio::use_awaitable);
+  std::array<std::uint8_t, 1> rest{};
+  (void)co_await socket.async_read_some(asio::buffer(rest), asio::as_tuple(asio::use_awaitable));
+}
 
 // A feed file in a scratch directory, a PolicyLoader that read it, and a
 // keeper whose `publish` records the feed sets it was asked to swap in.
@@ -129,6 +169,45 @@ TEST_F(FeedKeeperTest, TheWatchSwapsInAChangedFileEveryCheckInterval) {
   io_.run_for(std::chrono::milliseconds(2500));
   ASSERT_EQ(published_.size(), 1U);
   EXPECT_EQ(NameTriggers(), 4U);
+}
+
+TEST_F(FeedKeeperTest, AFeedKeptByAPrimaryIsTransferredToItsFileAndSwappedIn) {
+  asio::ip::tcp::acceptor acceptor(io_, {asio::ip::make_address("127.0.0.1"), 0});
+  std::vector<dns::ResourceRecord> zone;
+  for (const char* rr : {"rpz.test. 300 IN SOA ns.rpz.test. admin.rpz.test. 5 3600 600 86400 60",
+                         "rpz.test. 300 IN NS ns.rpz.test.", "bad.example.rpz.test. 300 IN CNAME ."}) {
+    auto parsed = dns::parse_record(rr);
+    ASSERT_TRUE(parsed);
+    zone.push_back(*parsed);
+  }
+  asio::co_spawn(io_, ServeOneFeedTransfer(acceptor, zone), asio::detached);
+  config::PolicyFeedConfig& f = policy_.feeds[0];
+  f.name = "kept";
+  f.file = (dir_ / "kept.rpz").string();
+  f.format = monitor::FeedFormat::kRpz;
+  f.zone = "rpz.test.";
+  f.primary = config::Endpoint{"127.0.0.1", false, acceptor.local_endpoint().port()};
+  f.refresh = 3600;
+  LoadFeeds();  // no file yet: empty until the first transfer
+  EXPECT_FALSE(fs::exists(f.file));
+  keeper_.start();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (published_.empty() && std::chrono::steady_clock::now() < deadline) {
+    io_.run_one_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(published_.size(), 1U);
+  ASSERT_TRUE(fs::exists(f.file));
+  std::ifstream in(f.file);
+  std::stringstream text;
+  text << in.rdbuf();
+  const auto back = dns::parse_zone_text(text.str(), *dns::Name::from_text("rpz.test."));
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->size(), 3U);  // SOA, NS, the rule
+  const auto st = loader_.status();
+  ASSERT_EQ(st.size(), 1U);
+  ASSERT_NE(st[0].feed, nullptr);
+  EXPECT_EQ(st[0].feed->serial(), 5U);
+  EXPECT_EQ(st[0].feed->name_triggers(), 1U);
 }
 
 }  // namespace
