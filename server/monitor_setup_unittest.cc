@@ -48,6 +48,21 @@ TEST_F(MonitorSetupTest, AMissingModelFileIsAnErrorNamingIt) {
   EXPECT_EQ(p.error, "intent.model: " + c.model + ": cannot open");
 }
 
+TEST_F(MonitorSetupTest, TheModelBesideTheExecutableIsLoadedAndABrokenOneNamed) {
+  fs::create_directories(dir_ / "monitor");
+  const fs::path beside = dir_ / "monitor" / "dga.model";
+  std::ofstream(beside) << "vigil-dga-model 1\nthreshold 1 2 3\n";
+  MonitorSetup m(query_log_, block_list_, dir_ / "bin");
+  const MonitorSetup::Prepared broken = m.prepare(SmallIntent());  // intent.model unset: the one beside
+  EXPECT_EQ(broken.engine, nullptr);
+  EXPECT_EQ(broken.error.rfind("intent.model: " + beside.string() + ": line 2: threshold", 0), 0U)
+      << broken.error;
+  std::ofstream(beside, std::ios::trunc) << "vigil-dga-model 1\nthreshold 1 2 3 4\n^^^a 3\n";
+  const MonitorSetup::Prepared p = m.prepare(SmallIntent());
+  EXPECT_EQ(p.error, "");
+  EXPECT_NE(p.engine, nullptr);
+}
+
 TEST_F(MonitorSetupTest, TheSameIntentConfigKeepsTheEngineAcrossReloads) {
   MonitorSetup m(query_log_, block_list_, dir_ / "bin");
   const config::IntentConfig c = SmallIntent();
