@@ -71,7 +71,7 @@ std::string ControlCommands::status() const {
   return out.str();
 }
 
-boost::asio::awaitable<ControlReply> ControlCommands::trace(std::vector<std::string> args) {
+boost::asio::awaitable<ControlReply> ControlCommands::trace(std::vector<std::string> args) const {
   if (args.size() < 2 || args.size() > 3) co_return ControlReply{false, "usage: trace NAME [TYPE]"};
   const std::string& text = args[1];
   auto name = name_from_arg(text);
@@ -230,7 +230,7 @@ ControlReply ControlCommands::query_log(const std::vector<std::string>& args) {
   return {true, now_path.empty() ? "query log off" : "query log to " + now_path};
 }
 
-ControlReply ControlCommands::flush_infra(const std::vector<std::string>& args) {
+ControlReply ControlCommands::flush_infra(const std::vector<std::string>& args) const {
   if (args.size() > 2) return {false, "usage: flush-infra [all|ADDRESS|ADDRESS:PORT]"};
   if (p_.recursion == nullptr) return {false, "no resolver is running"};
   cache::InfraCache& infra = p_.recursion->infra();

@@ -60,15 +60,15 @@ class ControlCommands {
   ControlReply command(const std::vector<std::string>& args);
   // vigilctl trace NAME [TYPE]: a resolution with the cache's answers
   // bypassed, every step printed, then the answer a client now gets.
-  boost::asio::awaitable<ControlReply> trace(std::vector<std::string> args);
+  boost::asio::awaitable<ControlReply> trace(std::vector<std::string> args) const;
   // vigilctl status: one "key: value" line each.
   std::string status() const;
 
  private:
-  ControlReply intent_view(const std::vector<std::string>& args);  // alerts, client, who-resolved, top
-  ControlReply blocked(const std::vector<std::string>& args);      // blocked, unblock NAME
-  ControlReply query_log(const std::vector<std::string>& args);    // query-log on|off|FILE
-  ControlReply flush_infra(const std::vector<std::string>& args);  // flush-infra [all|ADDRESS]
+  ControlReply intent_view(const std::vector<std::string>& args);        // alerts, client, who-resolved, top
+  ControlReply blocked(const std::vector<std::string>& args);            // blocked, unblock NAME
+  ControlReply query_log(const std::vector<std::string>& args);          // query-log on|off|FILE
+  ControlReply flush_infra(const std::vector<std::string>& args) const;  // flush-infra [all|ADDRESS]
 
   Parts p_;
 };

@@ -9,7 +9,7 @@ namespace {
 using T = monitor::MetricFamilyData::Type;
 
 using L = ListenerCounters;
-const std::array<CounterRow<L>, 13> kListenerRows{{
+constexpr std::array<CounterRow<L>, 13> kListenerRows{{
     {"udp_receive_errors", "vigil_udp_receive_errors_total", nullptr,
      "UDP receive errors (including oversized datagrams).", T::kCounter,
      [](const L& l) { return l.stats.udp_receive_errors; }},
@@ -46,7 +46,7 @@ const std::array<CounterRow<L>, 13> kListenerRows{{
 }};
 
 using C = cache::CacheStats;
-const std::array<CounterRow<C>, 7> kCacheRows{{
+constexpr std::array<CounterRow<C>, 7> kCacheRows{{
     {"cache_entries", "vigil_cache_entries", nullptr, "Entries in the RRset cache.", T::kGauge,
      [](const C& c) { return c.entries; }},
     {"cache_bytes", "vigil_cache_bytes", nullptr, "Memory the RRset cache uses, in bytes.", T::kGauge,
@@ -65,7 +65,7 @@ const std::array<CounterRow<C>, 7> kCacheRows{{
 }};
 
 using Q = monitor::QueryLogStats;
-const std::array<CounterRow<Q>, 8> kQueryLogRows{{
+constexpr std::array<CounterRow<Q>, 8> kQueryLogRows{{
     {"querylog_written", "vigil_querylog_records_total", nullptr, "Query log lines written.", T::kCounter,
      [](const Q& q) { return q.written; }},
     {"querylog_dropped_queue_full", "vigil_querylog_dropped_total", "reason=queue_full",
@@ -87,7 +87,7 @@ const std::array<CounterRow<Q>, 8> kQueryLogRows{{
 }};
 
 using E = EngineCounters;
-const std::array<CounterRow<E>, 5> kEngineRows{{
+constexpr std::array<CounterRow<E>, 5> kEngineRows{{
     {"resolver_coalesced_questions", "vigil_resolver_coalesced_total", nullptr,
      "Client questions that joined an identical resolution in flight.", T::kCounter,
      [](const E& e) { return e.recursion.engine().coalesced_total(); }},
@@ -104,7 +104,7 @@ const std::array<CounterRow<E>, 5> kEngineRows{{
      T::kGauge, [](const E& e) -> std::uint64_t { return e.recursion.infra().size(); }},
 }};
 
-const std::array<CounterRow<E>, 7> kResolutionRows{{
+constexpr std::array<CounterRow<E>, 7> kResolutionRows{{
     {"resolutions_in_flight", "vigil_resolutions_in_flight", nullptr,
      "Cache misses holding a resolution slot now (all worker threads).", T::kGauge,
      [](const E& e) -> std::uint64_t { return e.resolutions_in_flight; }},
@@ -152,7 +152,7 @@ void add_counter_sample(monitor::MetricFamilyData& family, const char* label, st
     const auto eq = kv.find('=');
     labels.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
   }
-  family.samples.push_back({std::move(labels), static_cast<double>(value)});
+  family.samples.emplace_back(std::move(labels), static_cast<double>(value));
 }
 
 }  // namespace vigil::server
