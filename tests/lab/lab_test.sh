@@ -128,7 +128,7 @@ PY
 no_lab_process() { ! pgrep -f "$RUN/" >/dev/null; }
 check "stop leaves no lab process behind" no_lab_process
 
-# --- up and down five times -------------------------------------------------
+# --- up and down three times ------------------------------------------------
 cycles_ok=1
 for i in 1 2 3; do
   t0=$(date +%s.%N)
