@@ -1,11 +1,19 @@
 #!/usr/bin/env python3
-"""Writes the protocol test corpus. Run from this folder; output is committed.
+"""Writes part of the shared test corpus: malformed/, fuzz/message/ and
+fuzz/name/. Run from this folder (tests/corpus); the output is committed, and
+running it again rewrites those three folders' files byte for byte.
 
 malformed/*.hex  hostile or broken messages, each with '# expect: <Error>'
-                 (names of vigil::dns::Error without the k), used by the
-                 protocol unit tests and sent raw to vigild by server tests.
-fuzz/message/    valid messages in binary, seeds for message_fuzzer.
+                 (names of vigil::dns::Error without the k), read by the
+                 protocol and query-handler unit tests (tests/support/corpus.h)
+                 and sent raw to vigild by tests/vigild_test.py.
+fuzz/message/    valid messages in binary: the protocol unit tests' valid
+                 messages, and seeds for message_fuzzer, query_handler_fuzzer,
+                 query_log_format_fuzzer and dnstap_fuzzer.
 fuzz/name/       presentation-format names, seeds for name_fuzzer.
+
+fuzz/config/, fuzz/policy_feed/ and fuzz/dga_model/ are not written here:
+those seed files are committed as they are.
 """
 import os
 import struct

@@ -1,30 +1,45 @@
 #!/usr/bin/env python3
-"""Generates Vigil's test lab: zones, NSD configurations, root hints and a
-manifest of expected answers, deterministically from a seed.
+"""Generates Vigil's test lab's data deterministically from a seed: the zone
+files, root hints, which address serves which zones, and a manifest of the
+answers a correct resolver gives. lab.sh runs it, then writes one NSD
+configuration per server address from servers.json and starts the servers.
 
     gen_lab.py --out DIR [--seed N] [--zones N]
+
+Writes into DIR: zones/*.zone (root.zone for the root), root.hints (in the
+format of IANA's named.root), servers.json (address -> zones for each NSD, and
+the lame, blackhole, AA-referral and root addresses) and manifest.jsonl (one
+question per line with its rcode, CNAME/DNAME chain, final answer and kind).
 
 The lab is a miniature DNS tree on loopback addresses only:
 
     .                 a.root.lab 127.1.0.1, b.root.lab 127.1.0.2
     test. example. lab.   ns1.nic.<tld> 127.2.0.1, ns2.nic.<tld> 127.2.0.2
     second-level zones    a pool of servers 127.3.0.1 ... 127.3.0.4
-    lame server           127.3.0.9 (answers REFUSED for the zones it is named for)
-    unresponsive server   127.3.0.10 (a blackhole: reads queries, never answers)
+    lame server           127.3.0.9 (an NSD with no zones: REFUSED for the zone it is named for)
+    unresponsive server   127.3.0.10 (blackhole.py: reads queries, never answers)
     AA-referral server    127.3.0.11 (aa_referral.py in front of NSD: referrals with AA set)
 
-Zone kinds (N = --zones, spread over the kinds):
-    zone-I.test.      in-bailiwick NS with glue in test.
-    site-I.example.   NS names in another TLD (ns1.hosting-K.lab.), no glue
+Zone kinds (N = --zones zones of each kind, at least 2; default 6):
+    zone-I.test.      in-bailiwick NS with glue in test.; ordinary content
+                      (www, mail, MX, TXT, CAA, SRV, CNAMEs, a wildcard, an
+                      empty non-terminal)
+    site-I.example.   NS names in another TLD (ns1.hosting-K.lab.), no glue;
+                      the same content, and cdn -> chain.zone-I.test.
     hosting-K.lab.    in-bailiwick zones that host those NS names
     sib-I.test.       NS names in the sibling zone-I.test. (sibling glue in test.)
     special zones     lame.test. (one NS lame), slow.test. (one NS unresponsive),
-                      dname.test. (DNAME), aaref.test. (its server sets AA on
-                      its referral to deep.aaref.test.), cycle-a.test./cycle-b.test. are not
-                      generated (the engine's unit tests cover cycles)
+                      dname.test. (DNAME to zone-1.test.), aaref.test. (its
+                      server sets AA on its referral to deep.aaref.test.),
+                      big.test. (TXT and A answers over 1232 octets: TC=1, TCP)
 
-Every address in every zone is inside 127.0.0.0/8: this lab never points
-outside the machine.
+Manifest kinds: data, nxdomain, nodata, empty-non-terminal, wildcard, cname,
+cname-chain, cname-cross-zone, dname, lame-ns, unresponsive-ns, large-tcp,
+nxdomain-tld, nxdomain-below-aa-referral. No delegation cycles are generated
+(the engine's unit tests cover those).
+
+Every address in every zone is inside 127.0.0.0/8 (or ::1): this lab never
+points outside the machine.
 """
 import argparse
 import ipaddress
