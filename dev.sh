@@ -2,15 +2,18 @@
 # Vigil's one setup path. Installs the Debian packages the project needs (only
 # the missing ones; sudo only when not root), configures and builds with CMake.
 #
-#   ./dev.sh run [-- vigild args]   set up, build (Release) and run vigild
-#   ./dev.sh test                   set up and run the whole test suite:
-#                                   format check, Release tests, ASan+UBSan
-#                                   tests, bounded libFuzzer runs
-#   ./dev.sh deps                   install packages only
+#   ./dev.sh deps                   install the missing packages only
 #   ./dev.sh build [release|debug|asan|tsan|fuzz]
-#   ./dev.sh bench                  build and run the Google Benchmarks
+#                                   install packages, build in build/<kind>
+#   ./dev.sh run [-- vigild args]   set up, build (Release) and run vigild
+#   ./dev.sh test                   set up and run the whole test suite: format
+#                                   check, Release tests (the container image
+#                                   test beside them), ASan+UBSan tests, TSan
+#                                   tests, bounded libFuzzer runs
+#   ./dev.sh bench [benchmark args] build (Release), run the Google Benchmarks,
+#                                   then vigild against Unbound (dnsperf, lab)
 #   ./dev.sh format                 apply clang-format to the tree
-#   ./dev.sh tidy                   run clang-tidy over the project sources
+#   ./dev.sh tidy                   build (Release), run clang-tidy on the sources
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
