@@ -7,15 +7,15 @@
 #  1. bootstraps a debian:bookworm base image from the machine's own apt
 #     mirrors (mmdebstrap; kept as localhost/debian:bookworm for later runs)
 #  2. builds docker/Dockerfile, reports the image's size
-#  3. in a private network namespace with the test lab: runs the image with
+#  3. validates docker/compose.yaml with docker-compose and the Prometheus
+#     configuration (with its alert rules) with promtool
+#  4. in a private network namespace with the test lab: runs the image with
 #     host networking on a loopback port (a mounted config for the lab's root
 #     hints, VIGIL_* variables for the rest), resolves lab names with dig,
 #     reads /metrics, checks the health check, the non-root user and its one
 #     capability, the query log on stdout
-#  4. podman stop: a clean exit (0) within the grace period and the cache
+#  5. podman stop: a clean exit (0) within the grace period and the cache
 #     saved to the volume; a new container on the same volume answers from it
-#  5. validates docker/compose.yaml with docker-compose and the Prometheus
-#     configuration with promtool
 #
 # Exit 77 (skipped) where podman cannot run: not root, or no podman/mmdebstrap.
 set -euo pipefail
