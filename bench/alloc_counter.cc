@@ -1,6 +1,8 @@
-// Counts every heap allocation in the benchmark program — C++ operator new
-// (which calls malloc) and C libraries such as ldns alike — by interposing
-// glibc's malloc family and forwarding to its __libc_* entry points.
+// Counts heap allocations in the benchmark program — calls to malloc, calloc
+// and realloc, from C++ operator new (which calls malloc) and C libraries
+// such as ldns alike — by interposing them and forwarding to glibc's
+// __libc_* entry points. free is forwarded, not counted; aligned_alloc,
+// posix_memalign and memalign are not interposed.
 #include "bench/alloc_counter.h"
 
 #include <atomic>

@@ -1,6 +1,8 @@
 // monitor/ benchmarks: what the query log's writer thread spends per line,
-// and what a worker spends handing an event over. Off the query path or
-// not, the writer's CPU comes out of the same cores on a small machine, so
+// with and without the intent detectors; what a worker spends handing an
+// event over; the detectors alone; parsing a threat feed and matching names
+// against feeds; the who-resolved index. Off the query path or not, the
+// writer's CPU comes out of the same cores on a small machine, so
 // docs/performance.md tracks it.
 #include <array>
 #include <memory>
@@ -26,7 +28,9 @@ using vigil::dns::Message;
 using vigil::dns::Name;
 using vigil::dns::RRType;
 
-// The cache-hit answer of bench/server_dnsperf.sh: one A record, EDNS.
+// A cache-hit answer like those of bench/server_dnsperf.sh: one A record.
+// Unlike them it carries EDNS (make_query's default; the script's dnsperf
+// sends no OPT record) and is under cached.example., not cached-bench.com.
 vigil::monitor::QueryEvent HitEvent() {
   Message m = vigil::dns::make_query(0x1234, *Name::from_text("host-123.cached.example."), RRType::A);
   m.header.qr = true;
@@ -61,8 +65,10 @@ void BM_QueryLogLineCacheHit(benchmark::State& state) {
 }
 BENCHMARK(BM_QueryLogLineCacheHit);
 
-// A worker's part: claim a slot, fill it as Worker::log_query does, publish;
-// the consumer side drained in the same loop (one thread, so no cache line
+// A worker's part: claim a slot, copy the time, the client and the answer's
+// octets into it, publish. monitor::record (called by Worker::log_query)
+// fills more fields, all small; the octets are most of the copy. The
+// consumer side is drained in the same loop (one thread, so no cache line
 // travels: the floor of the hand-over).
 void BM_EventRingHandOver(benchmark::State& state) {
   const vigil::monitor::QueryEvent src = HitEvent();
@@ -132,7 +138,8 @@ void BM_IntentObserve(benchmark::State& state) {
 }
 BENCHMARK(BM_IntentObserve);
 
-// The worst case: every name new (nothing remembered), as under a
+// The worst case: every name new to the engine's name memo (65 536 names in
+// turn, against IntentEngine::kMemo = 4 096 slots), as under a
 // random-subdomain flood.
 void BM_IntentObserveNewNames(benchmark::State& state) {
   IntentMix mix;
@@ -177,9 +184,11 @@ BENCHMARK(BM_QueryLogLineWithIntent);
 
 }  // namespace
 
-// Threat feeds: a domain list of state.range(0) names (1 million is a big
-// blocklist), then lookups of a name it holds and of one it does not (the
-// common case: every query's name is looked up, suffix by suffix).
+// Threat feeds: parsing a domain list of state.range(0) names (100 000
+// here), and the index's size per name; then, in a PolicySet of a small RPZ
+// and a list of 1 million names (a big blocklist), matching a name that no
+// feed matches (range 0, the common case: every query's name is looked up,
+// suffix by suffix) and one below a listed domain (range 1).
 std::string feed_text(std::int64_t n) {
   std::string text;
   for (std::int64_t i = 0; i < n; ++i)
@@ -220,9 +229,10 @@ void BM_PolicySetMatchName(benchmark::State& state) {
 }
 BENCHMARK(BM_PolicySetMatchName)->Arg(0)->Arg(1);
 
-// The who-resolved index, per answered address: 4 096 clients asking from
-// 16 384 names (range 0: the triples repeat, as a cache-hit workload's do),
-// or every name new (range 1: a flood, each record evicts the oldest).
+// The who-resolved index, per answered address: 4 096 clients asking for
+// 16 384 names (range 0: 65 536 triples that repeat, as a cache-hit
+// workload's do), or every name new (range 1: a flood; once the 131 072
+// entries are full, each record takes the oldest entry of its set).
 void BM_ResolutionIndexRecord(benchmark::State& state) {
   vigil::monitor::ResolutionIndex index({});
   std::vector<std::string> names;
