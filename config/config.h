@@ -3,11 +3,9 @@
 // default, so an empty or absent file is a valid configuration.
 #pragma once
 
-#include <array>
 #include <chrono>
 #include <cstdint>
 #include <optional>
-#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,31 +13,20 @@
 #include "cache/cache_options.h"
 #include "monitor/intent_limits.h"
 #include "monitor/policy_limits.h"
-#include "monitor/policy_set.h"
+#include "monitor/policy_types.h"
 #include "monitor/resolution_index.h"
 #include "protocol/result.h"
 #include "resolver/limits.h"
+#include "util/net_address.h"
 
 namespace vigil::config {
 
-// An address and port: "127.0.0.1:53", "[::1]:53".
-struct Endpoint {
-  std::string address;  // literal, without brackets
-  bool ipv6 = false;
-  std::uint16_t port = 53;
-  std::string to_string() const;
-  bool operator==(const Endpoint&) const = default;
-};
-
-// An address prefix: "192.168.0.0/16", "::1/128", or a bare address (full length).
-struct Cidr {
-  std::array<std::uint8_t, 16> bytes{};
-  std::uint8_t length = 4;  // address octets: 4 or 16
-  std::uint8_t prefix = 32;
-  bool contains(std::span<const std::uint8_t> address) const;
-  std::string to_string() const;
-  bool operator==(const Cidr&) const = default;
-};
+// The addresses (util/net_address.h), named here too: the model's fields
+// and server/daemon.cc spell them config::Endpoint and config::Cidr.
+using util::Cidr;
+using util::Endpoint;
+using util::parse_cidr;
+using util::parse_endpoint;
 
 enum class AclAction : std::uint8_t { kAllow, kRefuse, kDeny };
 struct AclRule {
@@ -256,7 +243,5 @@ dns::Expected<Config, ConfigError> load_config_text(std::string_view yaml,
 std::optional<std::uint64_t> parse_size(std::string_view text);
 // "10s", "500ms", "2m", "1h"; a bare number is seconds.
 std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);
-std::optional<Endpoint> parse_endpoint(std::string_view text);
-std::optional<Cidr> parse_cidr(std::string_view text);
 
 }  // namespace vigil::config

@@ -41,12 +41,15 @@
 #include "protocol/message.h"
 #include "protocol/types.h"
 #include "resolver/clock.h"
-#include "resolver/histogram.h"
 #include "resolver/limits.h"
 #include "resolver/root_hints.h"
 #include "resolver/upstream.h"
+#include "util/histogram.h"
 
 namespace vigil::resolver {
+
+using util::AtomicCounter;  // util/counter.h
+using util::LatencyHistogram;
 
 struct ResolveOutcome {
   ResolveOutcome() = default;
