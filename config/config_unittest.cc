@@ -1,8 +1,8 @@
-#include "config/config.h"
-
 #include <array>
 
 #include <gtest/gtest.h>
+
+#include "config/load.h"
 
 namespace vigil::config {
 namespace {

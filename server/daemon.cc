@@ -22,6 +22,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <sys/stat.h>
 
+#include "config/load.h"
 #include "monitor/query_log_format.h"
 #include "protocol/message.h"
 #include "protocol/name.h"

@@ -21,7 +21,7 @@
 #include <sys/socket.h>
 #include <yaml-cpp/yaml.h>
 
-#include "config/config.h"
+#include "config/load.h"
 #include "protocol/message.h"
 #include "protocol/message_view.h"
 #include "protocol/secure_random.h"
