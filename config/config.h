@@ -18,7 +18,6 @@
 #include "monitor/intent_limits.h"
 #include "monitor/policy_limits.h"
 #include "monitor/policy_types.h"
-#include "monitor/resolution_index.h"
 #include "resolver/limits.h"
 #include "util/net_address.h"
 
