@@ -18,6 +18,7 @@ namespace {
 
 struct DocSetting {
   std::string default_text;
+  std::string range;  // "100ms–1h", "1–64"; "" when the row shows none
   int line = 0;
 };
 struct DocVariable {
@@ -58,6 +59,28 @@ std::vector<std::string> Quoted(const std::string& cell) {
   return out;
 }
 
+const std::string kEnDash = "\u2013";  // as in "1\u201364"
+
+// The ranges a type cell shows, spaces removed: "duration, 100ms–1h" ->
+// {"100ms–1h"}, "8–32, 16–128" -> {"8–32", "16–128"}.
+std::vector<std::string> Ranges(const std::string& cell) {
+  std::string compact;
+  for (char c : cell) {
+    if (c != ' ') compact += c;
+  }
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= compact.size()) {
+    const std::size_t comma = std::min(compact.find(',', start), compact.size());
+    const std::string part = compact.substr(start, comma - start);
+    const std::size_t digit = part.find_first_of("0123456789");
+    if (part.find(kEnDash) != std::string::npos && digit != std::string::npos)
+      out.push_back(part.substr(digit));
+    start = comma + 1;
+  }
+  return out;
+}
+
 // The rows of the "| key | type | default | meaning |" tables and of the
 // "| variable | key | value |" table.
 ConfigurationDoc ReadConfigurationDoc(const std::string& path) {
@@ -78,10 +101,14 @@ ConfigurationDoc ReadConfigurationDoc(const std::string& path) {
     if (table == Table::kSettings && cells.size() >= 3) {
       const std::vector<std::string> names = Quoted(cells[0]);
       const std::vector<std::string> defaults = Quoted(cells[2]);
+      const std::vector<std::string> ranges = Ranges(cells[1]);
       for (std::size_t i = 0; i < names.size(); ++i) {
         const std::string name = names[i].substr(1, names[i].size() - 2);
         const std::string def = names.size() > 1 && defaults.size() == names.size() ? defaults[i] : cells[2];
-        EXPECT_TRUE(doc.settings.emplace(name, DocSetting{def, number}).second)
+        const std::string range = ranges.size() == names.size() ? ranges[i]
+                                  : ranges.size() == 1          ? ranges[0]
+                                                                : "";
+        EXPECT_TRUE(doc.settings.emplace(name, DocSetting{def, range, number}).second)
             << path << ":" << number << ": " << name << " documented twice";
       }
     } else if (table == Table::kVariables && cells.size() >= 3) {
@@ -110,6 +137,35 @@ TEST(SettingsTableTest, EverySettingIsDocumentedWithItsDefault) {
   for (const auto& [name, row] : doc.settings) {
     EXPECT_NE(find_setting(name), nullptr)
         << kConfigurationDoc << ":" << row.line << ": " << name << " is not in config/settings.def";
+  }
+}
+
+// A number's or a duration's range in the table is the one the row shows.
+TEST(SettingsTableTest, RangesAreDocumented) {
+  const ConfigurationDoc doc = ReadConfigurationDoc(kConfigurationDoc);
+  for (const Setting* s : kSettings) {
+    const bool number = s->kind == SettingKind::kUint || s->kind == SettingKind::kDouble;
+    const bool duration = s->kind == SettingKind::kDuration || s->kind == SettingKind::kDays;
+    const auto row = doc.settings.find(std::string(s->name));
+    if ((!number && !duration) || row == doc.settings.end()) continue;
+    const std::string& range = row->second.range;
+    const std::string where =
+        kConfigurationDoc + ":" + std::to_string(row->second.line) + ": " + std::string(s->name);
+    const std::size_t dash = range.find(kEnDash);
+    if (dash == std::string::npos) {
+      ADD_FAILURE() << where << ": no range shown (config/settings.def: " << s->min << " to " << s->max
+                    << ")";
+      continue;
+    }
+    const std::string low = range.substr(0, dash);
+    const std::string high = range.substr(dash + kEnDash.size());
+    if (number) {
+      EXPECT_EQ(low, std::to_string(static_cast<std::uint64_t>(s->min))) << where;
+      EXPECT_EQ(high, std::to_string(static_cast<std::uint64_t>(s->max))) << where;
+    } else {
+      EXPECT_EQ(parse_duration(low), std::chrono::milliseconds(static_cast<std::int64_t>(s->min))) << where;
+      EXPECT_EQ(parse_duration(high), std::chrono::milliseconds(static_cast<std::int64_t>(s->max))) << where;
+    }
   }
 }
 
