@@ -15,7 +15,6 @@ namespace vigil::config {
 namespace {
 
 namespace S = settings;
-using std::chrono::milliseconds;
 
 void load_server(const YAML::Node& n, ServerConfig& s) {
   const Fields f(n, "server");

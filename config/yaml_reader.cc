@@ -1,7 +1,7 @@
 #include "config/yaml_reader.h"
 
+#include <algorithm>
 #include <charconv>
-#include <set>
 
 #include "config/load.h"
 
