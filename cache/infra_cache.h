@@ -56,6 +56,7 @@ class InfraCache {
   void mark_lame(const ServerAddress& server, const dns::Name& zone, Time now);
   bool is_lame(const ServerAddress& server, const dns::Name& zone, Time now) const;
 
+  const InfraOptions& options() const { return options_; }
   std::size_t size() const;  // server records held (expired ones included until evicted)
   void clear();
   // Forgets what was learned about one server address (its RTT, back-off,

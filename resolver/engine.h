@@ -6,8 +6,16 @@
 // the NXNS bound and a cycle guard), follows CNAMEs and DNAMEs, and stores
 // what it learns in the cache; the listeners then answer from the cache.
 //
-// What a reply *means* is decided by classify() (one function, one
-// concept): answer, alias, referral, NXDOMAIN, NODATA or lame.
+// The driver decides *when*; small layers decide *what*, each in its own
+// header (docs/design/engine.md walks them):
+//   server_selection.h  which server, in what order, how many passes
+//   exchange.h          one server's fallback ladder (ID, 0x20, TCP, EDNS)
+//   scrub.h             one pass per reply: lower case, bailiwick
+//   classify.h          what a reply means (pure)
+//   cache_writer.h      what it leaves in the cache, and what was learned
+//   inflight.h          coalescing; failure_cache.h  recent failures
+//   budget.h            one resolution's budget, cycle guard and trace
+// The validator (issue 25) goes between classify() and the cache writer.
 //
 // Around one resolution:
 //   - identical questions in flight are resolved once; every caller waits
@@ -23,14 +31,12 @@
 //     written down for `vigilctl trace`.
 #pragma once
 
-#include <array>
 #include <atomic>
-#include <deque>
-#include <map>
+#include <chrono>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -40,46 +46,23 @@
 #include "cache/rrset_cache.h"
 #include "protocol/message.h"
 #include "protocol/types.h"
+#include "resolver/budget.h"
+#include "resolver/cache_writer.h"
+#include "resolver/classify.h"
 #include "resolver/clock.h"
+#include "resolver/exchange.h"
+#include "resolver/failure_cache.h"
+#include "resolver/inflight.h"
 #include "resolver/limits.h"
+#include "resolver/outcome.h"
+#include "resolver/question_key.h"
+#include "resolver/random.h"
 #include "resolver/root_hints.h"
+#include "resolver/server_selection.h"
 #include "resolver/upstream.h"
-#include "util/histogram.h"
+#include "resolver/upstream_stats.h"
 
 namespace vigil::resolver {
-
-using util::AtomicCounter;  // util/counter.h
-using util::LatencyHistogram;
-
-struct ResolveOutcome {
-  ResolveOutcome() = default;
-  ResolveOutcome(bool ok_, dns::EdeCode ede_, std::string why_, unsigned upstream, bool coalesced_ = false)
-      : ok(ok_), ede(ede_), why(std::move(why_)), upstream_queries(upstream), coalesced(coalesced_) {}
-
-  bool ok = false;  // the answer (positive or negative) is in the cache now
-  dns::EdeCode ede = dns::EdeCode::kNoReachableAuthority;
-  std::string why;
-  unsigned upstream_queries = 0;
-  bool coalesced = false;  // answered by another caller's resolution
-  // The answer is negative (NXDOMAIN, or NOERROR with no data) but could
-  // not be cached (it came without a usable SOA): its RCODE, to answer
-  // from. With `ok`: nothing else is in the cache for the last name.
-  std::optional<dns::Rcode> negative_uncached;
-};
-
-// What one reply says about the question asked (pure: no I/O, no cache).
-// kCname covers DNAME too (an alias either way). kLame: the server does not
-// serve the zone (REFUSED, a referral upwards or sideways, a
-// non-authoritative non-referral): it is marked lame for the zone.
-// kServerFailure: an error RCODE for this question only (SERVFAIL, FORMERR
-// without EDNS, NOTIMP ...): another server is asked, nothing is marked.
-// What the QTYPE asked for never makes a server lame: ANY and the other
-// meta types are answered by any RRset at the name, and records of another
-// type at the name are NODATA for the type asked.
-enum class ReplyKind : std::uint8_t { kAnswer, kCname, kReferral, kNxDomain, kNoData, kLame, kServerFailure };
-ReplyKind classify(const dns::Message& reply, const dns::Name& zone, const dns::Name& qname,
-                   dns::RRType qtype, dns::Name* referral_zone);
-std::string_view reply_kind_name(ReplyKind k);
 
 // A forward or stub zone: its queries go to these servers.
 struct ConfiguredZone {
@@ -94,39 +77,16 @@ struct EngineOptions {
   // Which address of a name server without glue is looked up: A when IPv4
   // may be used, else AAAA (never both: no speculative queries).
   bool ipv4 = true;
+  // Random numbers (random.h); null: the CSPRNG for query IDs and the 0x20
+  // case, a seeded per-thread PRNG for exploration. Tests inject their own.
+  Random* ids_and_case = nullptr;
+  Random* exploration = nullptr;
 };
 
 // The walk of one resolution, step by step, for `vigilctl trace`.
 struct Trace {
   ResolveOutcome outcome;
   std::vector<std::string> steps;
-};
-
-// The engine's limits (resolver/limits.h), for counting when each is hit.
-enum class LimitHit : std::uint8_t {
-  kUpstreamQueries,  // max_upstream_queries or max_upstream_queries_per_name
-  kTimeBudget,       // resolution_budget
-  kReferrals,        // max_referrals
-  kCnameChain,       // max_cname_chain
-  kNsResolutions,    // max_ns_name_resolutions or max_nesting
-  kNsNxDomains,      // max_ns_name_nxdomains
-};
-inline constexpr std::size_t kLimitHitCount = 6;
-std::string_view limit_hit_name(LimitHit l);
-
-// Counters of the upstream side, written from every thread that resolves.
-struct UpstreamStats {
-  AtomicCounter queries_udp;
-  AtomicCounter queries_tcp;
-  AtomicCounter timeouts;
-  AtomicCounter network_errors;                          // the send or the connection failed
-  AtomicCounter no_socket;                               // not sent: the upstream socket budget was spent
-  AtomicCounter tcp_fallbacks;                           // TC=1 replies, asked again over TCP
-  AtomicCounter edns_fallbacks;                          // FORMERR/NOTIMP to EDNS, asked again without it
-  std::array<AtomicCounter, 16> rcodes;                  // replies taken, by RCODE
-  LatencyHistogram<AtomicCounter> rtt;                   // round trip of replies taken
-  std::array<AtomicCounter, kLimitHitCount> limits_hit;  // by LimitHit
-  void hit(LimitHit l) { limits_hit[static_cast<std::size_t>(l)].inc(); }
 };
 
 class Engine {
@@ -151,7 +111,7 @@ class Engine {
 
   // Forgets every remembered failure (vigilctl flush-failures, flush-all);
   // returns how many there were.
-  std::size_t flush_failures();
+  std::size_t flush_failures() { return failures_.flush(); }
 
   // Primings that failed (each followed by a back-off).
   std::uint64_t priming_failures() {
@@ -159,139 +119,79 @@ class Engine {
     return priming_failures_;
   }
 
-  std::uint64_t coalesced_total() const;
+  std::uint64_t coalesced_total() const { return questions_.coalesced(); }
   // Client questions answered as failures because too many already waited
   // on the same resolution (limits.max_clients_per_question).
-  std::uint64_t shed_waiters() const {
-    std::lock_guard lock(inflight_mu_);
-    return shed_waiters_;
-  }
+  std::uint64_t shed_waiters() const { return questions_.shed(); }
   // Upstream questions not sent because the same one was in flight.
-  std::uint64_t coalesced_asks() const;
+  std::uint64_t coalesced_asks() const { return asks_.coalesced(); }
   // Replies that did not echo the query's 0x20 letter case.
-  std::uint64_t case_mismatches() const { return case_mismatches_.load(std::memory_order_relaxed); }
+  std::uint64_t case_mismatches() const { return upstream_stats_.case_mismatches.get(); }
   // Resolutions running now (each may have coalesced waiters), and the
   // client questions waiting on them.
-  std::size_t inflight() const;
-  std::size_t inflight_waiters() const;
+  std::size_t inflight() const { return questions_.size(); }
+  std::size_t inflight_waiters() const { return questions_.waiters(); }
   // What went upstream and how it came back.
   const UpstreamStats& upstream_stats() const { return upstream_stats_; }
 
  private:
-  struct Budget {
-    std::chrono::steady_clock::time_point deadline;
-    unsigned queries_left = 0;
-    unsigned link_start = 0;  // `used` when the current name of the CNAME chain was started
-    unsigned ns_resolutions_left = 0;
-    unsigned used = 0;
-    std::set<std::string> resolving;  // names being resolved (cycle guard)
-    unsigned not_allowed = 0;         // servers skipped: do_not_query or address family off
-    unsigned network_errors = 0;      // sends or connections that failed
-    unsigned timeouts = 0;            // queries that got no answer in time
-    bool no_socket = false;           // a query was not sent: the socket budget was spent
-    bool bypass_cache = false;        // trace / refresh: do not take the top name's answer from the cache
-    // Servers that failed a question of this resolution (SERVFAIL and
-    // the like): not asked again for that zone in it, not marked lame.
-    std::vector<std::pair<ServerAddress, dns::Name>> failed;
-    bool failed_for(const ServerAddress& s, const dns::Name& zone) const {
-      for (const auto& [server, z] : failed) {
-        if (server == s && z == zone) return true;
-      }
-      return false;
-    }
-    std::vector<std::string>* trace = nullptr;
+  // What walking one name came to, and what the last reply (or the cache)
+  // said of it: the driver acts on this, it does not read the cache back.
+  struct Walked {
+    ResolveOutcome outcome;
+    Learned learned;
   };
-  // Where to ask: a zone cut's servers, or a configured zone's.
-  struct Cut {
-    cache::ZoneCut ns;
-    std::vector<ServerAddress> fixed;  // configured servers (forward or stub zone)
-    bool recursive = false;            // a forward zone: RD=1, answers taken whole
-    std::string source;                // for the trace: "cache", "root hints", "priming", "forward zone"
-  };
-  struct Asked {
-    std::optional<dns::Message> reply;
-    ServerAddress server;
-    std::string why;  // when no reply
-    dns::EdeCode ede = dns::EdeCode::kNoReachableAuthority;
-  };
-  struct Inflight;
-  // The right to send one (zone, name, type) question while others with the
-  // same question wait; released (and the waiters woken) on destruction.
-  struct AskLease {
-    Engine* engine = nullptr;
-    std::pair<std::string, std::uint16_t> key;
-    AskLease() = default;
-    AskLease(const AskLease&) = delete;
-    AskLease& operator=(const AskLease&) = delete;
-    ~AskLease();
-  };
-  // Returns true after waiting for an identical question in flight; false
-  // when the caller is to ask (and holds `lease`).
-  boost::asio::awaitable<bool> join_ask(const std::string& zone_and_name, dns::RRType type, AskLease& lease);
 
   Budget new_budget() const;
   boost::asio::awaitable<ResolveOutcome> resolve_chain(dns::Name qname, dns::RRType qtype, Budget& b);
-  boost::asio::awaitable<ResolveOutcome> resolve_name(dns::Name name, dns::RRType type, Budget& b,
-                                                      unsigned depth);
+  boost::asio::awaitable<Walked> resolve_name(dns::Name name, dns::RRType type, Budget& b, unsigned depth);
+  // Asks the cut's servers; when none has an address, or none answered,
+  // their names are resolved (or the parent's glue fetched) first.
   boost::asio::awaitable<Asked> ask(const Cut& cut, const dns::Name& name, dns::RRType type, Budget& b,
                                     unsigned depth);
-  // ask()'s steps: try these addresses, fastest first; resolve the server
-  // names outside the zone that have no address; fetch the parent's glue for
-  // those inside it.
-  boost::asio::awaitable<Asked> ask_servers(const Cut& cut, const std::vector<ServerAddress>& candidates,
-                                            const dns::Name& name, dns::RRType type, Budget& b,
-                                            unsigned depth);
-  boost::asio::awaitable<void> resolve_server_names(const Cut& cut, Budget& b, unsigned depth,
+  boost::asio::awaitable<void> resolve_server_names(const Cut& cut, const std::vector<dns::Name>& names,
+                                                    Budget& b, unsigned depth,
                                                     std::vector<ServerAddress>& out);
-  boost::asio::awaitable<void> fetch_glue(const Cut& cut, Budget& b, unsigned depth,
-                                          std::vector<ServerAddress>& out);
-  boost::asio::awaitable<std::optional<UpstreamReply>> exchange(const ServerAddress& server,
-                                                                const dns::Name& name, dns::RRType type,
-                                                                bool rd, Budget& b, unsigned depth);
+  boost::asio::awaitable<void> fetch_glue(const Cut& cut, const std::vector<dns::Name>& names, Budget& b,
+                                          unsigned depth, std::vector<ServerAddress>& out);
   boost::asio::awaitable<Cut> start_cut(const dns::Name& name, Budget& b, unsigned depth);
   // `now_anyway`: even within the back-off after a failed priming.
   boost::asio::awaitable<bool> prime_with(Budget& b, unsigned depth, bool now_anyway = false);
   Cut hints_cut() const;
-  bool cached(const dns::Name& name, dns::RRType type) const;
+  // What the cache says of the question, when it answers it (the type, a
+  // negative entry, or a CNAME at the name).
+  std::optional<Learned> cached(const dns::Name& name, dns::RRType type) const;
   // The addresses the cache holds for a name server's name at any rank a
   // resolution may use, glue included; negative entries are not consulted.
   std::vector<ServerAddress> cached_addresses(const dns::Name& server) const;
-  void store(const dns::Message& m, ReplyKind kind, const dns::Name& zone, const dns::Name& name,
-             dns::RRType type);
-  void note(Budget& b, unsigned depth, std::string text) const;
-
-  std::optional<ResolveOutcome> recent_failure(const dns::Name& qname, dns::RRType qtype);
-  void remember_failure(const dns::Name& qname, dns::RRType qtype, const ResolveOutcome& r);
 
   cache::RRsetCache& cache_;
   cache::InfraCache& infra_;
-  UpstreamTransport& transport_;
   const Clock& clock_;
   RootHints hints_;
   ResolverLimits limits_;
   EngineOptions options_;
+  SecureRandomSource secure_random_;
+  ExplorationRandomSource exploration_random_;
+  UpstreamStats upstream_stats_;
+  ExchangeLadder exchange_;
+  ServerSelection selection_;
+  CacheWriter writer_;
+  FailureCache failures_;
 
-  struct Failure {
-    ResolveOutcome outcome;
-    std::chrono::steady_clock::time_point until;
-  };
-  std::mutex failures_mu_;
-  std::map<std::pair<std::string, std::uint16_t>, Failure> failures_;
-  std::deque<std::pair<std::string, std::uint16_t>> failure_order_;  // oldest first, for the bound
+  // Coalescing: client questions (the leader's outcome goes to the
+  // waiters) and questions to one zone's servers (waiters carry on from
+  // what the leader cached).
+  InflightTable<QuestionKey, ResolveOutcome> questions_;
+  using AskTable = InflightTable<QuestionKey, bool>;
+  using AskLease = InflightLease<AskTable, QuestionKey, bool>;
+  AskTable asks_;
 
-  mutable std::mutex inflight_mu_;
-  std::map<std::pair<std::string, std::uint16_t>, std::shared_ptr<Inflight>> inflight_;
-  std::map<std::pair<std::string, std::uint16_t>, std::shared_ptr<Inflight>> asks_;
-  std::uint64_t coalesced_ = 0;       // under inflight_mu_
-  std::uint64_t coalesced_asks_ = 0;  // under inflight_mu_
-  std::uint64_t shed_waiters_ = 0;    // under inflight_mu_
   std::atomic<bool> priming_{false};
   std::mutex prime_mu_;
   std::chrono::steady_clock::time_point prime_not_before_{};  // under prime_mu_
   std::chrono::milliseconds prime_backoff_{0};                // under prime_mu_
   std::uint64_t priming_failures_ = 0;                        // under prime_mu_
-  std::atomic<std::uint64_t> case_mismatches_{0};
-  UpstreamStats upstream_stats_;
 };
 
 }  // namespace vigil::resolver

@@ -1225,5 +1225,107 @@ TEST_F(EngineTest, TraceShowsReferralsFromTheRoot) {
   EXPECT_NE(all.find("resolving the name server ns.hosting.lab."), std::string::npos) << all;
 }
 
+// Issue 23 §5: max_cname_chain is the number of links followed, by the
+// engine as by the handler answering from the cache; the engine used to
+// fail on the max-th link (a 12-link chain was SERVFAIL).
+class CnameChainLimitTest : public EngineTest {
+ protected:
+  CnameChainLimitTest() {
+    root_ = AuthoritativeZone(".",
+                              kRootText + "chain. 172800 IN NS ns.chain.\nns.chain. 172800 IN A 127.6.0.1\n");
+    std::string text =
+        "chain. 3600 IN SOA ns.chain. admin.chain. 1 3600 900 604800 300\n"
+        "chain. 3600 IN NS ns.chain.\nns.chain. 3600 IN A 127.6.0.1\n";
+    for (int i = 0; i < 13; ++i) {
+      text += "l" + std::to_string(i) + ".chain. 300 IN CNAME l" + std::to_string(i + 1) + ".chain.\n";
+    }
+    text += "l13.chain. 300 IN A 127.0.0.13\n";
+    chain_ = std::make_unique<AuthoritativeZone>("chain.", text);
+    transport_.serve(ServerAddress::v4({127, 6, 0, 1}), chain_->handler());
+  }
+  std::uint64_t ChainLimitHits() const {
+    return engine_->upstream_stats().limits_hit[static_cast<std::size_t>(LimitHit::kCnameChain)].get();
+  }
+  std::unique_ptr<AuthoritativeZone> chain_;
+};
+
+TEST_F(CnameChainLimitTest, TwelveLinksAreFollowed) {
+  ASSERT_EQ(limits_.max_cname_chain, 12u);
+  ResolveOutcome r = Resolve("l1.chain.");  // l1 → l2 → ... → l13: 12 links
+  EXPECT_TRUE(r.ok) << r.why;
+  EXPECT_TRUE(Cached("l13.chain."));
+  EXPECT_EQ(ChainLimitHits(), 0u);
+}
+
+TEST_F(CnameChainLimitTest, AThirteenthLinkIsTooMany) {
+  ResolveOutcome r = Resolve("l0.chain.");  // 13 links
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.why.find("too many CNAMEs (over 12)"), std::string::npos) << r.why;
+  EXPECT_NE(r.why.find("resolver.max_cname_chain"), std::string::npos) << r.why;
+  EXPECT_EQ(ChainLimitHits(), 1u);
+}
+
+TEST_F(CnameChainLimitTest, TheLimitIsTheConfiguredOne) {
+  limits_.max_cname_chain = 2;
+  MakeEngine();
+  EXPECT_TRUE(Resolve("l11.chain.").ok);   // l11 → l12 → l13
+  EXPECT_FALSE(Resolve("l10.chain.").ok);  // three links
+}
+
+// The engine's random numbers come from where EngineOptions say: query IDs
+// and the 0x20 case from `ids_and_case`, which vigild leaves to the CSPRNG.
+class CountingRandom final : public Random {
+ public:
+  explicit CountingRandom(std::uint64_t v) : value_(v) {}
+  std::uint64_t next() override {
+    ++calls_;
+    return value_;
+  }
+  unsigned calls() const { return calls_; }
+
+ private:
+  std::uint64_t value_;
+  unsigned calls_ = 0;
+};
+
+class WireRecorder final : public UpstreamTransport {
+ public:
+  explicit WireRecorder(UpstreamTransport& inner) : inner_(inner) {}
+  boost::asio::awaitable<UpstreamReply> exchange(UpstreamRequest request) override {
+    wires_.emplace_back(request.query.begin(), request.query.end());
+    co_return co_await inner_.exchange(request);
+  }
+  std::vector<std::vector<std::uint8_t>> wires_;
+
+ private:
+  UpstreamTransport& inner_;
+};
+
+TEST_F(EngineTest, QueryIdsAndLetterCaseComeFromTheInjectedRandomSource) {
+  WireRecorder recorder(transport_);
+  CountingRandom all_ones(~std::uint64_t{0});
+  EngineOptions o;
+  o.ids_and_case = &all_ones;
+  MakeEngine(std::move(o), &recorder);
+  ASSERT_TRUE(Resolve("www.example.").ok);
+  ASSERT_FALSE(recorder.wires_.empty());
+  for (const auto& w : recorder.wires_) {
+    ASSERT_GE(w.size(), dns::kHeaderSize);
+    EXPECT_EQ(w[0], 0xFF);  // ID 0xFFFF
+    EXPECT_EQ(w[1], 0xFF);
+  }
+  // Every letter of every query name upper case: each bit was a 1.
+  for (const auto& e : transport_.log()) {
+    const std::string t = e.qname.to_text();
+    for (char c : t) EXPECT_FALSE(c >= 'a' && c <= 'z') << t;
+  }
+  // An ID per query, and case bits for every query with letters (not ". NS").
+  EXPECT_GT(all_ones.calls(), recorder.wires_.size());
+  // Still never cached in our case.
+  auto a = cache_.lookup(N("www.example."), RRType::A, dns::RRClass::IN, clock_.wall());
+  ASSERT_TRUE(a.positive.has_value());
+  EXPECT_EQ(a.positive->rrset.name.to_text(), "www.example.");
+}
+
 }  // namespace
 }  // namespace vigil::resolver

@@ -51,6 +51,27 @@ struct ResolverLimits {
   // (cache/infra_cache.h), clamped to these.
   std::chrono::milliseconds min_attempt_timeout{50};
   std::chrono::milliseconds max_attempt_timeout{3000};
+  // A TCP attempt costs a handshake and may carry 64 KiB: its timeout is
+  // this many UDP RTOs, and at least min_tcp_attempt_timeout (both within
+  // max_attempt_timeout).
+  unsigned tcp_attempt_rtos = 3;
+  std::chrono::milliseconds min_tcp_attempt_timeout{1000};
+  // Queries one server may be sent for one question: the fallback ladder
+  // (UDP; TC or a 0x20 mismatch → TCP; FORMERR/NOTIMP to EDNS → without
+  // EDNS, then TC → TCP again).
+  unsigned max_attempts_per_server = 4;
+  // A question that waits for an identical one in flight to the same zone
+  // waits at most this many max_attempt_timeouts (one server's ladder),
+  // then asks itself.
+  unsigned ask_wait_attempts = 3;
+  // A client question coalesced with a resolution in flight waits for it
+  // at most resolution_budget and this grace (for scheduling).
+  std::chrono::milliseconds coalesced_wait_grace{1000};
+  // RFC 9156 §2.3: the first minimise_one_lab steps add one label each,
+  // the rest of the labels are spread over at most max_minimise_count steps
+  // (Unbound's MINIMISE_ONE_LAB and MAX_MINIMISE_COUNT).
+  unsigned max_minimise_count = 10;
+  unsigned minimise_one_lab = 4;
   // Passes over a zone's servers while every server asked timed out: the
   // later passes ask only those, each with its RTO doubled by the miss
   // (e.g. 50 ms, then 100 ms, then 200 ms). BIND and Unbound likewise

@@ -9,26 +9,32 @@
 //   SIGTERM  stop accepting, let in-flight queries finish (server.shutdown_grace),
 //   SIGINT   persist the cache (cache.persist_path), exit 0
 //
-// The main thread runs the control io_context (signals, control socket);
-// queries are only ever handled on the workers.
+// The main thread runs the control io_context (signals, control socket,
+// feed keeping); queries are only ever handled on the workers. Its parts
+// are classes of their own: vigilctl's commands (control_commands.h), the
+// feed keeping (feed_keeper.h), the monitor's set-up (monitor_setup.h) and
+// /metrics (metrics_provider.h).
 #pragma once
 
 #include <chrono>
 #include <ctime>
 #include <memory>
-#include <set>
+#include <optional>
 #include <string>
 #include <vector>
 
-#include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 
 #include "cache/rrset_cache.h"
 #include "config/config.h"
-#include "monitor/intent.h"
+#include "monitor/block_list.h"
 #include "monitor/metrics.h"
+#include "monitor/query_log.h"
 #include "server/connection_table.h"
 #include "server/control_channel.h"
+#include "server/control_commands.h"
+#include "server/feed_keeper.h"
+#include "server/monitor_setup.h"
 #include "server/policy_loader.h"
 #include "server/recursion.h"
 #include "server/runtime.h"
@@ -46,20 +52,18 @@ class Daemon {
   // Runs until SIGTERM/SIGINT; returns the process exit code.
   int run();
 
-  // The control commands (also what vigilctl sends).
-  ControlReply command(const std::vector<std::string>& args);
-  // vigilctl trace NAME [TYPE]: a resolution with the cache's answers
-  // bypassed, every step printed, then the answer a client now gets.
-  boost::asio::awaitable<ControlReply> trace(std::vector<std::string> args);
-
  private:
   bool start();
   bool drop_privileges();
   ControlReply reload();
   void shutdown();
-  std::string status() const;
+  // A runtime over the threat feeds `set` replaces the one in force
+  // (FeedKeeper's publish); "" or why it could not be built.
+  std::string publish_feeds(std::shared_ptr<const monitor::PolicySet> set);
+  ServingState serving() const;  // for vigilctl status
   StatsSnapshot stats() const;
-  std::size_t resolutions_in_flight() const;  // summed over workers
+  std::size_t resolutions_in_flight() const;               // summed over workers
+  std::vector<monitor::MetricFamilyData> metrics() const;  // called on the exposer's threads
 
   config::Config initial_;
   std::string config_path_;
@@ -70,41 +74,21 @@ class Daemon {
   monitor::BlockListPublisher block_list_;
   ConnectionTable connections_;
   std::unique_ptr<monitor::QueryLog> query_log_;
+  // The query log's options and the intent engine, from the configuration.
+  std::unique_ptr<MonitorSetup> monitor_;
   std::unique_ptr<monitor::MetricsServer> metrics_;
-  std::vector<monitor::MetricFamilyData> metrics() const;  // called on the exposer's threads
-  std::string query_log_override_;                         // vigilctl query-log FILE|off; "" = as configured
-  void apply_query_log(const config::Config& cfg);
-  // Intent detection: the engine the configuration asks for, kept across
-  // reloads while intent.* (and the model file) stay the same, so that its
-  // state survives them. An error names the model file.
-  struct IntentSetup {
-    std::shared_ptr<monitor::IntentEngine> engine;  // null: intent.enabled is false
-    std::string error;
-  };
-  IntentSetup prepare_intent(const config::IntentConfig& c);
-  std::shared_ptr<monitor::IntentEngine> intent_;
-  config::IntentConfig intent_config_;  // what intent_ was built from
   // The configuration vigild started with: the keys a reload cannot change
   // are compared with it (what runs), not with the last file read.
   std::optional<config::Config> started_config_;
-  std::shared_ptr<const monitor::PublicSuffixList> psl_;
-  void save_domain_history();  // intent_'s, to intent.new_domain.state
-  ControlReply intent_view(
-      const std::vector<std::string>& args);  // vigilctl alerts, client, who-resolved, top
-  // Threat feeds: read at start and reload, and whenever a feed file
-  // changes (watch_feeds, every policy.check_interval).
+  // Threat feeds: read at start and reload; kept current in between by feeds_.
   PolicyLoader policy_loader_;
-  boost::asio::awaitable<void> watch_feeds();
-  bool refresh_feeds();  // true when a changed feed was swapped in
-  // Feeds kept by a primary (policy.feeds[].primary): one coroutine each.
-  void start_transfers();
-  boost::asio::awaitable<void> keep_feed(std::string name);
-  std::set<std::string> transfers_;
+  std::unique_ptr<FeedKeeper> feeds_;
   std::unique_ptr<Recursion> recursion_;
   std::unique_ptr<WorkerShared> shared_;
   std::shared_ptr<const Runtime> runtime_;  // the one in force (main thread)
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<config::Endpoint> bound_;
+  std::unique_ptr<ControlCommands> commands_;
   std::unique_ptr<ControlChannel> control_;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   std::time_t started_wall_ = std::time(nullptr);

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "protocol/message.h"
+#include "server/counter_table.h"
 #include "server/version.h"
 
 namespace vigil::server {
@@ -44,9 +45,6 @@ std::vector<monitor::MetricSample> rcode_samples(const std::array<std::uint64_t,
 void collect_server_metrics(std::vector<monitor::MetricFamilyData>& out, const StatsSnapshot& s,
                             std::size_t tcp_buffered, std::size_t tcp_open) {
   using T = monitor::MetricFamilyData::Type;
-  auto one = [&](const char* name, const char* help, T type, double v) {
-    out.push_back({name, help, type, {{{}, v}}});
-  };
   auto d = [](std::uint64_t v) { return static_cast<double>(v); };
   out.push_back({"vigil_queries_total",
                  "Client queries received, by transport.",
@@ -93,48 +91,11 @@ void collect_server_metrics(std::vector<monitor::MetricFamilyData>& out, const S
     outcomes.samples.push_back({{{"outcome", std::string(outcome_name(o))}}, d(s.outcomes[i])});
   }
   out.push_back(std::move(outcomes));
-  one("vigil_udp_receive_errors_total", "UDP receive errors (including oversized datagrams).", T::kCounter,
-      d(s.udp_receive_errors));
-  one("vigil_udp_send_errors_total", "UDP answers that could not be sent.", T::kCounter,
-      d(s.udp_send_errors));
-  one("vigil_tcp_connections_total", "TCP connections accepted.", T::kCounter, d(s.tcp_accepted));
-  out.push_back({"vigil_tcp_connections_rejected_total",
-                 "TCP connections refused at accept, by limit.",
-                 T::kCounter,
-                 {{{{"limit", "total"}}, d(s.tcp_rejected_total)},
-                  {{{"limit", "per_client"}}, d(s.tcp_rejected_client)}}});
-  out.push_back({"vigil_tcp_timeouts_total",
-                 "TCP connections closed by a timeout, by kind.",
-                 T::kCounter,
-                 {{{{"kind", "idle"}}, d(s.tcp_idle_timeouts)},
-                  {{{"kind", "message"}}, d(s.tcp_message_timeouts)},
-                  {{{"kind", "write"}}, d(s.tcp_write_timeouts)}}});
-  one("vigil_tcp_buffered_bytes",
-      "Octets of TCP answers held for clients that have not read them yet (bounded per connection by "
-      "server.tcp_max_buffered).",
-      T::kGauge, d(tcp_buffered));
-  one("vigil_tcp_closed_for_room_total",
-      "Idle TCP connections closed to admit a new one while the table was full.", T::kCounter,
-      d(s.tcp_closed_for_room));
-  one("vigil_tcp_open_connections", "TCP connections open now.", T::kGauge, d(tcp_open));
+  append_metrics(out, listener_counters(), ListenerCounters{s, tcp_open, tcp_buffered});
 }
 
 void collect_cache_metrics(std::vector<monitor::MetricFamilyData>& out, const cache::CacheStats& c) {
-  using T = monitor::MetricFamilyData::Type;
-  auto one = [&](const char* name, const char* help, T type, double v) {
-    out.push_back({name, help, type, {{{}, v}}});
-  };
-  auto d = [](std::uint64_t v) { return static_cast<double>(v); };
-  one("vigil_cache_entries", "Entries in the RRset cache.", T::kGauge, d(c.entries));
-  one("vigil_cache_bytes", "Memory the RRset cache uses, in bytes.", T::kGauge, d(c.bytes));
-  one("vigil_cache_hits_total", "Cache lookups that found an entry.", T::kCounter, d(c.hits));
-  one("vigil_cache_misses_total", "Cache lookups that found nothing.", T::kCounter, d(c.misses));
-  one("vigil_cache_evictions_total", "Entries evicted to stay within cache.size.", T::kCounter,
-      d(c.evictions));
-  one("vigil_cache_stale_served_total", "Expired entries served (serve-stale, RFC 8767).", T::kCounter,
-      d(c.stale_served));
-  one("vigil_cache_prefetches_total", "Popular entries reported for prefetch before they expire.",
-      T::kCounter, d(c.prefetch_signals));
+  append_metrics(out, cache_counters(), c);
 }
 
 void collect_engine_metrics(std::vector<monitor::MetricFamilyData>& out, Recursion& recursion,
@@ -172,19 +133,8 @@ void collect_engine_metrics(std::vector<monitor::MetricFamilyData>& out, Recursi
   one("vigil_resolver_inflight", "Resolutions running now.", T::kGauge, d(e.inflight()));
   one("vigil_resolver_waiters", "Client questions waiting on an identical resolution in flight.", T::kGauge,
       d(e.inflight_waiters()));
-  one("vigil_resolver_coalesced_total", "Client questions that joined an identical resolution in flight.",
-      T::kCounter, d(e.coalesced_total()));
-  one("vigil_resolver_shared_upstream_total",
-      "Upstream questions not sent because the same one to the same zone was in flight.", T::kCounter,
-      d(e.coalesced_asks()));
-  one("vigil_upstream_case_mismatches_total",
-      "Upstream replies that did not echo the query's 0x20 letter case.", T::kCounter,
-      d(e.case_mismatches()));
-  one("vigil_upstream_mismatched_replies_total",
-      "Datagrams ignored on upstream sockets: wrong ID or question (spoofed or stray).", T::kCounter,
-      d(recursion.transport().mismatched_total()));
-  one("vigil_infra_servers", "Upstream servers in the infrastructure cache.", T::kGauge,
-      d(recursion.infra().size()));
+  const EngineCounters counters{recursion, s, resolutions_in_flight};
+  append_metrics(out, engine_counters(), counters);
   monitor::MetricFamilyData limits{
       "vigil_resolver_limits_hit_total",
       "Resolutions that ran into one of the engine's limits (resolver/limits.h): "
@@ -198,23 +148,7 @@ void collect_engine_metrics(std::vector<monitor::MetricFamilyData>& out, Recursi
          d(u.limits_hit[i].get())});
   }
   out.push_back(std::move(limits));
-  one("vigil_resolutions_in_flight", "Cache misses holding a resolution slot now (all worker threads).",
-      T::kGauge, d(resolutions_in_flight));
-  out.push_back({"vigil_resolutions_shed_total",
-                 "Cache misses answered at once without a resolution (stale data, else SERVFAIL), by the "
-                 "limit hit: client_limit (server.max_resolutions_per_client), thread_limit "
-                 "(server.max_resolutions_per_thread), waiters (resolver.max_clients_per_question).",
-                 T::kCounter,
-                 {{{{"reason", "client_limit"}}, d(s.resolutions_shed_client)},
-                  {{{"reason", "thread_limit"}}, d(s.resolutions_shed_thread)},
-                  {{{"reason", "waiters"}}, d(e.shed_waiters())}}});
-  one("vigil_upstream_sockets_open", "Upstream sockets open now.", T::kGauge,
-      d(recursion.transport().sockets_open()));
-  one("vigil_upstream_socket_budget",
-      "Upstream sockets allowed at once (below RLIMIT_NOFILE, after listeners and TCP clients).", T::kGauge,
-      d(recursion.transport().socket_budget()));
-  one("vigil_upstream_no_socket_total", "Upstream queries not sent because the socket budget was spent.",
-      T::kCounter, d(recursion.transport().socket_budget_exhausted()));
+  append_metrics(out, resolution_counters(), counters);
 }
 
 void collect_query_log_metrics(std::vector<monitor::MetricFamilyData>& out, const monitor::QueryLogStats& q) {
@@ -224,23 +158,7 @@ void collect_query_log_metrics(std::vector<monitor::MetricFamilyData>& out, cons
   };
   auto d = [](std::uint64_t v) { return static_cast<double>(v); };
   one("vigil_querylog_enabled", "Whether the query log is on.", T::kGauge, q.file_open ? 1 : 0);
-  one("vigil_querylog_records_total", "Query log lines written.", T::kCounter, d(q.written));
-  out.push_back({"vigil_querylog_dropped_total",
-                 "Query log records lost, by reason.",
-                 T::kCounter,
-                 {{{{"reason", "queue_full"}}, d(q.dropped_queue_full)},
-                  {{{"reason", "write_error"}}, d(q.dropped_write_error)}}});
-  one("vigil_querylog_rotations_total", "Query log file rotations.", T::kCounter, d(q.rotations));
-  one("vigil_dnstap_connected", "Whether a dnstap collector is connected.", T::kGauge,
-      q.dnstap_connected ? 1 : 0);
-  one("vigil_dnstap_frames_total", "dnstap frames written to the collector.", T::kCounter,
-      d(q.dnstap.written));
-  out.push_back({"vigil_dnstap_dropped_total",
-                 "dnstap frames lost, by reason: no_collector (none connected, or the connection broke), "
-                 "queue_full (the collector did not keep up).",
-                 T::kCounter,
-                 {{{{"reason", "no_collector"}}, d(q.dnstap.dropped_no_collector)},
-                  {{{"reason", "queue_full"}}, d(q.dnstap.dropped_queue_full)}}});
+  append_metrics(out, query_log_counters(), q);
   one("vigil_intent_enabled", "Whether the intent detectors run.", T::kGauge, q.intent_enabled ? 1 : 0);
   monitor::MetricFamilyData verdicts{"vigil_intent_verdicts_total",
                                      "Queries the intent detectors gave a verdict, by category.",

@@ -414,6 +414,25 @@ TEST_F(QueryHandlerTest, CnameChainsAreAnsweredWhole) {
   ASSERT_EQ(c->answer.size(), 1u);
 }
 
+// Issue 23 §5: resolver.max_cname_chain (12) links are answered from the
+// cache, as the engine follows them (CnameChainLimitTest); a 13th is not.
+TEST_F(QueryHandlerTest, TwelveCnameLinksAreAnsweredAndAThirteenthIsNot) {
+  ASSERT_EQ(config_.resolver.max_cname_chain, 12u);
+  for (int i = 0; i < 13; ++i) {
+    CacheRecords("l" + std::to_string(i) + ".chain.example. 300 IN CNAME l" + std::to_string(i + 1) +
+                 ".chain.example.");
+  }
+  CacheRecords("l13.chain.example. 300 IN A 192.0.2.13");
+  auto r = Ask(Query("l1.chain.example.", RRType::A));
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->rcode(), Rcode::kNoError);
+  ASSERT_EQ(r->answer.size(), 13u);  // 12 CNAMEs and the A
+  EXPECT_EQ(r->answer[12].type, RRType::A);
+  auto longer = Ask(Query("l0.chain.example.", RRType::A));
+  ASSERT_TRUE(longer.has_value());
+  for (const auto& rr : longer->answer) EXPECT_NE(rr.type, RRType::A) << rr.name.to_text();
+}
+
 TEST_F(QueryHandlerTest, ASynthesisedCnameGoesOutAfterItsDname) {
   CacheRecords("legacy.example. 3600 IN DNAME example.net.");
   CacheRecords("www.legacy.example. 3600 IN CNAME www.example.net.");

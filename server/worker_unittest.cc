@@ -458,7 +458,7 @@ TEST_F(WorkerTest, AClientThatNeverReadsHoldsBoundedMemoryAndIsClosed) {
         peak = std::max(peak, worker_->tcp_buffered());
         return worker_->stats().tcp_write_timeouts.get() == 1;
       },
-      5000ms));
+      20000ms));
   sender.join();
   // Reading stopped once 64 KiB of answers waited (one more answer at most
   // past the bound): the answers vigild held never grew past it.
