@@ -1,13 +1,15 @@
 // vigild's configuration: the typed model of the YAML file (documented key
-// by key in docs/configuration.md) and its loader. Every value has a
-// default, so an empty or absent file is a valid configuration.
+// by key in docs/configuration.md; the keys, ranges and variables are the
+// table config/settings.def). Every value has a default, so an empty or
+// absent file is a valid configuration. The loader is config/load.h. Only
+// leaf headers are included: the model names other folders' vocabulary
+// (cache options, intent limits, the feeds' enums, the engine's limits)
+// without depending on their code.
 #pragma once
 
-#include <array>
 #include <chrono>
 #include <cstdint>
 #include <optional>
-#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,31 +17,18 @@
 #include "cache/cache_options.h"
 #include "monitor/intent_limits.h"
 #include "monitor/policy_limits.h"
-#include "monitor/policy_set.h"
-#include "monitor/resolution_index.h"
-#include "protocol/result.h"
+#include "monitor/policy_types.h"
 #include "resolver/limits.h"
+#include "util/net_address.h"
 
 namespace vigil::config {
 
-// An address and port: "127.0.0.1:53", "[::1]:53".
-struct Endpoint {
-  std::string address;  // literal, without brackets
-  bool ipv6 = false;
-  std::uint16_t port = 53;
-  std::string to_string() const;
-  bool operator==(const Endpoint&) const = default;
-};
-
-// An address prefix: "192.168.0.0/16", "::1/128", or a bare address (full length).
-struct Cidr {
-  std::array<std::uint8_t, 16> bytes{};
-  std::uint8_t length = 4;  // address octets: 4 or 16
-  std::uint8_t prefix = 32;
-  bool contains(std::span<const std::uint8_t> address) const;
-  std::string to_string() const;
-  bool operator==(const Cidr&) const = default;
-};
+// The addresses (util/net_address.h), named here too: the model's fields
+// and server/daemon.cc spell them config::Endpoint and config::Cidr.
+using util::Cidr;
+using util::Endpoint;
+using util::parse_cidr;
+using util::parse_endpoint;
 
 enum class AclAction : std::uint8_t { kAllow, kRefuse, kDeny };
 struct AclRule {
@@ -116,13 +105,17 @@ struct ResolverConfig {
   QnameMinimisation qname_minimisation = QnameMinimisation::kRelaxed;
   std::vector<ZoneServers> forward_zones;
   std::vector<ZoneServers> stub_zones;
-  // Limits of one client query's resolution (resolver/limits.h).
-  std::chrono::milliseconds resolution_timeout{10000};
-  std::chrono::milliseconds max_attempt_timeout{3000};
-  unsigned max_upstream_queries = 100;
-  unsigned max_cname_chain = 12;
-  std::chrono::milliseconds servfail_ttl{5000};
-  unsigned max_clients_per_question = 1000;
+  // Limits of one client query's resolution: the engine's defaults
+  // (resolver/limits.h), mapped into ResolverLimits by server/recursion.cc.
+  // Two differ from the engine's word for them: resolution_timeout is the
+  // engine's resolution_budget, and servfail_ttl, a duration here, is whole
+  // seconds there (recursion.cc truncates, so under 1s turns it off).
+  std::chrono::milliseconds resolution_timeout = resolver::ResolverLimits{}.resolution_budget;
+  std::chrono::milliseconds max_attempt_timeout = resolver::ResolverLimits{}.max_attempt_timeout;
+  unsigned max_upstream_queries = resolver::ResolverLimits{}.max_upstream_queries;
+  unsigned max_cname_chain = resolver::ResolverLimits{}.max_cname_chain;
+  std::chrono::milliseconds servfail_ttl = resolver::ResolverLimits{}.servfail_ttl;
+  unsigned max_clients_per_question = resolver::ResolverLimits{}.max_clients_per_question;
   bool operator==(const ResolverConfig&) const = default;
 };
 
@@ -223,40 +216,5 @@ struct ConfigError {
   std::string message;
   std::string to_string() const;  // "FILE:LINE:COL: message" (LINE, COL when known)
 };
-
-// Loads and validates a configuration. Unknown keys, wrong types and bad
-// values are errors naming the file, line and what is expected.
-dns::Expected<Config, ConfigError> load_config_file(const std::string& path);
-
-// Environment variables for the common keys, so that a container needs no
-// configuration file (docs/configuration.md, "Environment variables"):
-// VIGIL_LISTEN=127.0.0.1:53,[::1]:53 sets server.listen, VIGIL_THREADS
-// server.threads, and so on (kEnvironmentKeys). They override the file.
-struct EnvSetting {
-  std::string name;  // "VIGIL_THREADS"
-  std::string value;
-};
-struct EnvironmentKey {
-  const char* variable;  // "VIGIL_THREADS"
-  const char* section;   // "server"
-  const char* key;       // "threads"
-  bool list;             // a comma-separated list
-  const char* help;
-};
-extern const std::vector<EnvironmentKey> kEnvironmentKeys;
-// The process's VIGIL_* variables (any other name is ignored).
-std::vector<EnvSetting> environment();
-// The file (none when `path` is empty: the defaults) with `env` on top. An
-// unknown VIGIL_ name or a bad value is an error naming the variable.
-dns::Expected<Config, ConfigError> load_config(const std::string& path, const std::vector<EnvSetting>& env);
-dns::Expected<Config, ConfigError> load_config_text(std::string_view yaml,
-                                                    const std::string& name = "<text>");
-
-// "256MiB", "1G", "4096" -> bytes.
-std::optional<std::uint64_t> parse_size(std::string_view text);
-// "10s", "500ms", "2m", "1h"; a bare number is seconds.
-std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);
-std::optional<Endpoint> parse_endpoint(std::string_view text);
-std::optional<Cidr> parse_cidr(std::string_view text);
 
 }  // namespace vigil::config

@@ -89,4 +89,12 @@ struct IntentOptions {
   bool operator==(const IntentOptions&) const = default;
 };
 
+// vigilctl who-resolved's index (monitor/resolution_index.h): how many
+// (address, client, name) triples it keeps and how far back.
+struct ResolutionIndexOptions {
+  std::size_t entries = 131072;                                 // (address, client, name) triples kept
+  std::int64_t window_ns = std::int64_t{3600} * 1'000'000'000;  // how far back an entry counts
+  bool operator==(const ResolutionIndexOptions&) const = default;
+};
+
 }  // namespace vigil::monitor

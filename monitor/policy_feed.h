@@ -43,6 +43,7 @@
 #include <vector>
 
 #include "monitor/name_table.h"
+#include "monitor/policy_types.h"
 #include "protocol/message.h"
 #include "protocol/name.h"
 #include "protocol/result.h"
@@ -50,13 +51,10 @@
 
 namespace vigil::monitor {
 
-enum class PolicyAction : std::uint8_t { kNxDomain, kNoData, kPassthru, kDrop, kTcpOnly, kLocalData };
-inline constexpr std::size_t kPolicyActionCount = 6;
 // "nxdomain", "nodata", "passthru", "drop", "tcp-only", "local-data"
 std::string_view policy_action_name(PolicyAction a);
 std::optional<PolicyAction> policy_action_from_name(std::string_view name);
 
-enum class FeedFormat : std::uint8_t { kRpz, kHosts, kDomains };
 std::string_view feed_format_name(FeedFormat f);
 std::optional<FeedFormat> feed_format_from_name(std::string_view name);
 

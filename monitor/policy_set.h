@@ -22,10 +22,9 @@
 #include <vector>
 
 #include "monitor/policy_feed.h"
+#include "monitor/policy_types.h"
 
 namespace vigil::monitor {
-
-enum class FeedMode : std::uint8_t { kEnforce, kLog };
 
 struct PolicyCounters {
   std::array<std::atomic<std::uint64_t>, kPolicyActionCount> enforced{};

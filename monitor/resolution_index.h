@@ -23,14 +23,9 @@
 #include <vector>
 
 #include "monitor/client_privacy.h"
+#include "monitor/intent_limits.h"
 
 namespace vigil::monitor {
-
-struct ResolutionIndexOptions {
-  std::size_t entries = 131072;                                 // (address, client, name) triples kept
-  std::int64_t window_ns = std::int64_t{3600} * 1'000'000'000;  // how far back an entry counts
-  bool operator==(const ResolutionIndexOptions&) const = default;
-};
 
 class ResolutionIndex {
  public:

@@ -12,13 +12,13 @@
 #include <string>
 #include <vector>
 
-#include "config/config.h"
 #include "resolver/upstream.h"
+#include "util/net_address.h"
 
 namespace vigil::resolver {
 
 struct TransportPolicy {
-  std::vector<config::Cidr> do_not_query;  // never sent to (resolver.do_not_query)
+  std::vector<util::Cidr> do_not_query;  // never sent to (resolver.do_not_query)
   bool ipv4 = true;
   bool ipv6 = true;
   std::vector<std::string> source_addresses;  // bind to these (per family); empty = any

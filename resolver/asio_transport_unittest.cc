@@ -220,7 +220,7 @@ TEST(AsioTransportTest, AClosedPortIsANetworkError) {
 
 TEST(AsioTransportTest, DoNotQueryIsEnforcedBeforeAnythingIsSent) {
   TransportPolicy p;
-  p.do_not_query = {*config::parse_cidr("127.0.0.0/8")};
+  p.do_not_query = {*util::parse_cidr("127.0.0.0/8")};
   AsioTransport t(p);
   UdpServer s([](const Bytes& q) { return std::vector<Bytes>{AsReply(q)}; });
   EXPECT_EQ(Exchange(t, s.port(), Query("www.example.")).status, UpstreamStatus::kNotAllowed);

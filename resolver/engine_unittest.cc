@@ -264,7 +264,7 @@ TEST_F(EngineTest, ATimeoutMovesOnToTheNextServerAndIsRemembered) {
   // Every reply taken is in the RTT histogram (the script answers in 1 ms).
   const auto rtt = st.rtt.snapshot();
   EXPECT_EQ(rtt.count(), Sent() - 1);
-  EXPECT_EQ(rtt.buckets[latency_bucket(1'000'000)], Sent() - 1);
+  EXPECT_EQ(rtt.buckets[util::latency_bucket(1'000'000)], Sent() - 1);
   EXPECT_EQ(rtt.sum_ns, (Sent() - 1) * 1'000'000);
   EXPECT_EQ(st.rcodes[0].get(), Sent() - 1);  // NOERROR
   // Now the live server is known to be fast and goes first.

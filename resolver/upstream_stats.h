@@ -8,9 +8,12 @@
 #include <cstdint>
 #include <string_view>
 
-#include "resolver/histogram.h"
+#include "util/histogram.h"
 
 namespace vigil::resolver {
+
+using util::AtomicCounter;  // util/counter.h
+using util::LatencyHistogram;
 
 // The engine's limits (resolver/limits.h), for counting when each is hit.
 enum class LimitHit : std::uint8_t {

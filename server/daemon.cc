@@ -16,6 +16,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <sys/stat.h>
 
+#include "config/load.h"
 #include "server/log.h"
 #include "server/metrics_provider.h"
 #include "server/version.h"

@@ -14,13 +14,13 @@ namespace {
 
 // A latency histogram in Prometheus's terms: seconds, cumulative buckets.
 monitor::MetricSample histogram_sample(monitor::MetricSample::Labels labels,
-                                       const resolver::HistogramSnapshot& h) {
+                                       const util::HistogramSnapshot& h) {
   std::vector<std::pair<double, std::uint64_t>> buckets;
   std::uint64_t cumulative = 0;
-  for (std::size_t i = 0; i < resolver::kLatencyBucketCount; ++i) {
+  for (std::size_t i = 0; i < util::kLatencyBucketCount; ++i) {
     cumulative += h.buckets[i];
-    const double bound = i < resolver::kLatencyBucketsUs.size()
-                             ? static_cast<double>(resolver::kLatencyBucketsUs[i]) / 1e6
+    const double bound = i < util::kLatencyBucketsUs.size()
+                             ? static_cast<double>(util::kLatencyBucketsUs[i]) / 1e6
                              : std::numeric_limits<double>::infinity();
     buckets.emplace_back(bound, cumulative);
   }

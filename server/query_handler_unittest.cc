@@ -138,7 +138,7 @@ TEST_F(QueryHandlerTest, AccessControl) {
   EXPECT_EQ(r->questions.size(), 1u);
   EXPECT_EQ(last_.outcome, Outcome::kRefusedAcl);
   config_.access_control.insert(config_.access_control.begin(),
-                                {*config::parse_cidr("192.0.2.0/24"), config::AclAction::kDeny});
+                                {*util::parse_cidr("192.0.2.0/24"), config::AclAction::kDeny});
   EXPECT_FALSE(Ask(Query("www.example.", RRType::A), outsider).has_value());
   EXPECT_EQ(last_.outcome, Outcome::kDroppedAcl);
   Client v6 = Loopback();

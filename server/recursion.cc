@@ -24,7 +24,7 @@ std::vector<resolver::ConfiguredZone> zones_from(const std::vector<config::ZoneS
   for (const auto& z : zones) {
     resolver::ConfiguredZone c{*dns::Name::from_text(z.name), {}};
     for (const auto& e : z.servers) {
-      auto cidr = config::parse_cidr(e.address);  // a bare address parses as a full-length prefix
+      auto cidr = util::parse_cidr(e.address);  // a bare address parses as a full-length prefix
       if (!cidr) continue;
       cache::ServerAddress a;
       std::copy(cidr->bytes.begin(), cidr->bytes.begin() + cidr->length, a.bytes.begin());

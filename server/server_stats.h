@@ -4,25 +4,16 @@
 #pragma once
 
 #include <array>
-#include <atomic>
 #include <cstdint>
 
 #include "monitor/query_event.h"
-#include "resolver/histogram.h"
 #include "server/query_handler.h"
+#include "util/counter.h"
+#include "util/histogram.h"
 
 namespace vigil::server {
 
-class Counter {
- public:
-  void inc(std::uint64_t n = 1) {
-    v_.store(v_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
-  }
-  std::uint64_t get() const { return v_.load(std::memory_order_relaxed); }
-
- private:
-  std::atomic<std::uint64_t> v_{0};
-};
+using util::Counter;  // one writer: its worker (util/counter.h)
 
 inline constexpr std::size_t kMaxCountedQtype = 257;  // CAA
 
@@ -52,8 +43,8 @@ struct ServerStats {
   std::array<Counter, kMaxCountedQtype + 2> qtypes;
   std::array<Counter, 16> rcodes;
   std::array<Counter, monitor::kCacheStatusCount> cache_status;
-  resolver::LatencyHistogram<Counter> latency_hit;
-  resolver::LatencyHistogram<Counter> latency_miss;
+  util::LatencyHistogram<Counter> latency_hit;
+  util::LatencyHistogram<Counter> latency_miss;
 };
 
 // A plain copy of the counters, summed over workers.
@@ -62,7 +53,7 @@ struct StatsSnapshot {
   std::array<std::uint64_t, kMaxCountedQtype + 2> qtypes{};
   std::array<std::uint64_t, 16> rcodes{};
   std::array<std::uint64_t, monitor::kCacheStatusCount> cache_status{};
-  resolver::HistogramSnapshot latency_hit, latency_miss;
+  util::HistogramSnapshot latency_hit, latency_miss;
   std::uint64_t udp_queries = 0, tcp_queries = 0, udp_receive_errors = 0, udp_send_errors = 0,
                 tcp_accepted = 0, tcp_rejected_total = 0, tcp_rejected_client = 0, tcp_idle_timeouts = 0,
                 tcp_message_timeouts = 0, tcp_write_timeouts = 0, tcp_bad_length = 0, accept_errors = 0,

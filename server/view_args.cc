@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "config/config.h"
+#include "config/load.h"
 #include "monitor/recent_activity.h"
 
 namespace vigil::server {

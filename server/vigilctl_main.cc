@@ -21,20 +21,21 @@
 #include <sys/socket.h>
 #include <yaml-cpp/yaml.h>
 
-#include "config/config.h"
+#include "config/load.h"
 #include "protocol/message.h"
 #include "protocol/message_view.h"
 #include "protocol/secure_random.h"
 #include "server/control_channel.h"
 #include "server/version.h"
 #include "server/view_args.h"
+#include "util/net_address.h"
 
 namespace {
 
 // One UDP query for id.server CH TXT to `to`; true when a response with
 // the query's ID comes back within `timeout` (any RCODE: REFUSED from a
 // hidden identity still shows a serving resolver).
-bool probe(const vigil::config::Endpoint& to, std::chrono::milliseconds timeout, std::string& why) {
+bool probe(const vigil::util::Endpoint& to, std::chrono::milliseconds timeout, std::string& why) {
   sockaddr_storage addr{};
   socklen_t addr_len = 0;
   std::string host = to.address;

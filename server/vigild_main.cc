@@ -7,7 +7,7 @@
 
 #include <CLI/CLI.hpp>
 
-#include "config/config.h"
+#include "config/load.h"
 #include "monitor/dga_model.h"
 #include "server/daemon.h"
 #include "server/policy_loader.h"

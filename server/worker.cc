@@ -204,11 +204,11 @@ Worker::~Worker() {
   join();
 }
 
-std::vector<config::Endpoint> Worker::listen(const std::vector<config::Endpoint>& endpoints) {
-  std::vector<config::Endpoint> bound;
+std::vector<util::Endpoint> Worker::listen(const std::vector<util::Endpoint>& endpoints) {
+  std::vector<util::Endpoint> bound;
   for (const auto& e : endpoints) {
     const auto address = asio::ip::make_address(e.address);
-    config::Endpoint result = e;
+    util::Endpoint result = e;
     // Port 0 asks for any free port, the same for UDP and TCP: the UDP
     // port the kernel picks may be taken for TCP, so that is retried.
     if (index_ == 0 && e.port != 0) {

@@ -31,6 +31,7 @@
 #include "server/runtime.h"
 #include "server/server_stats.h"
 #include "server/tcp_connection.h"
+#include "util/net_address.h"
 
 namespace vigil::server {
 
@@ -64,7 +65,7 @@ class Worker final : public ConnectionHost {
   // Binds a UDP socket and a TCP acceptor on each endpoint (SO_REUSEPORT).
   // Port 0 picks a free port, the same for UDP and TCP. Returns the bound
   // endpoints; throws ListenError naming the address on failure.
-  std::vector<config::Endpoint> listen(const std::vector<config::Endpoint>& endpoints);
+  std::vector<util::Endpoint> listen(const std::vector<util::Endpoint>& endpoints);
 
   void start();  // spawns the coroutines and the thread
   // Thread-safe: the next queries use `runtime`.

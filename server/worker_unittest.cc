@@ -124,7 +124,7 @@ class WorkerTest : public ::testing::Test {
  protected:
   void Start(bool with_resolver = true, const std::function<void(config::Config&)>& tweak = {}) {
     config::Config c = config::Config::defaults();
-    c.server.listen = {config::Endpoint{"127.0.0.1", false, 0}};  // port 0: any free port
+    c.server.listen = {util::Endpoint{"127.0.0.1", false, 0}};  // port 0: any free port
     c.server.tcp_idle_timeout = 400ms;
     c.server.tcp_message_timeout = 300ms;
     c.server.tcp_max_connections_per_client = 3;

@@ -1,18 +1,19 @@
 // A latency histogram cheap enough for the query path: fixed buckets (from
 // 10 µs to 5 s, the range between a cache hit and a resolution that gives
 // up), one counter per bucket and a sum, no lock. The counter type decides
-// the cost: a single-writer counter (one per worker thread, see
-// server/server_stats.h) is a relaxed load and store; AtomicCounter, for
-// histograms written from several threads (the engine's upstream RTT), is
-// a relaxed fetch_add. Readers (the metrics scrape) take a Snapshot.
+// the cost (util/counter.h): Counter for a histogram one thread writes
+// (each worker's query latency, server/server_stats.h), AtomicCounter for
+// one written from several threads (the engine's upstream RTT). Readers
+// (the metrics scrape) take a Snapshot.
 #pragma once
 
 #include <array>
-#include <atomic>
 #include <cstddef>
 #include <cstdint>
 
-namespace vigil::resolver {
+#include "util/counter.h"
+
+namespace vigil::util {
 
 // Bucket upper bounds in microseconds; a last, unbounded bucket follows.
 inline constexpr std::array<std::uint64_t, 16> kLatencyBucketsUs = {
@@ -27,15 +28,6 @@ inline std::size_t latency_bucket(std::uint64_t ns) {
   while (i < kLatencyBucketsUs.size() && us > kLatencyBucketsUs[i]) ++i;
   return i;
 }
-
-class AtomicCounter {
- public:
-  void inc(std::uint64_t n = 1) { v_.fetch_add(n, std::memory_order_relaxed); }
-  std::uint64_t get() const { return v_.load(std::memory_order_relaxed); }
-
- private:
-  std::atomic<std::uint64_t> v_{0};
-};
 
 // Plain numbers: per-bucket counts (not cumulative) and the sum in ns.
 struct HistogramSnapshot {
@@ -73,4 +65,4 @@ class LatencyHistogram {
   CounterT sum_ns_;
 };
 
-}  // namespace vigil::resolver
+}  // namespace vigil::util
