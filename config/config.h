@@ -107,9 +107,8 @@ struct ResolverConfig {
   std::vector<ZoneServers> stub_zones;
   // Limits of one client query's resolution: the engine's defaults
   // (resolver/limits.h), mapped into ResolverLimits by server/recursion.cc.
-  // Two differ from the engine's word for them: resolution_timeout is the
-  // engine's resolution_budget, and servfail_ttl, a duration here, is whole
-  // seconds there (recursion.cc truncates, so under 1s turns it off).
+  // One differs from the engine's word for it: resolution_timeout is the
+  // engine's resolution_budget.
   std::chrono::milliseconds resolution_timeout = resolver::ResolverLimits{}.resolution_budget;
   std::chrono::milliseconds max_attempt_timeout = resolver::ResolverLimits{}.max_attempt_timeout;
   unsigned max_upstream_queries = resolver::ResolverLimits{}.max_upstream_queries;

@@ -45,7 +45,7 @@ struct ResolverLimits {
   std::uint16_t edns_payload = 1232;
   // A SERVFAIL is remembered this long so a dead zone is not hammered
   // (RFC 2308 §7.1 allows up to 5 minutes; Unbound keeps 5 s per server).
-  std::chrono::seconds servfail_ttl{5};
+  std::chrono::milliseconds servfail_ttl{5000};
   std::size_t servfail_cache_entries = 10000;  // bounded: the oldest go first
   // Per-attempt upstream timeouts are the infrastructure cache's RTO
   // (cache/infra_cache.h), clamped to these.

@@ -12,7 +12,7 @@ resolver::ResolverLimits limits_from(const config::ResolverConfig& r) {
   l.max_attempt_timeout = r.max_attempt_timeout;
   l.max_upstream_queries = r.max_upstream_queries;
   l.max_cname_chain = r.max_cname_chain;
-  l.servfail_ttl = std::chrono::duration_cast<std::chrono::seconds>(r.servfail_ttl);
+  l.servfail_ttl = r.servfail_ttl;
   l.max_clients_per_question = r.max_clients_per_question;
   return l;
 }
