@@ -11,6 +11,28 @@ using dns::Name;
 using dns::RRClass;
 using dns::RRType;
 
+namespace {
+
+bool taken(cache::InsertResult r) {
+  return r == cache::InsertResult::kInserted || r == cache::InsertResult::kReplaced;
+}
+
+void learn_alias(Learned& learned, const std::vector<std::vector<std::uint8_t>>& rdatas) {
+  if (rdatas.empty()) return;
+  learned.alias = dns::rdata_target_name(RRType::CNAME, rdatas[0]);
+  learned.alias_invalid = !learned.alias;
+}
+
+}  // namespace
+
+// What the cache holds for (name, type) when it refused what the reply
+// said (a higher rank is cached): the driver goes on from that, as a
+// client would be answered from it.
+std::vector<std::vector<std::uint8_t>> CacheWriter::held(const Name& name, RRType type) {
+  auto c = cache_.lookup(name, type, RRClass::IN, clock_.wall());
+  return c.positive ? c.positive->rrset.rdatas : std::vector<std::vector<std::uint8_t>>{};
+}
+
 Learned CacheWriter::write(const Message& m, ReplyKind kind, const Name& zone, const Name& name,
                            RRType type) {
   const auto now = clock_.wall();
@@ -20,15 +42,18 @@ Learned CacheWriter::write(const Message& m, ReplyKind kind, const Name& zone, c
     case ReplyKind::kCname: {
       const cache::Rank rank = m.header.aa ? cache::Rank::kAuthAnswer : cache::Rank::kNonAuthAnswer;
       const dns::ResourceRecord* dname = dname_for(m, zone, name);
+      bool type_at_name = false;
       for (const auto& set : dns::group_rrsets(m.answer)) {
         // Under a DNAME the CNAME is synthesised here, not taken from the server.
         if (dname != nullptr && set.type == RRType::CNAME && set.name == name) continue;
-        cache_.insert(set, rank, now);
+        if (!in_bailiwick(set.name, zone)) continue;  // the answer section is not scrubbed: see scrub.h
+        const bool stored = taken(cache_.insert(set, rank, now));
         if (set.name != name) continue;
-        if (kind == ReplyKind::kAnswer && set.type == type) learned.rdatas = set.rdatas;
-        if (kind == ReplyKind::kCname && set.type == RRType::CNAME && !set.rdatas.empty()) {
-          learned.alias = dns::rdata_target_name(RRType::CNAME, set.rdatas[0]);
-          learned.alias_invalid = !learned.alias;
+        if (set.type == type) {
+          type_at_name = true;
+          learned.rdatas = stored ? set.rdatas : held(name, type);
+        } else if (set.type == RRType::CNAME) {
+          learn_alias(learned, stored ? set.rdatas : held(name, RRType::CNAME));
         }
       }
       if (dname != nullptr) {
@@ -37,9 +62,16 @@ Learned CacheWriter::write(const Message& m, ReplyKind kind, const Name& zone, c
                               : dns::Expected<Name>(dns::Error::kNameTooLong);
         if (target.ok()) {
           dns::RRset cname{name, RRType::CNAME, RRClass::IN, dname->ttl, {dns::make_name_rdata(*target)}};
-          cache_.insert(cname, rank, now);
-          learned.alias = *target;
+          learn_alias(learned,
+                      taken(cache_.insert(cname, rank, now)) ? cname.rdatas : held(name, RRType::CNAME));
         }
+      }
+      // An alias is followed only when the name has no RRset of the type
+      // asked: a CNAME answer, or a meta QTYPE (MAILB ...) answered by the
+      // CNAME alone. A DNAME above a name that has the data is not.
+      if (type_at_name || type == RRType::CNAME) {
+        learned.alias.reset();
+        learned.alias_invalid = false;
       }
       if (kind == ReplyKind::kAnswer && type == RRType::NS) {
         // The NS names' addresses (priming, RFC 8109 §3.3).
@@ -51,17 +83,20 @@ Learned CacheWriter::write(const Message& m, ReplyKind kind, const Name& zone, c
       break;
     }
     case ReplyKind::kNxDomain:
-    case ReplyKind::kNoData:
+    case ReplyKind::kNoData: {
       if (const auto* soa = soa_of(m);
           soa != nullptr && name.is_subdomain_of(soa->name) && in_bailiwick(soa->name, zone)) {
         const auto negative =
             kind == ReplyKind::kNxDomain ? cache::NegativeKind::kNxDomain : cache::NegativeKind::kNoData;
         cache_.insert_negative(name, type, RRClass::IN, negative, *soa, cache::Rank::kAuthAuthority, now);
-        // Whether the cache answers it now (the entry may have been
-        // refused, or be expired at once and outside the stale window).
-        if (cache_.lookup(name, type, RRClass::IN, now).negative) learned.negative_cached = negative;
       }
+      // Whether the cache answers it now: this entry, or one it holds
+      // already (a refresh that got no SOA), and not one it refused or
+      // that expired at once outside the stale window.
+      if (auto held_negative = cache_.lookup(name, type, RRClass::IN, now).negative)
+        learned.negative_cached = held_negative->kind;
       break;
+    }
     case ReplyKind::kReferral: {
       for (const auto& set : dns::group_rrsets(m.authority)) {
         if (set.type == RRType::NS && set.name != zone)

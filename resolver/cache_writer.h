@@ -28,15 +28,18 @@
 namespace vigil::resolver {
 
 struct Learned {
-  // kCname: the name the alias points to (a DNAME's synthesised target);
+  // The name the alias at the name points to (a DNAME's synthesised
+  // target), when the name has no RRset of the type asked; what the cache
+  // holds when it refused the reply's (a higher rank is cached).
   // `alias_invalid` when the record had no usable target.
   std::optional<dns::Name> alias;
   bool alias_invalid = false;
   // kAnswer: the rdata of the RRset asked for (addresses, for a name
-  // server's A or AAAA). Used by this resolution whatever the TTL: a TTL
-  // of 0 is for "the transaction in progress" (RFC 1035 §3.2.1).
+  // server's A or AAAA), or the cache's when it refused the reply's. Used
+  // by this resolution whatever the TTL: a TTL of 0 is for "the
+  // transaction in progress" (RFC 1035 §3.2.1).
   std::vector<std::vector<std::uint8_t>> rdatas;
-  // kNxDomain / kNoData: cached with its SOA, so the cache answers it
+  // kNxDomain / kNoData: the cache answers the question negatively now
   // (else the driver answers it uncached).
   std::optional<cache::NegativeKind> negative_cached;
 };
@@ -51,6 +54,8 @@ class CacheWriter {
                 dns::RRType type);
 
  private:
+  std::vector<std::vector<std::uint8_t>> held(const dns::Name& name, dns::RRType type);
+
   cache::RRsetCache& cache_;
   const Clock& clock_;
 };

@@ -109,5 +109,28 @@ TEST_F(CacheWriterTest, AReferralLeavesTheChildsNsSetAndGlueAtGlueRank) {
           .positive);
 }
 
+TEST_F(CacheWriterTest, OtherZonesAnswerRecordsAreNotCached) {
+  Message m = Reply("www.example.", RRType::A);
+  m.answer.push_back(WriterRr("www.example. 300 IN CNAME www.bank."));
+  m.answer.push_back(WriterRr("www.bank. 300 IN A 127.66.0.1"));  // example.'s server may not say this
+  Learned l =
+      writer_.write(m, ReplyKind::kCname, WriterName("example."), WriterName("www.example."), RRType::A);
+  EXPECT_EQ(l.alias->to_text(), "www.bank.");
+  EXPECT_TRUE(Lookup("www.example.", RRType::CNAME).positive);
+  EXPECT_FALSE(Lookup("www.bank.", RRType::A).positive);
+}
+
+TEST_F(CacheWriterTest, WhatTheCacheRefusedIsNotLearnedWhatItHoldsIs) {
+  Message auth = Reply("alias.example.", RRType::A);
+  auth.answer.push_back(WriterRr("alias.example. 300 IN CNAME www.other."));
+  writer_.write(auth, ReplyKind::kCname, WriterName("example."), WriterName("alias.example."), RRType::A);
+  Message weaker = Reply("alias.example.", RRType::A, /*aa=*/false);
+  weaker.answer.push_back(WriterRr("alias.example. 300 IN CNAME www.example."));
+  Learned l = writer_.write(weaker, ReplyKind::kCname, WriterName("example."), WriterName("alias.example."),
+                            RRType::A);
+  ASSERT_TRUE(l.alias);
+  EXPECT_EQ(l.alias->to_text(), "www.other.");  // the authoritative one the cache kept
+}
+
 }  // namespace
 }  // namespace vigil::resolver

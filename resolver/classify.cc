@@ -55,11 +55,8 @@ ReplyKind classify(const Message& m, const Name& zone, const Name& qname, RRType
   if (rcode != Rcode::kNoError) return ReplyKind::kServerFailure;
   bool alias = dname_for(m, zone, qname) != nullptr;  // RFC 6672: the name is below a DNAME
   bool other_type = false;                            // records at the name, of a type not asked for
-  bool answered = false;                              // any record in bailiwick in the answer section
   for (const auto& rr : m.answer) {
-    if (!in_bailiwick(rr.name, zone)) continue;  // out of bailiwick: says nothing (scrub drops it)
-    answered = true;
-    if (rr.name != qname) continue;
+    if (rr.name != qname || !in_bailiwick(rr.name, zone)) continue;  // out of bailiwick: ignored
     if (any_type) {
       // Any RRset at the name answers ANY — from the zone's authority (or a
       // forwarder, whose bailiwick is the root). A non-authoritative one is
@@ -89,7 +86,9 @@ ReplyKind classify(const Message& m, const Name& zone, const Name& qname, RRType
   }
   // NODATA: authoritative, or with the zone's SOA (RFC 2308 §2.2 type 1/2);
   // a "referral" to the zone itself with AA set is NODATA too (§2.2 type 3).
-  if (!answered && (m.header.aa || soa_of(m) != nullptr)) return ReplyKind::kNoData;
+  // (An answer section of records from outside the zone only is not
+  // empty: such a reply is not NODATA but lame, as it always was.)
+  if (m.answer.empty() && (m.header.aa || soa_of(m) != nullptr)) return ReplyKind::kNoData;
   // Records at the name, none of the type asked for and no alias: the name
   // has no such RRset. What was not asked for is ignored, never taken as a
   // sign the server is lame (one odd question must not cost a zone).

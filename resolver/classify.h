@@ -13,7 +13,8 @@
 //
 // Records outside `zone` (in_bailiwick(), scrub.h) say nothing: classify()
 // ignores them, so it gives the same kind for a reply before and after
-// scrub().
+// scrub() — except that an answer section holding only such records is
+// not an empty one (lame, not NODATA).
 #pragma once
 
 #include <cstdint>

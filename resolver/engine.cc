@@ -227,6 +227,10 @@ awaitable<ResolveOutcome> Engine::resolve(Name qname, RRType qtype, bool refresh
     co_return ResolveOutcome{false, dns::EdeCode::kNoReachableAuthority,
                              "an identical resolution in flight did not finish in time", 0, true};
   }
+  // Leading: the waiters get this resolution's outcome, whichever way it
+  // ends (a failure if it never gets to say).
+  InflightLease<decltype(questions_), QuestionKey, ResolveOutcome> lease(
+      questions_, key, ResolveOutcome{false, dns::EdeCode::kOther, "the resolution was abandoned", 0});
   ResolveOutcome r;
   bool local_shortage = false;  // a failure of ours (no socket free), not the zone's
   try {
@@ -237,8 +241,8 @@ awaitable<ResolveOutcome> Engine::resolve(Name qname, RRType qtype, bool refresh
   } catch (const std::exception& e) {
     r = ResolveOutcome{false, dns::EdeCode::kOther, std::string("internal error: ") + e.what(), 0};
   }
+  lease.set(r);
   if (!r.ok && !local_shortage) failures_.remember(key, r);
-  questions_.finish(key, r);
   co_return r;
 }
 
@@ -354,7 +358,7 @@ awaitable<Engine::Walked> Engine::resolve_name(Name name, RRType type, Budget& b
     if (!cut.fixed.empty() || has_addresses(cut.ns)) {
       QuestionKey key = zone_question_key(cut.ns.zone, qn, qt);
       auto joined = co_await asks_.join(key, limits_.ask_wait_attempts * limits_.max_attempt_timeout);
-      if (joined.role != AskTable::Role::kLead) {
+      if (joined.role == AskTable::Role::kWait) {
         (void)co_await AskTable::wait(joined.waiter);
         b.note(depth, "waited for the same query in flight: " + qn.to_text() + " " + type_text(qt));
         cut = co_await start_cut(name, b, depth);
@@ -383,7 +387,9 @@ awaitable<Engine::Walked> Engine::resolve_name(Name name, RRType type, Budget& b
       if (kind == ReplyKind::kNxDomain && mode == QnameMinimisation::kStrict) {
         writer_.write(m, kind, bailiwick, qn, qt);                  // remembered for the names below it
         Learned l = writer_.write(m, kind, bailiwick, name, type);  // RFC 8020: nothing exists below
-        co_return Walked{ResolveOutcome{true, {}, {}, 0}, std::move(l)};
+        ResolveOutcome done{true, {}, {}, 0};
+        if (!l.negative_cached) done.negative_uncached = Rcode::kNXDomain;  // no usable SOA
+        co_return Walked{std::move(done), std::move(l)};
       }
       // Relaxed: a server that answers minimised queries oddly (NXDOMAIN for
       // an empty non-terminal, errors, aliases) gets the full name instead.

@@ -1327,5 +1327,104 @@ TEST_F(EngineTest, QueryIdsAndLetterCaseComeFromTheInjectedRandomSource) {
   EXPECT_EQ(a.positive->rrset.name.to_text(), "www.example.");
 }
 
+// Found by an independent review of the split (issue 23 §2): each case
+// behaves as the engine before it did.
+class EngineSplitTest : public EngineTest {
+ protected:
+  ResolveOutcome Refresh(const char* name, RRType type = RRType::A) {
+    boost::asio::io_context io;
+    auto f = boost::asio::co_spawn(io, engine_->resolve(N(name), type, true), boost::asio::use_future);
+    io.run();
+    return f.get();
+  }
+  static dns::ResourceRecord R(const char* t) { return *dns::parse_record(t); }
+  // example.'s server answers `name` with `make(query)`, everything else from its zone.
+  void Answer(const char* name, std::function<dns::Message(const dns::Message&)> make) {
+    transport_.serve(kExample, [this, n = N(name), make](const dns::Message& q, bool tcp) {
+      return q.questions[0].name == n ? std::optional<dns::Message>(make(q)) : example_.answer(q, tcp);
+    });
+  }
+};
+
+TEST_F(EngineSplitTest, AMetaQtypeAnsweredByACnameFollowsIt) {
+  Answer("alias.example.", [](const dns::Message& q) {
+    dns::Message m = reply_to(q);
+    m.header.aa = true;
+    m.answer.push_back(R("alias.example. 300 IN CNAME www.other."));
+    return m;
+  });
+  ASSERT_TRUE(Resolve("alias.example.", RRType::MAILB).ok);
+  EXPECT_EQ(CountTo(kOther, "www.other.", RRType::MAILB), 1u);
+}
+
+TEST_F(EngineSplitTest, ADnameAboveANameWithTheDataIsNotFollowed) {
+  Answer("www.legacy.example.", [](const dns::Message& q) {
+    dns::Message m = reply_to(q);
+    m.header.aa = true;
+    m.answer.push_back(R("legacy.example. 300 IN DNAME other."));
+    m.answer.push_back(R("www.legacy.example. 300 IN A 127.0.0.99"));
+    return m;
+  });
+  ASSERT_TRUE(Resolve("www.legacy.example.").ok);
+  EXPECT_EQ(CountTo(kOther, "www.other."), 0u);
+  EXPECT_TRUE(Cached("www.legacy.example."));
+}
+
+TEST_F(EngineSplitTest, ARefusedAliasIsNotFollowedTheCachedOneIs) {
+  ASSERT_TRUE(Resolve("alias.example.").ok);  // alias.example. CNAME www.other., authoritative
+  const std::size_t to_other = CountTo(kOther, "www.other.");
+  Answer("alias.example.", [](const dns::Message& q) {
+    dns::Message m = reply_to(q);  // not authoritative: the cache keeps its own
+    m.answer.push_back(R("alias.example. 300 IN CNAME www.example."));
+    return m;
+  });
+  ASSERT_TRUE(Refresh("alias.example.").ok);
+  EXPECT_EQ(CountTo(kExample, "www.example."), 0u);        // the refused target is not resolved
+  EXPECT_EQ(CountTo(kOther, "www.other."), to_other + 1);  // the cached one is refreshed
+}
+
+TEST_F(EngineSplitTest, ANegativeAnswerWithoutSoaIsCachedWhenTheCacheHasOne) {
+  ResolveOutcome first = Resolve("nx.example.");
+  ASSERT_TRUE(first.ok);
+  EXPECT_FALSE(first.negative_uncached);
+  transport_.serve(kExample, [](const dns::Message& q, bool) {
+    dns::Message m = reply_to(q, dns::Rcode::kNXDomain);  // no SOA this time
+    m.header.aa = true;
+    return std::optional<dns::Message>(m);
+  });
+  ResolveOutcome again = Refresh("nx.example.");
+  ASSERT_TRUE(again.ok);
+  EXPECT_FALSE(again.negative_uncached);  // the cache still answers it
+}
+
+TEST_F(EngineSplitTest, AnAnswerOfOtherZonesRecordsOnlyIsLameNotNoData) {
+  Answer("odd.example.", [](const dns::Message& q) {
+    dns::Message m = reply_to(q);
+    m.answer.push_back(R("www.other. 300 IN A 127.0.0.81"));
+    m.authority.push_back(R("example. 300 IN SOA ns1.example. admin.example. 1 3600 900 604800 300"));
+    return m;
+  });
+  EXPECT_FALSE(Resolve("odd.example.").ok);
+  EXPECT_FALSE(cache_.lookup(N("odd.example."), RRType::A, dns::RRClass::IN, clock_.wall()).negative);
+  EXPECT_TRUE(infra_.is_lame(kExample, N("example."), clock_.wall()));
+}
+
+TEST_F(EngineSplitTest, StrictMinimisationAnswersAnNxDomainWithoutSoaUncached) {
+  // Found by the same review, and older than the split: a strict NXDOMAIN
+  // for a minimised name without a usable SOA said "cached" and left the
+  // client nothing to be answered from.
+  EngineOptions o;
+  o.qname_minimisation = QnameMinimisation::kStrict;
+  MakeEngine(std::move(o));
+  transport_.serve(kExample, [](const dns::Message& q, bool) {
+    dns::Message m = reply_to(q, dns::Rcode::kNXDomain);
+    m.header.aa = true;
+    return std::optional<dns::Message>(m);
+  });
+  ResolveOutcome r = Resolve("a.b.c.example.");
+  ASSERT_TRUE(r.ok) << r.why;
+  EXPECT_EQ(r.negative_uncached, dns::Rcode::kNXDomain);
+}
+
 }  // namespace
 }  // namespace vigil::resolver

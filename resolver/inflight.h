@@ -126,6 +126,8 @@ class InflightLease {
   ~InflightLease() {
     if (table_ != nullptr) table_->finish(key_, result_);
   }
+  // What the waiters get (else the result given at construction).
+  void set(Result result) { result_ = std::move(result); }
 
  private:
   Table* table_ = nullptr;

@@ -10,6 +10,9 @@
 
 namespace vigil::resolver {
 
+// next() is called from every thread that resolves: an injected source
+// must be safe for that (the defaults are: a per-thread buffer of the
+// CSPRNG, a per-thread PRNG).
 class Random {
  public:
   virtual ~Random() = default;

@@ -35,7 +35,6 @@ ScrubCounts scrub(dns::Message& m, const dns::Name& bailiwick) {
   }
   ScrubCounts c;
   auto outside = [&](const dns::ResourceRecord& rr) { return !in_bailiwick(rr.name, bailiwick); };
-  c.dropped += drop_if(m.answer, outside);
   c.dropped += drop_if(m.authority,
                        [&](const dns::ResourceRecord& rr) { return rr.type == RRType::NS && outside(rr); });
   c.dropped += drop_if(m.additional, outside);

@@ -7,14 +7,18 @@
 //     targets alike; lowercased here, no client ever sees our random case.
 //   - Bailiwick: records about names outside the zone the server was asked
 //     as (`bailiwick`: the zone cut's apex; the root for a forwarder) are
-//     dropped from the answer and additional sections and, for NS sets,
-//     from the authority section. A referral's glue is thereby limited to
-//     names within the referring server's zone: the child's own
-//     (in-bailiwick) and its siblings' (a root referral to com. with
-//     a.gtld-servers.net.'s address: the root serves net. too). An SOA is
-//     kept wherever it is from: it still says the answer is negative; the
-//     cache writer does not cache a negative answer by an SOA from outside
-//     the zone (RFC 2308 §5).
+//     dropped from the additional section and, for NS sets, from the
+//     authority section. A referral's glue is thereby limited to names
+//     within the referring server's zone: the child's own (in-bailiwick)
+//     and its siblings' (a root referral to com. with a.gtld-servers.net.'s
+//     address: the root serves net. too).
+//   - Kept: an SOA wherever it is from (it still says the answer is
+//     negative; the cache writer does not cache a negative answer by an SOA
+//     from outside the zone, RFC 2308 §5), and the answer section whole:
+//     what a server put there is evidence about the server — a reply whose
+//     answer holds only other zones' records is lame, not NODATA — so
+//     classify() sees it, and ignores those records as the cache writer
+//     does, by the same rule.
 //
 // in_bailiwick() is the one rule; classify() and the cache writer use it
 // too, never a rule of their own.

@@ -45,15 +45,15 @@ TEST(ScrubTest, LowercasesOwnersAndNameTargets) {
 
 TEST(ScrubTest, DropsWhatTheServerMayNotSpeakFor) {
   Message m = ScrubReply("www.sub.example.", RRType::A);
-  m.answer.push_back(ScrubRr("www.bank. 300 IN A 127.66.0.1"));  // another zone's name
+  m.answer.push_back(ScrubRr("www.bank. 300 IN A 127.66.0.1"));  // another zone's name: kept, see below
   m.authority.push_back(ScrubRr("sub.example. 300 IN NS ns.sub.example."));
   m.authority.push_back(ScrubRr("sub.example. 300 IN NS ns.hosting.lab."));
   m.authority.push_back(ScrubRr("bank. 300 IN NS ns.evil."));               // an NS set for another zone
   m.additional.push_back(ScrubRr("ns.sub.example. 300 IN A 127.2.0.5"));    // the child's glue
   m.additional.push_back(ScrubRr("ns.other.example. 300 IN A 127.2.0.6"));  // a sibling's glue
   m.additional.push_back(ScrubRr("ns.hosting.lab. 300 IN A 127.66.0.2"));   // outside the zone
-  EXPECT_EQ(scrub(m, ScrubName("example.")).dropped, 3u);
-  EXPECT_TRUE(m.answer.empty());
+  EXPECT_EQ(scrub(m, ScrubName("example.")).dropped, 2u);
+  EXPECT_EQ(m.answer.size(), 1u);
   ASSERT_EQ(m.authority.size(), 2u);
   for (const auto& rr : m.authority) EXPECT_EQ(rr.name.to_text(), "sub.example.");
   ASSERT_EQ(m.additional.size(), 2u);
@@ -71,6 +71,20 @@ TEST(ScrubTest, KeepsAnSoaFromAnywhereAndEverythingForAForwarder) {
   f.answer.push_back(ScrubRr("www.other. 300 IN A 127.0.0.81"));
   EXPECT_EQ(scrub(f, Name()).dropped, 0u);  // a forwarder's bailiwick is the root
   EXPECT_EQ(f.answer.size(), 2u);
+}
+
+TEST(ScrubTest, TheAnswerSectionIsKeptForClassifyToJudge) {
+  // Only another zone's records in the answer, AA and the zone's SOA: the
+  // server is lame for the question, not saying NODATA (as before scrub()
+  // existed); the cache writer ignores those records by in_bailiwick().
+  Message m = ScrubReply("www.example.", RRType::A);
+  m.header.aa = true;
+  m.answer.push_back(ScrubRr("www.bank. 300 IN A 127.66.0.1"));
+  m.authority.push_back(ScrubRr("example. 300 IN SOA ns1.example. admin.example. 1 3600 900 604800 300"));
+  scrub(m, ScrubName("example."));
+  ASSERT_EQ(m.answer.size(), 1u);
+  EXPECT_EQ(classify(m, ScrubName("example."), ScrubName("www.example."), RRType::A, nullptr),
+            ReplyKind::kLame);
 }
 
 TEST(ScrubTest, ClassifyGivesTheSameKindBeforeAndAfter) {
