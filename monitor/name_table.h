@@ -14,8 +14,8 @@
 #include <span>
 #include <vector>
 
-#include "monitor/hash.h"
 #include "protocol/name.h"
+#include "util/hash.h"
 
 namespace vigil::monitor {
 
@@ -23,12 +23,12 @@ class NameTable {
  public:
   // Case-insensitive hash of a wire-form name.
   static std::uint64_t hash(std::span<const std::uint8_t> wire) {
-    std::uint64_t h = kFnvOffset;
+    std::uint64_t h = util::kFnvOffset;
     for (std::uint8_t c : wire) {
       h ^= dns::ascii_lower(c);
       h *= 1099511628211ULL;
     }
-    return mix64(h);
+    return util::mix64(h);
   }
 
   std::size_t size() const { return size_; }
