@@ -234,7 +234,7 @@ void IntentEngine::feed(const Observation& o, std::uint32_t now, std::uint64_t c
   append_text(v.evidence, "feed", p.feed_name());
   append_text(v.evidence, "trigger", p.trigger_text());
   append_text(v.evidence, "trigger_type", p.address ? "response-ip" : "qname");
-  append_text(v.evidence, "action", policy_action_name(static_cast<PolicyAction>(p.action)));
+  append_text(v.evidence, "action", policy::policy_action_name(static_cast<policy::PolicyAction>(p.action)));
   append_text(v.evidence, "mode", p.enforced ? "enforce" : "log");
   emit(now, client_key, std::move(v), out);
 }

@@ -17,7 +17,7 @@
 #include "protocol/name.h"
 #include "util/hash.h"
 
-namespace vigil::monitor {
+namespace vigil::policy {
 
 class NameTable {
  public:
@@ -101,4 +101,4 @@ class NameTable {
   std::size_t size_ = 0;
 };
 
-}  // namespace vigil::monitor
+}  // namespace vigil::policy

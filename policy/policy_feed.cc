@@ -1,4 +1,4 @@
-#include "monitor/policy_feed.h"
+#include "policy/policy_feed.h"
 
 #include <algorithm>
 #include <charconv>
@@ -6,12 +6,12 @@
 
 #include <arpa/inet.h>
 
-#include "monitor/policy_limits.h"
+#include "policy/policy_limits.h"
 #include "protocol/presentation.h"
 #include "protocol/rdata.h"
 #include "util/hash.h"
 
-namespace vigil::monitor {
+namespace vigil::policy {
 
 using dns::Name;
 using dns::RRType;
@@ -567,4 +567,4 @@ std::size_t PolicyFeed::memory_bytes() const {
   return b;
 }
 
-}  // namespace vigil::monitor
+}  // namespace vigil::policy
