@@ -15,10 +15,10 @@
 #include "monitor/client_privacy.h"
 #include "monitor/event_ring.h"
 #include "monitor/intent.h"
-#include "monitor/policy_set.h"
 #include "monitor/query_event.h"
 #include "monitor/query_log_format.h"
 #include "monitor/resolution_index.h"
+#include "policy/policy_set.h"
 #include "protocol/message.h"
 #include "protocol/presentation.h"
 
@@ -198,11 +198,11 @@ std::string feed_text(std::int64_t n) {
 
 void BM_PolicyFeedParse(benchmark::State& state) {
   const std::string text = feed_text(state.range(0));
-  vigil::monitor::FeedOptions o;
-  o.format = vigil::monitor::FeedFormat::kDomains;
+  vigil::policy::FeedOptions o;
+  o.format = vigil::policy::FeedFormat::kDomains;
   std::size_t bytes = 0;
   for (auto _ : state) {
-    auto f = vigil::monitor::PolicyFeed::parse(text, o);
+    auto f = vigil::policy::PolicyFeed::parse(text, o);
     if (!f.ok()) throw std::runtime_error(f.error().message);
     bytes = (*f)->memory_bytes();
   }
@@ -212,16 +212,16 @@ void BM_PolicyFeedParse(benchmark::State& state) {
 BENCHMARK(BM_PolicyFeedParse)->Arg(100000)->Unit(benchmark::kMillisecond);
 
 void BM_PolicySetMatchName(benchmark::State& state) {
-  vigil::monitor::FeedOptions o;
-  o.format = vigil::monitor::FeedFormat::kDomains;
-  auto list = vigil::monitor::PolicyFeed::parse(feed_text(1000000), o);
-  vigil::monitor::FeedOptions r;
+  vigil::policy::FeedOptions o;
+  o.format = vigil::policy::FeedFormat::kDomains;
+  auto list = vigil::policy::PolicyFeed::parse(feed_text(1000000), o);
+  vigil::policy::FeedOptions r;
   r.zone = *Name::from_text("rpz.");
-  auto rpz = vigil::monitor::PolicyFeed::parse(
+  auto rpz = vigil::policy::PolicyFeed::parse(
       "@ SOA a. b. 1 2 3 4 5\n*.evil.example CNAME .\n24.0.2.0.192.rpz-ip CNAME .\n", r);
-  vigil::monitor::PolicySet set({{"rpz", vigil::monitor::FeedMode::kEnforce, *rpz, nullptr},
-                                 {"list", vigil::monitor::FeedMode::kEnforce, *list, nullptr}},
-                                5, true);
+  vigil::policy::PolicySet set({{"rpz", vigil::policy::FeedMode::kEnforce, *rpz, nullptr},
+                                {"list", vigil::policy::FeedMode::kEnforce, *list, nullptr}},
+                               5, true);
   const Name miss = *Name::from_text("www.some-ordinary-site.example.com.");
   const Name hit = *Name::from_text("cdn.host7919.bad-domain-1.com.");
   const Name& name = state.range(0) == 0 ? miss : hit;

@@ -16,8 +16,8 @@
 
 #include "cache/cache_options.h"
 #include "monitor/intent_limits.h"
-#include "monitor/policy_limits.h"
-#include "monitor/policy_types.h"
+#include "policy/policy_limits.h"
+#include "policy/policy_types.h"
 #include "resolver/limits.h"
 #include "util/net_address.h"
 
@@ -153,17 +153,17 @@ struct IntentConfig {
   bool operator==(const IntentConfig&) const = default;
 };
 
-// Threat feeds (monitor/policy_feed.h), enforced by the query handler in
+// Threat feeds (policy/policy_feed.h), enforced by the query handler in
 // this order: the first feed with a match decides.
 struct PolicyFeedConfig {
   std::string name;  // unique; labels metrics and log lines
   std::string file;  // relative paths are relative to the configuration file
-  monitor::FeedFormat format = monitor::FeedFormat::kRpz;
+  policy::FeedFormat format = policy::FeedFormat::kRpz;
   std::string zone;  // rpz: the zone's name; "" = the SOA's owner
-  monitor::FeedMode mode = monitor::FeedMode::kEnforce;
-  monitor::PolicyAction action = monitor::PolicyAction::kNxDomain;  // hosts, domains
-  std::size_t max_rules = monitor::kMaxPolicyRules;
-  std::uint64_t max_size = monitor::kMaxFeedBytes;
+  policy::FeedMode mode = policy::FeedMode::kEnforce;
+  policy::PolicyAction action = policy::PolicyAction::kNxDomain;  // hosts, domains
+  std::size_t max_rules = policy::kMaxPolicyRules;
+  std::uint64_t max_size = policy::kMaxFeedBytes;
   // rpz: the primary the zone is transferred from (AXFR, IXFR when offered),
   // as BIND's secondary policy zones are; `file` then keeps the latest copy.
   std::optional<Endpoint> primary;
@@ -178,9 +178,9 @@ struct PolicyFeedConfig {
 
 struct PolicyConfig {
   std::vector<PolicyFeedConfig> feeds;
-  std::uint32_t max_ttl = monitor::kDefaultMaxPolicyTtl;  // seconds (BIND's max-policy-ttl)
+  std::uint32_t max_ttl = policy::kDefaultMaxPolicyTtl;  // seconds (BIND's max-policy-ttl)
   bool add_soa = true;  // the feed's SOA in the additional section of rewritten answers (BIND's add-soa)
-  std::uint32_t check_interval = monitor::kDefaultFeedCheckSeconds;  // 0 = files are not watched
+  std::uint32_t check_interval = policy::kDefaultFeedCheckSeconds;  // 0 = files are not watched
 };
 
 struct CacheConfig {

@@ -322,31 +322,31 @@ PolicyFeedConfig load_feed(const YAML::Node& item, const std::string& key,
   f.read(S::policy_feeds_file, fc.file);
   if (fc.file.empty()) fail(f[S::policy_feeds_file], f.name(S::policy_feeds_file) + ": empty");
   if (const auto v = f[S::policy_feeds_format]) {
-    fc.format = get_enum<monitor::FeedFormat>(v, f.name(S::policy_feeds_format),
-                                              {{"rpz", monitor::FeedFormat::kRpz},
-                                               {"hosts", monitor::FeedFormat::kHosts},
-                                               {"domains", monitor::FeedFormat::kDomains}});
+    fc.format = get_enum<policy::FeedFormat>(v, f.name(S::policy_feeds_format),
+                                             {{"rpz", policy::FeedFormat::kRpz},
+                                              {"hosts", policy::FeedFormat::kHosts},
+                                              {"domains", policy::FeedFormat::kDomains}});
   }
   if (const auto v = f[S::policy_feeds_zone]) {
     const std::string name = f.name(S::policy_feeds_zone);
-    if (fc.format != monitor::FeedFormat::kRpz) fail(v, name + ": only an rpz feed has a zone");
+    if (fc.format != policy::FeedFormat::kRpz) fail(v, name + ": only an rpz feed has a zone");
     fc.zone = scalar(v, name);
     if (!dns::Name::from_text(fc.zone).ok()) fail(v, name + ": not a domain name");
   }
   if (const auto v = f[S::policy_feeds_mode]) {
-    fc.mode = get_enum<monitor::FeedMode>(
+    fc.mode = get_enum<policy::FeedMode>(
         v, f.name(S::policy_feeds_mode),
-        {{"enforce", monitor::FeedMode::kEnforce}, {"log", monitor::FeedMode::kLog}});
+        {{"enforce", policy::FeedMode::kEnforce}, {"log", policy::FeedMode::kLog}});
   }
   if (const auto v = f[S::policy_feeds_action]) {
     const std::string name = f.name(S::policy_feeds_action);
-    if (fc.format == monitor::FeedFormat::kRpz) fail(v, name + ": an rpz feed's records are its actions");
-    fc.action = get_enum<monitor::PolicyAction>(v, name,
-                                                {{"nxdomain", monitor::PolicyAction::kNxDomain},
-                                                 {"nodata", monitor::PolicyAction::kNoData},
-                                                 {"drop", monitor::PolicyAction::kDrop},
-                                                 {"tcp-only", monitor::PolicyAction::kTcpOnly},
-                                                 {"passthru", monitor::PolicyAction::kPassthru}});
+    if (fc.format == policy::FeedFormat::kRpz) fail(v, name + ": an rpz feed's records are its actions");
+    fc.action = get_enum<policy::PolicyAction>(v, name,
+                                               {{"nxdomain", policy::PolicyAction::kNxDomain},
+                                                {"nodata", policy::PolicyAction::kNoData},
+                                                {"drop", policy::PolicyAction::kDrop},
+                                                {"tcp-only", policy::PolicyAction::kTcpOnly},
+                                                {"passthru", policy::PolicyAction::kPassthru}});
   }
   f.read(S::policy_feeds_max_rules, fc.max_rules);
   if (const auto v = f[S::policy_feeds_max_size]) {
@@ -358,7 +358,7 @@ PolicyFeedConfig load_feed(const YAML::Node& item, const std::string& key,
   }
   if (const auto v = f[S::policy_feeds_primary]) {
     const std::string name = f.name(S::policy_feeds_primary);
-    if (fc.format != monitor::FeedFormat::kRpz || fc.zone.empty()) {
+    if (fc.format != policy::FeedFormat::kRpz || fc.zone.empty()) {
       fail(v, name + ": only an rpz feed with its zone: is transferred from a primary");
     }
     fc.primary = get_endpoint(v, name);
@@ -377,9 +377,9 @@ void load_policy(const YAML::Node& n, PolicyConfig& c) {
   f.read(S::policy_add_soa, c.add_soa);
   f.read(S::policy_check_interval, c.check_interval);
   const auto feeds = get_list(f[S::policy_feeds], f.name(S::policy_feeds));
-  if (feeds.size() > monitor::kMaxPolicyFeeds) {
+  if (feeds.size() > policy::kMaxPolicyFeeds) {
     fail(f[S::policy_feeds],
-         f.name(S::policy_feeds) + ": at most " + std::to_string(monitor::kMaxPolicyFeeds) + " feeds");
+         f.name(S::policy_feeds) + ": at most " + std::to_string(policy::kMaxPolicyFeeds) + " feeds");
   }
   for (const auto& item : feeds) {
     const std::string key = f.name(S::policy_feeds) + "[" + std::to_string(c.feeds.size()) + "]";

@@ -13,7 +13,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "monitor/hash.h"
+#include "util/hash.h"
 
 namespace vigil::monitor {
 
@@ -32,7 +32,7 @@ class BoundedTable {
   // The entry for `key`, created if absent (replacing the set's least
   // recently touched entry when the set is full).
   V& touch(std::uint64_t key, std::uint32_t now_s, bool* fresh) {
-    Slot* set = &slots_[(mix64(key) & mask_) * kWays];
+    Slot* set = &slots_[(util::mix64(key) & mask_) * kWays];
     Slot* victim = nullptr;
     for (std::size_t i = 0; i < kWays; ++i) {
       Slot& s = set[i];
@@ -62,7 +62,7 @@ class BoundedTable {
 
   V* find(std::uint64_t key) { return const_cast<V*>(static_cast<const BoundedTable&>(*this).find(key)); }
   const V* find(std::uint64_t key) const {
-    const Slot* set = &slots_[(mix64(key) & mask_) * kWays];
+    const Slot* set = &slots_[(util::mix64(key) & mask_) * kWays];
     for (std::size_t i = 0; i < kWays; ++i) {
       if (set[i].used && set[i].key == key) return &set[i].value;
     }

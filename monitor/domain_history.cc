@@ -5,7 +5,7 @@
 #include <cstring>
 #include <fstream>
 
-#include "monitor/hash.h"
+#include "util/hash.h"
 
 namespace vigil::monitor {
 
@@ -38,8 +38,8 @@ DomainHistory::DomainHistory(std::uint32_t days, std::size_t domains_per_day)
 }
 
 DomainHistory::Probe DomainHistory::probe(std::string_view domain) {
-  const std::uint64_t h = fnv1a(domain);
-  return {mix64(h), mix64(h ^ 0x9E3779B97F4A7C15ULL) | 1};
+  const std::uint64_t h = util::fnv1a(domain);
+  return {util::mix64(h), util::mix64(h ^ 0x9E3779B97F4A7C15ULL) | 1};
 }
 
 bool DomainHistory::contains(std::size_t bucket, const Probe& p) const {

@@ -6,8 +6,8 @@
 #include <cstdio>
 #include <string_view>
 
-#include "monitor/hash.h"
 #include "monitor/name_shape.h"
+#include "util/hash.h"
 
 namespace vigil::monitor {
 
@@ -118,7 +118,7 @@ bool IntentEngine::unblock(std::string_view domain) {
   if (d.size() > 1 && d.ends_with('.')) d.pop_back();
   for (auto& c : d) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   // Blocked entries are keyed by the verdict's domain text (emit()).
-  Blocked* b = blocked_.find(fnv1a(d));
+  Blocked* b = blocked_.find(util::fnv1a(d));
   if (b == nullptr || b->until == 0) return false;
   const bool was = b->until > now_;
   b->until = 0;
@@ -199,7 +199,7 @@ void IntentEngine::observe(const Observation& o, std::vector<Verdict>& out) {
   if (o.qname == nullptr || o.qname->is_root()) return;
   const auto now = static_cast<std::uint32_t>(std::max<std::int64_t>(o.time_ns / 1'000'000'000, 1));
   now_ = std::max(now_, now);
-  const std::uint64_t client_key = fnv1a(o.client);
+  const std::uint64_t client_key = util::fnv1a(o.client);
   bool fresh = false;
   ClientState& c = clients_.touch(client_key, now, &fresh);
 
@@ -234,7 +234,7 @@ void IntentEngine::feed(const Observation& o, std::uint32_t now, std::uint64_t c
   append_text(v.evidence, "feed", p.feed_name());
   append_text(v.evidence, "trigger", p.trigger_text());
   append_text(v.evidence, "trigger_type", p.address ? "response-ip" : "qname");
-  append_text(v.evidence, "action", policy_action_name(static_cast<PolicyAction>(p.action)));
+  append_text(v.evidence, "action", policy::policy_action_name(static_cast<policy::PolicyAction>(p.action)));
   append_text(v.evidence, "mode", p.enforced ? "enforce" : "log");
   emit(now, client_key, std::move(v), out);
 }
@@ -261,7 +261,7 @@ void IntentEngine::new_domain(const Observation& o, std::uint32_t now, std::uint
 IntentEngine::NameFacts& IntentEngine::facts_of(const dns::Name& qname) {
   text_.clear();
   qname.append_text(text_);
-  NameFacts& f = memo_[fnv1a(text_) % kMemo];
+  NameFacts& f = memo_[util::fnv1a(text_) % kMemo];
   if (f.key == text_) return f;
   f.key = text_;
   f.history_day = 0;
@@ -286,7 +286,7 @@ IntentEngine::NameFacts& IntentEngine::facts_of(const dns::Name& qname) {
 
 void IntentEngine::emit(std::uint32_t now, std::uint64_t client_key, Verdict v, std::vector<Verdict>& out) {
   const auto category = static_cast<std::size_t>(v.category);
-  const std::uint64_t key = fnv1a(v.domain, client_key * 31 + category + 1);
+  const std::uint64_t key = util::fnv1a(v.domain, client_key * 31 + category + 1);
   ++verdicts_[category];
   const bool block = v.alertable && !v.domain.empty() &&
                      ((v.category == IntentCategory::kDga && options_.dga_block) ||
@@ -298,7 +298,7 @@ void IntentEngine::emit(std::uint32_t now, std::uint64_t client_key, Verdict v, 
     auto name = dns::Name::from_text(v.domain + ".");
     if (name.ok()) {
       bool fresh_block = false;
-      Blocked& b = blocked_.touch(fnv1a(v.domain), now, &fresh_block);
+      Blocked& b = blocked_.touch(util::fnv1a(v.domain), now, &fresh_block);
       if (fresh_block || b.until <= now) block_changed_ = true;  // new on the list
       b.domain = *name;
       b.until = now + options_.block_for_s;
@@ -331,7 +331,7 @@ void IntentEngine::dga(const Observation& o, std::uint32_t now, std::uint64_t cl
 
   double weighted = 0;
   if (o.rcode == kNxdomain) {
-    const auto hash = static_cast<std::uint32_t>(fnv1a(icann));
+    const auto hash = static_cast<std::uint32_t>(util::fnv1a(icann));
     const std::uint8_t weight =
         lex.low ? 2 : static_cast<std::uint8_t>(std::lround(options_.dga_plain_weight * 2));
     auto it = std::find_if(c.nx_domains.begin(), c.nx_domains.end(),
@@ -422,7 +422,7 @@ void IntentEngine::tunnel(const Observation& o, std::uint32_t now, std::uint64_t
   PairState* p = nullptr;
   if (shape.sub_labels > 0 && !registered.empty()) {
     bool fresh = false;
-    p = &pairs_.touch(fnv1a(registered, client_key), now, &fresh);
+    p = &pairs_.touch(util::fnv1a(registered, client_key), now, &fresh);
     if (fresh || now - p->window_start_s >= options_.tunnel_window_s) {
       const std::uint32_t flagged = p->flagged_s;
       *p = PairState{};
@@ -430,7 +430,7 @@ void IntentEngine::tunnel(const Observation& o, std::uint32_t now, std::uint64_t
       p->flagged_s = flagged;
     }
     ++p->queries;
-    const std::uint64_t h = fnv1a(o.qname->lowercased().wire());
+    const std::uint64_t h = util::fnv1a(o.qname->lowercased().wire());
     const std::uint64_t bit = std::uint64_t{1} << (h & 63);
     std::uint64_t& word = p->seen[(h >> 6) & 1];
     if ((word & bit) == 0) {

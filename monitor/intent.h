@@ -20,7 +20,7 @@
 //   new-domain     a registered domain that resolved and nobody here looked up in
 //                  the last 30 days (domain_history.h), after a learning period
 //   threat-feed    the query met a threat feed's rule (the query handler matched
-//                  it: monitor/policy_set.h); the verdict carries feed and trigger
+//                  it: policy/policy_set.h); the verdict carries feed and trigger
 #pragma once
 
 #include <array>
@@ -36,10 +36,10 @@
 #include "monitor/domain_history.h"
 #include "monitor/intent_limits.h"
 #include "monitor/name_shape.h"
-#include "monitor/policy_feed.h"
 #include "monitor/query_event.h"
 #include "monitor/registered_domain.h"
 #include "monitor/verdict.h"
+#include "policy/policy_feed.h"
 #include "protocol/name.h"
 
 namespace vigil::monitor {

@@ -40,7 +40,7 @@ struct PolicyEvent {
   bool hit = false;
   bool enforced = false;    // false: a log-only feed's
   bool address = false;     // a response-IP trigger
-  std::uint8_t action = 0;  // monitor::PolicyAction
+  std::uint8_t action = 0;  // policy::PolicyAction
   std::uint8_t feed_size = 0;
   std::uint16_t trigger_size = 0;
   std::array<char, kMaxFeed> feed{};

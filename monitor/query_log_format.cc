@@ -6,7 +6,7 @@
 #include <ctime>
 #include <vector>
 
-#include "monitor/policy_feed.h"
+#include "policy/policy_feed.h"
 #include "protocol/message_view.h"
 #include "protocol/rdata.h"
 #include "protocol/types.h"
@@ -348,7 +348,7 @@ void append_json_line(LineBuffer& out, const QueryEvent& e, const dns::MessageVi
     out.put(",\"policy\":{\"feed\":");
     append_json_string(out, e.policy.feed_name());
     out.put(",\"action\":");
-    append_json_string(out, policy_action_name(static_cast<PolicyAction>(e.policy.action)));
+    append_json_string(out, policy::policy_action_name(static_cast<policy::PolicyAction>(e.policy.action)));
     out.put(",\"trigger\":");
     append_json_string(out, e.policy.trigger_text());
     out.put(e.policy.address ? ",\"trigger_type\":\"response-ip\"" : ",\"trigger_type\":\"qname\"");

@@ -147,7 +147,7 @@ TEST_F(QueryLogTest, AQueryAPolicyDroppedRaisesAVerdictAndAnAlert) {
   e->outcome = "dropped_policy";
   e->policy.hit = true;
   e->policy.enforced = true;
-  e->policy.action = static_cast<std::uint8_t>(PolicyAction::kDrop);
+  e->policy.action = static_cast<std::uint8_t>(policy::PolicyAction::kDrop);
   e->policy.set("c2-feed", "*.evil.example.");
   log.publish(0);
   log.flush();

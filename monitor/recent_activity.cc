@@ -7,8 +7,8 @@
 
 #include <arpa/inet.h>
 
-#include "monitor/policy_feed.h"
 #include "monitor/query_log_format.h"
+#include "policy/policy_feed.h"
 #include "protocol/name.h"
 #include "protocol/rdata.h"
 #include "protocol/types.h"
@@ -22,7 +22,7 @@ namespace {
 // Whether a query was answered (or dropped) by policy rather than as it resolved.
 bool was_blocked(const QueryEvent& e) {
   if (e.policy.hit && e.policy.enforced &&
-      e.policy.action != static_cast<std::uint8_t>(PolicyAction::kPassthru)) {
+      e.policy.action != static_cast<std::uint8_t>(policy::PolicyAction::kPassthru)) {
     return true;
   }
   return std::strcmp(e.outcome, "blocked") == 0;

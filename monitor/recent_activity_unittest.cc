@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "monitor/policy_feed.h"
+#include "policy/policy_feed.h"
 #include "protocol/message.h"
 #include "protocol/presentation.h"
 
@@ -33,9 +33,9 @@ class RecentActivityTest : public ::testing::Test {
     if (!blocked.empty()) {
       e.policy.hit = true;
       e.policy.enforced = true;
-      e.policy.action = static_cast<std::uint8_t>(blocked == "passthru" ? PolicyAction::kPassthru
-                                                  : blocked == "drop"   ? PolicyAction::kDrop
-                                                                        : PolicyAction::kNxDomain);
+      e.policy.action = static_cast<std::uint8_t>(blocked == "passthru" ? policy::PolicyAction::kPassthru
+                                                  : blocked == "drop"   ? policy::PolicyAction::kDrop
+                                                                        : policy::PolicyAction::kNxDomain);
       e.policy.set("feed", name);
     }
     e.time_ns = kT0 + t;

@@ -4,10 +4,10 @@
 #include <cstring>
 #include <limits>
 
-#include "monitor/hash.h"
 #include "monitor/query_log_format.h"
 #include "protocol/rdata.h"
 #include "protocol/types.h"
+#include "util/hash.h"
 
 namespace vigil::monitor {
 
@@ -37,9 +37,9 @@ void ResolutionIndex::record(std::int64_t time_ns, std::span<const std::uint8_t>
   }
   // The address's length goes into the hash too: 1.2.3.4 and an IPv6
   // address beginning with those octets are different keys.
-  std::uint64_t h = fnv1a(address, kFnvOffset ^ address.size());
-  h = fnv1a(client, h ^ client.size());
-  h = mix64(fnv1a(name, h) ^ qtype);
+  std::uint64_t h = util::fnv1a(address, util::kFnvOffset ^ address.size());
+  h = util::fnv1a(client, h ^ client.size());
+  h = util::mix64(util::fnv1a(name, h) ^ qtype);
   const auto tag = static_cast<std::uint32_t>(h >> 32);
   const std::size_t index = h % sets_;
   Set& head = heads_[index];

@@ -13,13 +13,13 @@
 #include <string_view>
 #include <utility>
 
-#include "monitor/policy_feed.h"
 #include "monitor/query_event.h"
+#include "policy/policy_feed.h"
 #include "protocol/types.h"
 
-namespace vigil::monitor {
-struct PolicyCounters;  // monitor/policy_set.h
-}  // namespace vigil::monitor
+namespace vigil::policy {
+struct PolicyCounters;  // policy/policy_set.h
+}  // namespace vigil::policy
 
 namespace vigil::server {
 
@@ -69,12 +69,12 @@ std::string_view outcome_name(Outcome o);
 struct PolicyNote {
   static constexpr std::uint8_t kNone = 0xFF;
   std::uint8_t feed = kNone;  // index into the handler's PolicySet
-  monitor::PolicyAction action = monitor::PolicyAction::kNxDomain;
+  policy::PolicyAction action = policy::PolicyAction::kNxDomain;
   bool enforced = false;                   // false: a log-only feed's match, the answer is untouched
   bool address = false;                    // a response-IP trigger (else a name)
   std::string trigger;                     // "*.bad.example." / "192.0.2.0/24"
   const std::string* feed_name = nullptr;  // lives as long as the handler's PolicySet
-  monitor::PolicyCounters* counters = nullptr;
+  policy::PolicyCounters* counters = nullptr;
 };
 
 struct HandleResult {

@@ -200,7 +200,7 @@ bool Daemon::start() {
   if (control_) control_->start();
   feeds_ = std::make_unique<FeedKeeper>(
       io_, policy_loader_, config_path_, [this] { return runtime_->config.policy; },
-      [this](std::shared_ptr<const monitor::PolicySet> set) { return publish_feeds(std::move(set)); });
+      [this](std::shared_ptr<const policy::PolicySet> set) { return publish_feeds(std::move(set)); });
   feeds_->start();
   // Priming (RFC 8109): the root NS set, fetched once now so the first
   // client query does not wait for it; the engine primes again whenever the
@@ -388,7 +388,7 @@ ControlReply Daemon::reload() {
 // read and, when it parses, swapped in with a new runtime (queries in
 // flight finish with the old one). A broken one is logged once per version
 // and the feed keeps what it had.
-std::string Daemon::publish_feeds(std::shared_ptr<const monitor::PolicySet> set) {
+std::string Daemon::publish_feeds(std::shared_ptr<const policy::PolicySet> set) {
   auto rt = make_runtime(runtime_->config, config_path_, *cache_, shared_->resolver != nullptr, &block_list_,
                          std::move(set));
   if (!rt.ok()) return rt.error().to_string();

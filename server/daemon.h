@@ -59,7 +59,7 @@ class Daemon {
   void shutdown();
   // A runtime over the threat feeds `set` replaces the one in force
   // (FeedKeeper's publish); "" or why it could not be built.
-  std::string publish_feeds(std::shared_ptr<const monitor::PolicySet> set);
+  std::string publish_feeds(std::shared_ptr<const policy::PolicySet> set);
   ServingState serving() const;  // for vigilctl status
   StatsSnapshot stats() const;
   std::size_t resolutions_in_flight() const;               // summed over workers

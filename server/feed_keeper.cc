@@ -14,11 +14,11 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "policy/zone_transfer.h"
 #include "protocol/name.h"
 #include "protocol/presentation.h"
 #include "protocol/rdata.h"
 #include "server/log.h"
-#include "server/zone_transfer.h"
 
 namespace vigil::server {
 
@@ -98,14 +98,15 @@ asio::awaitable<void> FeedKeeper::keep(std::string name) {
     }
     boost::system::error_code ec;
     const auto address = asio::ip::make_address(fc.primary->address, ec);
-    TransferLimits limits;
+    policy::TransferLimits limits;
     limits.max_records = fc.max_rules * 2 + 1024;
     limits.max_bytes = fc.max_size;
-    Transfer t;
+    policy::Transfer t;
     if (ec) {
       t.error = "not an address: " + fc.primary->address;
     } else {
-      t = co_await transfer_zone(asio::ip::tcp::endpoint(address, fc.primary->port), zone, held, limits);
+      t = co_await policy::transfer_zone(asio::ip::tcp::endpoint(address, fc.primary->port), zone, held,
+                                         limits);
     }
     // SOA timers: refresh and retry (RFC 1035 §3.3.13), bounded.
     const auto soa = held.empty() ? std::nullopt : dns::SoaRdata::decode(held.front().rdata);
@@ -120,7 +121,7 @@ asio::awaitable<void> FeedKeeper::keep(std::string name) {
         bool written = false;
         {
           std::ofstream out(tmp, std::ios::trunc);
-          out << zone_text(t.records);
+          out << policy::zone_text(t.records);
           written = static_cast<bool>(out);
         }
         if (written && std::rename(tmp.c_str(), path.c_str()) == 0) {

@@ -18,7 +18,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "config/config.h"
-#include "monitor/policy_set.h"
+#include "policy/policy_set.h"
 #include "server/policy_loader.h"
 
 namespace vigil::server {
@@ -29,7 +29,7 @@ class FeedKeeper {
   using PolicySource = std::function<config::PolicyConfig()>;
   // Swaps in a runtime over `set` (the configuration in force otherwise
   // unchanged); returns "" or why it could not be built.
-  using Publish = std::function<std::string(std::shared_ptr<const monitor::PolicySet> set)>;
+  using Publish = std::function<std::string(std::shared_ptr<const policy::PolicySet> set)>;
 
   FeedKeeper(boost::asio::io_context& io, PolicyLoader& loader, std::string config_path, PolicySource policy,
              Publish publish);

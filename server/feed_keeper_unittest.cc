@@ -64,7 +64,7 @@ class FeedKeeperTest : public ::testing::Test {
                                           ::testing::UnitTest::GetInstance()->current_test_info()->name())),
         keeper_(
             io_, loader_, "", [this] { return policy_; },
-            [this](std::shared_ptr<const monitor::PolicySet> set) {
+            [this](std::shared_ptr<const policy::PolicySet> set) {
               published_.push_back(std::move(set));
               return publish_error_;
             }) {
@@ -73,7 +73,7 @@ class FeedKeeperTest : public ::testing::Test {
     config::PolicyFeedConfig f;
     f.name = "block";
     f.file = (dir_ / "block.txt").string();
-    f.format = monitor::FeedFormat::kDomains;
+    f.format = policy::FeedFormat::kDomains;
     policy_.feeds.push_back(f);
   }
   ~FeedKeeperTest() override { fs::remove_all(dir_); }
@@ -100,7 +100,7 @@ class FeedKeeperTest : public ::testing::Test {
   boost::asio::io_context io_;
   PolicyLoader loader_;
   config::PolicyConfig policy_;
-  std::vector<std::shared_ptr<const monitor::PolicySet>> published_;
+  std::vector<std::shared_ptr<const policy::PolicySet>> published_;
   std::string publish_error_;
   FeedKeeper keeper_;
 };
@@ -184,7 +184,7 @@ TEST_F(FeedKeeperTest, AFeedKeptByAPrimaryIsTransferredToItsFileAndSwappedIn) {
   config::PolicyFeedConfig& f = policy_.feeds[0];
   f.name = "kept";
   f.file = (dir_ / "kept.rpz").string();
-  f.format = monitor::FeedFormat::kRpz;
+  f.format = policy::FeedFormat::kRpz;
   f.zone = "rpz.test.";
   f.primary = config::Endpoint{"127.0.0.1", false, acceptor.local_endpoint().port()};
   f.refresh = 3600;

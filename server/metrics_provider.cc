@@ -246,8 +246,8 @@ void collect_feed_metrics(std::vector<monitor::MetricFamilyData>& out, const Pol
       T::kCounter,
       {}};
   for (const auto& [name, counts] : feeds.all_counters()) {
-    for (std::size_t a = 0; a < monitor::kPolicyActionCount; ++a) {
-      const std::string action(monitor::policy_action_name(static_cast<monitor::PolicyAction>(a)));
+    for (std::size_t a = 0; a < policy::kPolicyActionCount; ++a) {
+      const std::string action(policy::policy_action_name(static_cast<policy::PolicyAction>(a)));
       const auto enforced = counts->enforced[a].load(std::memory_order_relaxed);
       const auto logged = counts->logged[a].load(std::memory_order_relaxed);
       if (enforced > 0)

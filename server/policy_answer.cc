@@ -22,7 +22,7 @@ bool is_address(RRType t) {
 
 }  // namespace
 
-void PolicyAnswers::remember(PolicyNote& note, const monitor::PolicyHit& h, const Name& at) const {
+void PolicyAnswers::remember(PolicyNote& note, const policy::PolicyHit& h, const Name& at) const {
   note.feed = h.feed;
   note.action = h.match.rule->action;
   note.enforced = h.enforced;
@@ -37,16 +37,16 @@ void PolicyAnswers::remember(PolicyNote& note, const monitor::PolicyHit& h, cons
 HandleResult PolicyAnswers::answer(AnswerContext& c) const {
   PolicyNote note;
   // A rule that lets the answer through: PASSTHRU, and TCP-only over TCP.
-  auto lets_through = [&](const monitor::PolicyHit& h) {
+  auto lets_through = [&](const policy::PolicyHit& h) {
     const auto a = h.match.rule->action;
-    return a == monitor::PolicyAction::kPassthru ||
-           (a == monitor::PolicyAction::kTcpOnly && c.client.transport == Transport::kTcp);
+    return a == policy::PolicyAction::kPassthru ||
+           (a == policy::PolicyAction::kTcpOnly && c.client.transport == Transport::kTcp);
   };
-  std::size_t limit = monitor::PolicySet::kAll;  // feeds that may still rewrite: [0, limit)
-  std::optional<monitor::PolicyHit> name_hit;    // the query name's, waiting on earlier feeds' IP triggers
+  std::size_t limit = policy::PolicySet::kAll;  // feeds that may still rewrite: [0, limit)
+  std::optional<policy::PolicyHit> name_hit;    // the query name's, waiting on earlier feeds' IP triggers
   {
     if (!c.name_policy) c.name_policy = set_.match_name(c.qname);
-    const monitor::PolicyLookup& look = *c.name_policy;
+    const policy::PolicyLookup& look = *c.name_policy;
     if (look.logged) remember(note, *look.logged, c.qname);
     if (look.enforced) {
       limit = look.enforced->feed;
@@ -75,11 +75,11 @@ HandleResult PolicyAnswers::answer(AnswerContext& c) const {
     if (auto hit = cache_.direct_hit(c)) return finish_with(*hit);
   }
 
-  std::optional<monitor::PolicyHit> target_hit;
+  std::optional<policy::PolicyHit> target_hit;
   Name target_name;
   const Chain chain = cache_.follow(c.qname, c.qtype, c, [&](const Name& target) {
     if (limit == 0) return false;
-    const monitor::PolicyLookup look = set_.match_name(target, limit);
+    const policy::PolicyLookup look = set_.match_name(target, limit);
     if (look.logged && note.feed == PolicyNote::kNone) remember(note, *look.logged, target);
     if (!look.enforced) return false;
     limit = look.enforced->feed;
@@ -95,7 +95,7 @@ HandleResult PolicyAnswers::answer(AnswerContext& c) const {
   if (chain.positive && is_address(chain.positive->rrset.type) && set_.addresses_before(limit)) {
     const auto& rs = chain.positive->rrset;
     for (const auto& rd : rs.rdatas) {
-      const monitor::PolicyLookup look = set_.match_address(rd, limit);
+      const policy::PolicyLookup look = set_.match_address(rd, limit);
       if (look.logged && note.feed == PolicyNote::kNone) remember(note, *look.logged, rs.name);
       if (!look.enforced) continue;
       if (lets_through(*look.enforced)) {
@@ -115,11 +115,11 @@ HandleResult PolicyAnswers::answer(AnswerContext& c) const {
   return finish_with(cache_.servfail(c, chain.links));
 }
 
-HandleResult PolicyAnswers::rewrite(AnswerContext& c, const monitor::PolicyHit& hit, const Name& at,
+HandleResult PolicyAnswers::rewrite(AnswerContext& c, const policy::PolicyHit& hit, const Name& at,
                                     const std::vector<cache::CachedRRset>& links, PolicyNote& note) const {
   remember(note, hit, at);
   note.enforced = true;
-  const monitor::PolicyFeed& feed = *set_.feeds()[hit.feed].feed;
+  const policy::PolicyFeed& feed = *set_.feeds()[hit.feed].feed;
   const std::uint32_t max_ttl = set_.max_ttl();
   auto done = [&](HandleResult r) {
     r.policy = note;
@@ -138,25 +138,25 @@ HandleResult PolicyAnswers::rewrite(AnswerContext& c, const monitor::PolicyHit& 
   };
   const Name& owner = at == c.qname ? c.qname : at;
   switch (hit.match.rule->action) {
-    case monitor::PolicyAction::kDrop: return done(silent(Outcome::kDroppedPolicy));
-    case monitor::PolicyAction::kPassthru:  // not rewritten here (answer() lets it through)
-    case monitor::PolicyAction::kTcpOnly: {
+    case policy::PolicyAction::kDrop: return done(silent(Outcome::kDroppedPolicy));
+    case policy::PolicyAction::kPassthru:  // not rewritten here (answer() lets it through)
+    case policy::PolicyAction::kTcpOnly: {
       c.start();
       c.resp.builder().header().tc = true;
       HandleResult r = c.resp.finish(Rcode::kNoError, Outcome::kPolicy);
       r.truncated = true;
       return done(r);
     }
-    case monitor::PolicyAction::kNxDomain:
-    case monitor::PolicyAction::kNoData: {
+    case policy::PolicyAction::kNxDomain:
+    case policy::PolicyAction::kNoData: {
       start_blocked();
       write_links(c.resp, c.qname, links);
       add_soa();
       return done(c.resp.finish(
-          hit.match.rule->action == monitor::PolicyAction::kNxDomain ? Rcode::kNXDomain : Rcode::kNoError,
+          hit.match.rule->action == policy::PolicyAction::kNxDomain ? Rcode::kNXDomain : Rcode::kNoError,
           Outcome::kPolicy));
     }
-    case monitor::PolicyAction::kLocalData: break;
+    case policy::PolicyAction::kLocalData: break;
   }
   const auto& data = hit.match.rule->data;
   start_blocked();

@@ -1,4 +1,4 @@
-// The threat feeds' answers (monitor/policy_set.h), in BIND's order of
+// The threat feeds' answers (policy/policy_set.h), in BIND's order of
 // checks: the query name; then, while the chain is followed, each CNAME
 // target and the answer's addresses in the feeds before the one the name
 // matched. A matching rule rewrites the answer (NXDOMAIN, NODATA, local
@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "cache/rrset_cache.h"
-#include "monitor/policy_set.h"
+#include "policy/policy_set.h"
 #include "protocol/name.h"
 #include "server/answer_types.h"
 #include "server/cache_answer.h"
@@ -22,19 +22,19 @@ namespace vigil::server {
 class PolicyAnswers {
  public:
   // Both must outlive it.
-  PolicyAnswers(const monitor::PolicySet& set, const CacheAnswers& cache) : set_(set), cache_(cache) {}
+  PolicyAnswers(const policy::PolicySet& set, const CacheAnswers& cache) : set_(set), cache_(cache) {}
 
   HandleResult answer(AnswerContext& c) const;
 
  private:
   // The answer as `hit`'s rule says, for the name `at` (the query name, a
   // CNAME target, or the owner of a matching address) after `links`.
-  HandleResult rewrite(AnswerContext& c, const monitor::PolicyHit& hit, const dns::Name& at,
+  HandleResult rewrite(AnswerContext& c, const policy::PolicyHit& hit, const dns::Name& at,
                        const std::vector<cache::CachedRRset>& links, PolicyNote& note) const;
   // Writes which rule of which feed met the query into `note`.
-  void remember(PolicyNote& note, const monitor::PolicyHit& hit, const dns::Name& at) const;
+  void remember(PolicyNote& note, const policy::PolicyHit& hit, const dns::Name& at) const;
 
-  const monitor::PolicySet& set_;
+  const policy::PolicySet& set_;
   const CacheAnswers& cache_;
 };
 

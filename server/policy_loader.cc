@@ -59,7 +59,7 @@ dns::Expected<PolicyLoader::Next, config::ConfigError> PolicyLoader::load(const 
     previous = feeds_;
   }
   const std::string cfg_name = config_file.empty() ? "<config>" : config_file;
-  std::vector<monitor::PolicySource> sources;
+  std::vector<policy::PolicySource> sources;
   for (const auto& fc : cfg.feeds) {
     FeedStatus st;
     st.config = fc;
@@ -79,16 +79,16 @@ dns::Expected<PolicyLoader::Next, config::ConfigError> PolicyLoader::load(const 
     } else if (fresh) {
       std::string why;
       std::size_t line = 0;
-      std::shared_ptr<const monitor::PolicyFeed> feed;
+      std::shared_ptr<const policy::PolicyFeed> feed;
       std::string text;
       why = read_feed(st.path, fc.max_size, text);
       if (why.empty()) {
-        monitor::FeedOptions o;
+        policy::FeedOptions o;
         o.format = fc.format;
         o.list_action = fc.action;
         o.max_rules = fc.max_rules;
         if (!fc.zone.empty()) o.zone = *dns::Name::from_text(fc.zone);
-        auto parsed = monitor::PolicyFeed::parse(text, o);
+        auto parsed = policy::PolicyFeed::parse(text, o);
         if (parsed.ok()) {
           feed = *parsed;
         } else {
@@ -105,8 +105,8 @@ dns::Expected<PolicyLoader::Next, config::ConfigError> PolicyLoader::load(const 
         next.loaded.push_back(
             fc.name + ": " + std::to_string(feed->name_triggers()) + " names, " +
             std::to_string(feed->address_triggers()) + " addresses" +
-            (fc.format == monitor::FeedFormat::kRpz ? ", serial " + std::to_string(feed->serial())
-                                                    : std::string()) +
+            (fc.format == policy::FeedFormat::kRpz ? ", serial " + std::to_string(feed->serial())
+                                                   : std::string()) +
             (feed->skipped() > 0 ? ", " + std::to_string(feed->skipped()) +
                                        " unsupported triggers skipped (nsdname, nsip, client-ip)"
                                  : std::string()));
@@ -125,7 +125,7 @@ dns::Expected<PolicyLoader::Next, config::ConfigError> PolicyLoader::load(const 
     sources.push_back({fc.name, fc.mode, st.feed, &counters(fc.name)});
     next.feeds[fc.name] = std::move(st);
   }
-  next.set = std::make_shared<const monitor::PolicySet>(std::move(sources), cfg.max_ttl, cfg.add_soa);
+  next.set = std::make_shared<const policy::PolicySet>(std::move(sources), cfg.max_ttl, cfg.add_soa);
   return next;
 }
 
@@ -152,16 +152,16 @@ std::vector<FeedStatus> PolicyLoader::status() const {
   return out;
 }
 
-monitor::PolicyCounters& PolicyLoader::counters(const std::string& name) {
+policy::PolicyCounters& PolicyLoader::counters(const std::string& name) {
   std::lock_guard lock(mutex_);
   auto& slot = counters_[name];
-  if (!slot) slot = std::make_unique<monitor::PolicyCounters>();
+  if (!slot) slot = std::make_unique<policy::PolicyCounters>();
   return *slot;
 }
 
-std::vector<std::pair<std::string, const monitor::PolicyCounters*>> PolicyLoader::all_counters() const {
+std::vector<std::pair<std::string, const policy::PolicyCounters*>> PolicyLoader::all_counters() const {
   std::lock_guard lock(mutex_);
-  std::vector<std::pair<std::string, const monitor::PolicyCounters*>> out;
+  std::vector<std::pair<std::string, const policy::PolicyCounters*>> out;
   for (const auto& [name, c] : counters_) out.emplace_back(name, c.get());
   return out;
 }

@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "config/config.h"
-#include "monitor/policy_set.h"
+#include "policy/policy_set.h"
 #include "protocol/result.h"
 
 namespace vigil::server {
@@ -36,19 +36,19 @@ struct FileStamp {
 
 struct FeedStatus {
   config::PolicyFeedConfig config;
-  std::string path;  // the file, resolved against the configuration's directory
-  std::shared_ptr<const monitor::PolicyFeed> feed;  // the version in force
-  FileStamp loaded;                                 // the file it came from
-  FileStamp seen;                                   // the last version read (loaded, or rejected)
-  std::int64_t loaded_at = 0;                       // Unix time of the last good load
-  std::uint64_t failures = 0;                       // versions rejected since start
-  std::string error;                                // why the last version was rejected; "" = none
+  std::string path;                                // the file, resolved against the configuration's directory
+  std::shared_ptr<const policy::PolicyFeed> feed;  // the version in force
+  FileStamp loaded;                                // the file it came from
+  FileStamp seen;                                  // the last version read (loaded, or rejected)
+  std::int64_t loaded_at = 0;                      // Unix time of the last good load
+  std::uint64_t failures = 0;                      // versions rejected since start
+  std::string error;                               // why the last version was rejected; "" = none
 };
 
 class PolicyLoader {
  public:
   struct Next {
-    std::shared_ptr<const monitor::PolicySet> set;
+    std::shared_ptr<const policy::PolicySet> set;
     std::vector<std::string> warnings;  // feeds kept at their last good version, and why
     std::vector<std::string> loaded;    // "name: N names, M addresses, serial S" per feed read
     std::map<std::string, FeedStatus> feeds;
@@ -64,15 +64,15 @@ class PolicyLoader {
 
   std::vector<FeedStatus> status() const;
   // Hit counters by feed name, kept across reloads.
-  monitor::PolicyCounters& counters(const std::string& name);
-  std::vector<std::pair<std::string, const monitor::PolicyCounters*>> all_counters() const;
+  policy::PolicyCounters& counters(const std::string& name);
+  std::vector<std::pair<std::string, const policy::PolicyCounters*>> all_counters() const;
 
   static std::string resolve_path(const std::string& file, const std::string& config_file);
 
  private:
   mutable std::mutex mutex_;
   std::map<std::string, FeedStatus> feeds_;
-  std::map<std::string, std::unique_ptr<monitor::PolicyCounters>> counters_;
+  std::map<std::string, std::unique_ptr<policy::PolicyCounters>> counters_;
 };
 
 // The stamp of `path`, or nullopt when it cannot be read.

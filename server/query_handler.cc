@@ -27,7 +27,7 @@ using dns::Section;
 
 QueryHandler::QueryHandler(const config::Config& config, const LocalZones& local, cache::RRsetCache& cache,
                            bool resolver_attached, const monitor::BlockListPublisher* block,
-                           const monitor::PolicySet* policy)
+                           const policy::PolicySet* policy)
     : config_(config),
       local_(local),
       cache_(cache),
@@ -231,7 +231,7 @@ HandleResult QueryHandler::first_pass(std::span<const std::uint8_t> query, const
       if (!policy_answers_) return false;
       ctx.name_policy = policy_->match_name(qname);  // kept for the feeds' step
       const auto& look = *ctx.name_policy;
-      return look.enforced && look.enforced->match.rule->action == monitor::PolicyAction::kPassthru;
+      return look.enforced && look.enforced->match.rule->action == policy::PolicyAction::kPassthru;
     };
     if (const auto rcode = block_->current()->match(qname); rcode && !passed()) {
       ctx.start_with_error(dns::EdeCode::kBlocked, "blocked by intent detection");

@@ -17,7 +17,7 @@
 //      query), the listener resolves and calls finish() with it and the
 //      resolution's status, which answers from the cache without parsing
 //      or checking the query again; else SERVFAIL with an Extended DNS Error
-// With threat feeds configured (monitor/policy_set.h), steps 6 and 7 check
+// With threat feeds configured (policy/policy_set.h), steps 6 and 7 check
 // the query name, each CNAME target and the answer's addresses against
 // them and rewrite the answer as the matching rule says, the way BIND's
 // response policy zones do (server/policy_answer.h).
@@ -44,7 +44,7 @@
 #include "cache/rrset_cache.h"
 #include "config/config.h"
 #include "monitor/block_list.h"
-#include "monitor/policy_set.h"
+#include "policy/policy_set.h"
 #include "protocol/header.h"
 #include "protocol/name.h"
 #include "protocol/types.h"
@@ -80,7 +80,7 @@ struct PendingQuery {
   dns::Name resolve_name;
   dns::RRType resolve_type = dns::RRType::A;
   // The threat feeds' verdict on the query name (with feeds only).
-  std::optional<monitor::PolicyLookup> name_policy;
+  std::optional<policy::PolicyLookup> name_policy;
 };
 
 class QueryHandler {
@@ -91,7 +91,7 @@ class QueryHandler {
   // `policy`: the threat feeds in force (null or empty: none); must outlive the handler.
   QueryHandler(const config::Config& config, const LocalZones& local, cache::RRsetCache& cache,
                bool resolver_attached = false, const monitor::BlockListPublisher* block = nullptr,
-               const monitor::PolicySet* policy = nullptr);
+               const policy::PolicySet* policy = nullptr);
 
   // The first pass: writes the response into `out` (at least 512 octets;
   // for TCP 65535), or answers kNeedsResolution and, when `pending` is
@@ -130,7 +130,7 @@ class QueryHandler {
   cache::RRsetCache& cache_;
   bool resolver_attached_;
   const monitor::BlockListPublisher* block_;
-  const monitor::PolicySet* policy_;
+  const policy::PolicySet* policy_;
   CacheAnswers cache_answers_;
   std::optional<PolicyAnswers> policy_answers_;  // with feeds loaded
   std::string identity_;                         // hostname.bind / id.server

@@ -556,15 +556,15 @@ TEST_F(QueryHandlerTest, ServeStaleAfterAFailedResolution) {
 // behaviour with BIND on the lab).
 class PolicyHandlerTest : public QueryHandlerTest {
  protected:
-  static std::shared_ptr<const monitor::PolicyFeed> Rpz(const char* body) {
-    monitor::FeedOptions o;
+  static std::shared_ptr<const policy::PolicyFeed> Rpz(const char* body) {
+    policy::FeedOptions o;
     o.zone = *Name::from_text("rpz.test.");
-    auto f = monitor::PolicyFeed::parse(std::string("@ 300 SOA a. b. 9 2 3 4 60\n") + body, o);
+    auto f = policy::PolicyFeed::parse(std::string("@ 300 SOA a. b. 9 2 3 4 60\n") + body, o);
     EXPECT_TRUE(f.ok()) << f.error().message;
     return *f;
   }
-  void Use(std::vector<monitor::PolicySource> feeds) {
-    set_ = std::make_shared<const monitor::PolicySet>(std::move(feeds), 5, true);
+  void Use(std::vector<policy::PolicySource> feeds) {
+    set_ = std::make_shared<const policy::PolicySet>(std::move(feeds), 5, true);
     policy_handler_ = std::make_unique<QueryHandler>(config_, local_, cache_, /*resolver_attached=*/true,
                                                      nullptr, set_.get());
   }
@@ -579,13 +579,13 @@ class PolicyHandlerTest : public QueryHandlerTest {
     EXPECT_TRUE(m.ok());
     return m.ok() ? std::optional<Message>(*m) : std::nullopt;
   }
-  monitor::PolicyCounters counters_;
-  std::shared_ptr<const monitor::PolicySet> set_;
+  policy::PolicyCounters counters_;
+  std::shared_ptr<const policy::PolicySet> set_;
   std::unique_ptr<QueryHandler> policy_handler_;
 };
 
 TEST_F(PolicyHandlerTest, AQnameTriggerAnswersNxDomainWithThePolicySoaAndEde) {
-  Use({{"malware", monitor::FeedMode::kEnforce, Rpz("bad.example CNAME .\n"), &counters_}});
+  Use({{"malware", policy::FeedMode::kEnforce, Rpz("bad.example CNAME .\n"), &counters_}});
   auto r = AskP("Bad.Example.", RRType::A);
   ASSERT_TRUE(r.has_value());
   EXPECT_EQ(last_.outcome, Outcome::kPolicy);
@@ -611,7 +611,7 @@ TEST_F(PolicyHandlerTest, AnyIsAnsweredAsWithoutFeeds) {
   // Issue 23 §4: ANY is answered in one place. With feeds loaded it used to
   // get an empty NOERROR where the handler without feeds synthesises the
   // RFC 8482 HINFO, and a cached NXDOMAIN went unanswered.
-  Use({{"f", monitor::FeedMode::kEnforce, Rpz("bad.example CNAME .\n"), nullptr}});
+  Use({{"f", policy::FeedMode::kEnforce, Rpz("bad.example CNAME .\n"), nullptr}});
   auto soa = *dns::parse_record("example. 300 IN SOA ns.example. h.example. 1 2 3 4 60");
   cache_.insert_negative(*Name::from_text("gone.example."), RRType::A, dns::RRClass::IN,
                          cache::NegativeKind::kNxDomain, soa, cache::Rank::kAuthAuthority, kT0);
@@ -634,7 +634,7 @@ TEST_F(PolicyHandlerTest, AnyIsAnsweredAsWithoutFeeds) {
 }
 
 TEST_F(PolicyHandlerTest, LocalDataIsCappedAtTheMaximumPolicyTtlAndMissingTypesAreNoData) {
-  Use({{"garden", monitor::FeedMode::kEnforce, Rpz("*.adnet.example 3600 A 192.0.2.99\n"), nullptr}});
+  Use({{"garden", policy::FeedMode::kEnforce, Rpz("*.adnet.example 3600 A 192.0.2.99\n"), nullptr}});
   auto r = AskP("x.adnet.example.", RRType::A);
   ASSERT_TRUE(r.has_value());
   ASSERT_EQ(r->answer.size(), 1u);
@@ -648,7 +648,7 @@ TEST_F(PolicyHandlerTest, LocalDataIsCappedAtTheMaximumPolicyTtlAndMissingTypesA
 }
 
 TEST_F(PolicyHandlerTest, DropSendsNothingAndTcpOnlyTruncatesUdpOnly) {
-  Use({{"f", monitor::FeedMode::kEnforce,
+  Use({{"f", policy::FeedMode::kEnforce,
         Rpz("drop.example CNAME rpz-drop.\ntcp.example CNAME rpz-tcp-only.\n"), nullptr}});
   EXPECT_FALSE(AskP("drop.example.", RRType::A).has_value());
   EXPECT_EQ(last_.outcome, Outcome::kDroppedPolicy);
@@ -665,7 +665,7 @@ TEST_F(PolicyHandlerTest, DropSendsNothingAndTcpOnlyTruncatesUdpOnly) {
 }
 
 TEST_F(PolicyHandlerTest, AResponseIpTriggerRewritesTheAnswerThatCarriesTheAddress) {
-  Use({{"ips", monitor::FeedMode::kEnforce, Rpz("24.0.2.0.192.rpz-ip CNAME .\n"), nullptr}});
+  Use({{"ips", policy::FeedMode::kEnforce, Rpz("24.0.2.0.192.rpz-ip CNAME .\n"), nullptr}});
   // Not cached yet: resolve first, then look at the addresses.
   EXPECT_FALSE(AskP("www.example.", RRType::A).has_value());
   EXPECT_EQ(last_.outcome, Outcome::kNeedsResolution);
@@ -684,7 +684,7 @@ TEST_F(PolicyHandlerTest, AResponseIpTriggerRewritesTheAnswerThatCarriesTheAddre
 }
 
 TEST_F(PolicyHandlerTest, ACnameTargetIsCheckedAndTheChainKept) {
-  Use({{"f", monitor::FeedMode::kEnforce, Rpz("bad.example CNAME *.\n"), nullptr}});
+  Use({{"f", policy::FeedMode::kEnforce, Rpz("bad.example CNAME *.\n"), nullptr}});
   CacheRecords("alias.example. 300 IN CNAME bad.example.");
   CacheRecords("bad.example. 300 IN A 192.0.2.66");
   auto r = AskP("alias.example.", RRType::A);
@@ -693,11 +693,11 @@ TEST_F(PolicyHandlerTest, ACnameTargetIsCheckedAndTheChainKept) {
   ASSERT_EQ(r->answer.size(), 1u);
   EXPECT_EQ(r->answer[0].type, RRType::CNAME);
   EXPECT_EQ(last_.policy.trigger, "bad.example.");
-  EXPECT_EQ(last_.policy.action, monitor::PolicyAction::kNoData);
+  EXPECT_EQ(last_.policy.action, policy::PolicyAction::kNoData);
 }
 
 TEST_F(PolicyHandlerTest, ARedirectResolvesItsTarget) {
-  Use({{"f", monitor::FeedMode::kEnforce, Rpz("bad.example CNAME walled.example.\n"), nullptr}});
+  Use({{"f", policy::FeedMode::kEnforce, Rpz("bad.example CNAME walled.example.\n"), nullptr}});
   const auto wire = Query("bad.example.", RRType::A).to_wire();
   PendingQuery pending;
   std::vector<std::uint8_t> first(1232);
@@ -714,21 +714,21 @@ TEST_F(PolicyHandlerTest, ARedirectResolvesItsTarget) {
 }
 
 TEST_F(PolicyHandlerTest, LogOnlyFeedsLeaveTheAnswerAndAnEarlierPassthruWins) {
-  Use({{"watch", monitor::FeedMode::kLog, Rpz("www.example CNAME .\n"), nullptr},
-       {"allow", monitor::FeedMode::kEnforce, Rpz("*.example CNAME rpz-passthru.\n"), nullptr},
-       {"block", monitor::FeedMode::kEnforce, Rpz("*.example CNAME .\n"), nullptr}});
+  Use({{"watch", policy::FeedMode::kLog, Rpz("www.example CNAME .\n"), nullptr},
+       {"allow", policy::FeedMode::kEnforce, Rpz("*.example CNAME rpz-passthru.\n"), nullptr},
+       {"block", policy::FeedMode::kEnforce, Rpz("*.example CNAME .\n"), nullptr}});
   CacheRecords("www.example. 300 IN A 192.0.2.7");
   auto r = AskP("www.example.", RRType::A);
   ASSERT_TRUE(r.has_value());
   EXPECT_EQ(r->answer.size(), 1u);
   EXPECT_EQ(last_.outcome, Outcome::kAnswered);
   EXPECT_EQ(*last_.policy.feed_name, "allow");  // the rule that decided
-  EXPECT_EQ(last_.policy.action, monitor::PolicyAction::kPassthru);
+  EXPECT_EQ(last_.policy.action, policy::PolicyAction::kPassthru);
 }
 
 TEST_F(PolicyHandlerTest, APassthruRuleBeatsTheIntentDetectorsBlock) {
   // Issue 22: the operator's allow list (a PASSTHRU feed) lifts a block.
-  Use({{"allow", monitor::FeedMode::kEnforce, Rpz("cdn.example CNAME rpz-passthru.\n"), nullptr}});
+  Use({{"allow", policy::FeedMode::kEnforce, Rpz("cdn.example CNAME rpz-passthru.\n"), nullptr}});
   monitor::BlockListPublisher block;
   block.publish(std::make_shared<const monitor::BlockList>(
       std::vector<Name>{*Name::from_text("cdn.example."), *Name::from_text("bad.example.")},
@@ -745,8 +745,8 @@ TEST_F(PolicyHandlerTest, APassthruRuleBeatsTheIntentDetectorsBlock) {
 }
 
 TEST_F(PolicyHandlerTest, ANameRuleWaitsForAnEarlierFeedsAddressRule) {
-  Use({{"ips", monitor::FeedMode::kEnforce, Rpz("32.7.2.0.192.rpz-ip CNAME rpz-passthru.\n"), nullptr},
-       {"names", monitor::FeedMode::kEnforce, Rpz("*.example CNAME .\n"), nullptr}});
+  Use({{"ips", policy::FeedMode::kEnforce, Rpz("32.7.2.0.192.rpz-ip CNAME rpz-passthru.\n"), nullptr},
+       {"names", policy::FeedMode::kEnforce, Rpz("*.example CNAME .\n"), nullptr}});
   EXPECT_FALSE(AskP("www.example.", RRType::A).has_value());
   EXPECT_EQ(last_.outcome, Outcome::kNeedsResolution);  // BIND's qname-wait-recurse
   CacheRecords("www.example. 300 IN A 192.0.2.7");
@@ -761,8 +761,8 @@ TEST_F(PolicyHandlerTest, ANameRuleWaitsForAnEarlierFeedsAddressRule) {
 TEST_F(PolicyHandlerTest, ADirectCacheHitKeepsALogOnlyFeedsNote) {
   // Names only (no rpz-ip anywhere): a cached answer takes the hot path, and
   // the log-only feed's match is still reported with it.
-  Use({{"watch", monitor::FeedMode::kLog, Rpz("www.example CNAME .\n"), nullptr},
-       {"block", monitor::FeedMode::kEnforce, Rpz("bad.example CNAME .\n"), nullptr}});
+  Use({{"watch", policy::FeedMode::kLog, Rpz("www.example CNAME .\n"), nullptr},
+       {"block", policy::FeedMode::kEnforce, Rpz("bad.example CNAME .\n"), nullptr}});
   CacheRecords("www.example. 300 IN A 192.0.2.7");
   auto r = AskP("www.example.", RRType::A);
   ASSERT_TRUE(r.has_value());
@@ -778,8 +778,8 @@ TEST_F(PolicyHandlerTest, ADirectCacheHitKeepsALogOnlyFeedsNote) {
 TEST_F(PolicyHandlerTest, ANameRuleWaitingOnAddressesStillAppliesToOtherCachedTypes) {
   // The name's rule waits for an earlier feed's address rules; a cached TXT
   // carries no address, so the name's rule decides.
-  Use({{"ips", monitor::FeedMode::kEnforce, Rpz("32.7.2.0.192.rpz-ip CNAME rpz-passthru.\n"), nullptr},
-       {"names", monitor::FeedMode::kEnforce, Rpz("*.example CNAME .\n"), nullptr}});
+  Use({{"ips", policy::FeedMode::kEnforce, Rpz("32.7.2.0.192.rpz-ip CNAME rpz-passthru.\n"), nullptr},
+       {"names", policy::FeedMode::kEnforce, Rpz("*.example CNAME .\n"), nullptr}});
   CacheRecords("www.example. 300 IN TXT \"hello\"");
   auto r = AskP("www.example.", RRType::TXT);
   ASSERT_TRUE(r.has_value());

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "cache/rrset_cache.h"
-#include "monitor/policy_set.h"
+#include "policy/policy_set.h"
 #include "protocol/header.h"
 #include "protocol/message_builder.h"
 #include "protocol/name.h"
@@ -129,7 +129,7 @@ struct AnswerContext {
   cache::LookupOptions lookup;
   std::vector<std::uint8_t> options;  // EDNS options; outlives the builder until finish()
   // The threat feeds' verdict on the query name, once looked up.
-  std::optional<monitor::PolicyLookup> name_policy;
+  std::optional<policy::PolicyLookup> name_policy;
   // kNeedsResolution: what to resolve (the question, or a redirect's target).
   std::optional<std::pair<dns::Name, dns::RRType>> resolve;
 

@@ -4,7 +4,7 @@ namespace vigil::server {
 
 dns::Expected<std::shared_ptr<const Runtime>, config::ConfigError> make_runtime(
     config::Config config, const std::string& config_file, cache::RRsetCache& cache, bool resolver_attached,
-    const monitor::BlockListPublisher* block, std::shared_ptr<const monitor::PolicySet> policy) {
+    const monitor::BlockListPublisher* block, std::shared_ptr<const policy::PolicySet> policy) {
   const std::string file = config_file.empty() ? "<defaults>" : config_file;
   auto local = LocalZones::build(config, file);
   if (!local.ok()) return local.error();

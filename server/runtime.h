@@ -20,14 +20,14 @@ struct Runtime {
   config::Config config;
   std::string config_file;  // "" = built-in defaults
   LocalZones local;
-  resolver::RootHints root_hints;                    // resolver.root_hints, loaded and checked
-  std::shared_ptr<const monitor::PolicySet> policy;  // the threat feeds (server/policy_loader.h)
+  resolver::RootHints root_hints;                   // resolver.root_hints, loaded and checked
+  std::shared_ptr<const policy::PolicySet> policy;  // the threat feeds (server/policy_loader.h)
   std::unique_ptr<QueryHandler> handler;
 };
 
 dns::Expected<std::shared_ptr<const Runtime>, config::ConfigError> make_runtime(
     config::Config config, const std::string& config_file, cache::RRsetCache& cache, bool resolver_attached,
     const monitor::BlockListPublisher* block = nullptr,
-    std::shared_ptr<const monitor::PolicySet> policy = nullptr);
+    std::shared_ptr<const policy::PolicySet> policy = nullptr);
 
 }  // namespace vigil::server

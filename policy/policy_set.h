@@ -21,10 +21,10 @@
 #include <string>
 #include <vector>
 
-#include "monitor/policy_feed.h"
-#include "monitor/policy_types.h"
+#include "policy/policy_feed.h"
+#include "policy/policy_types.h"
 
-namespace vigil::monitor {
+namespace vigil::policy {
 
 struct PolicyCounters {
   std::array<std::atomic<std::uint64_t>, kPolicyActionCount> enforced{};
@@ -76,4 +76,4 @@ class PolicySet {
   std::size_t first_address_feed_ = kAll;  // the first feed with response-IP triggers
 };
 
-}  // namespace vigil::monitor
+}  // namespace vigil::policy

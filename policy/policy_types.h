@@ -7,7 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 
-namespace vigil::monitor {
+namespace vigil::policy {
 
 enum class PolicyAction : std::uint8_t { kNxDomain, kNoData, kPassthru, kDrop, kTcpOnly, kLocalData };
 inline constexpr std::size_t kPolicyActionCount = 6;
@@ -16,4 +16,4 @@ enum class FeedFormat : std::uint8_t { kRpz, kHosts, kDomains };
 
 enum class FeedMode : std::uint8_t { kEnforce, kLog };
 
-}  // namespace vigil::monitor
+}  // namespace vigil::policy

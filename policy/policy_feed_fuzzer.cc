@@ -5,17 +5,17 @@
 #include <cstdint>
 #include <string_view>
 
-#include "monitor/policy_feed.h"
+#include "policy/policy_feed.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace vigil;
   if (size < 1) return 0;
-  monitor::FeedOptions o;
-  o.format = static_cast<monitor::FeedFormat>(data[0] % 3);
+  policy::FeedOptions o;
+  o.format = static_cast<policy::FeedFormat>(data[0] % 3);
   o.max_rules = 10000;
-  if (o.format == monitor::FeedFormat::kRpz) o.zone = *dns::Name::from_text("rpz.");
+  if (o.format == policy::FeedFormat::kRpz) o.zone = *dns::Name::from_text("rpz.");
   const std::string_view text(reinterpret_cast<const char*>(data + 1), size - 1);
-  auto f = monitor::PolicyFeed::parse(text, o);
+  auto f = policy::PolicyFeed::parse(text, o);
   if (!f.ok()) return 0;
   for (const char* n : {"a.test.", "x.y.z.test.", ".", "bad.example."}) {
     const dns::Name name = *dns::Name::from_text(n);

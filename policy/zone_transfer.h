@@ -21,7 +21,7 @@
 #include "protocol/message.h"
 #include "protocol/name.h"
 
-namespace vigil::server {
+namespace vigil::policy {
 
 struct TransferLimits {
   std::chrono::milliseconds timeout{30000};  // the whole transfer
@@ -50,4 +50,4 @@ std::string zone_text(const std::vector<dns::ResourceRecord>& records);
 void apply_difference(std::vector<dns::ResourceRecord>& zone, const std::vector<dns::ResourceRecord>& removed,
                       const std::vector<dns::ResourceRecord>& added);
 
-}  // namespace vigil::server
+}  // namespace vigil::policy

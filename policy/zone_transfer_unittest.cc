@@ -1,10 +1,10 @@
-#include "server/zone_transfer.h"
+#include "policy/zone_transfer.h"
 
 #include <gtest/gtest.h>
 
 #include "protocol/presentation.h"
 
-namespace vigil::server {
+namespace vigil::policy {
 namespace {
 
 dns::ResourceRecord R(const char* text) {
@@ -36,4 +36,4 @@ TEST(ZoneTransferTest, TheZoneTextParsesBackToTheSameRecords) {
 }
 
 }  // namespace
-}  // namespace vigil::server
+}  // namespace vigil::policy

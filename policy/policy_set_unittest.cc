@@ -1,8 +1,8 @@
-#include "monitor/policy_set.h"
+#include "policy/policy_set.h"
 
 #include <gtest/gtest.h>
 
-namespace vigil::monitor {
+namespace vigil::policy {
 namespace {
 
 dns::Name N(const char* text) {
@@ -63,4 +63,4 @@ TEST(PolicySetTest, AddressTriggersOnlyInFeedsBeforeTheNameMatch) {
 }
 
 }  // namespace
-}  // namespace vigil::monitor
+}  // namespace vigil::policy

@@ -1,4 +1,4 @@
-#include "server/zone_transfer.h"
+#include "policy/zone_transfer.h"
 
 #include <algorithm>
 #include <array>
@@ -14,7 +14,7 @@
 #include "protocol/rdata.h"
 #include "protocol/secure_random.h"
 
-namespace vigil::server {
+namespace vigil::policy {
 
 namespace asio = boost::asio;
 using asio::ip::tcp;
@@ -262,4 +262,4 @@ asio::awaitable<Transfer> transfer_zone(tcp::endpoint primary, dns::Name zone,
   co_return co_await exchange(primary, zone, current, false, limits);
 }
 
-}  // namespace vigil::server
+}  // namespace vigil::policy

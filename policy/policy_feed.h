@@ -42,14 +42,14 @@
 #include <string_view>
 #include <vector>
 
-#include "monitor/name_table.h"
-#include "monitor/policy_types.h"
+#include "policy/name_table.h"
+#include "policy/policy_types.h"
 #include "protocol/message.h"
 #include "protocol/name.h"
 #include "protocol/result.h"
 #include "protocol/rrset.h"
 
-namespace vigil::monitor {
+namespace vigil::policy {
 
 // "nxdomain", "nodata", "passthru", "drop", "tcp-only", "local-data"
 std::string_view policy_action_name(PolicyAction a);
@@ -145,4 +145,4 @@ class PolicyFeed {
   std::uint32_t soa_serial_ = 0;
 };
 
-}  // namespace vigil::monitor
+}  // namespace vigil::policy

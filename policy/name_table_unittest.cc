@@ -1,10 +1,10 @@
-#include "monitor/name_table.h"
+#include "policy/name_table.h"
 
 #include <string>
 
 #include <gtest/gtest.h>
 
-namespace vigil::monitor {
+namespace vigil::policy {
 namespace {
 
 dns::Name TableKey(const char* text) {
@@ -45,4 +45,4 @@ TEST(NameTableTest, ASuffixOfAWireNameIsAKey) {
 }
 
 }  // namespace
-}  // namespace vigil::monitor
+}  // namespace vigil::policy

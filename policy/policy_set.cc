@@ -1,8 +1,8 @@
-#include "monitor/policy_set.h"
+#include "policy/policy_set.h"
 
 #include <algorithm>
 
-namespace vigil::monitor {
+namespace vigil::policy {
 
 PolicySet::PolicySet(std::vector<PolicySource> feeds, std::uint32_t max_ttl, bool add_soa)
     : feeds_(std::move(feeds)), max_ttl_(max_ttl), add_soa_(add_soa) {
@@ -52,4 +52,4 @@ PolicyLookup PolicySet::match_address(std::span<const std::uint8_t> address, std
   return first_match(feeds_, limit, [&](const PolicyFeed& f) { return f.match_address(address); });
 }
 
-}  // namespace vigil::monitor
+}  // namespace vigil::policy

@@ -14,21 +14,21 @@
 #include <span>
 #include <vector>
 
-#include "monitor/hash.h"
 #include "protocol/name.h"
+#include "util/hash.h"
 
-namespace vigil::monitor {
+namespace vigil::policy {
 
 class NameTable {
  public:
   // Case-insensitive hash of a wire-form name.
   static std::uint64_t hash(std::span<const std::uint8_t> wire) {
-    std::uint64_t h = kFnvOffset;
+    std::uint64_t h = util::kFnvOffset;
     for (std::uint8_t c : wire) {
       h ^= dns::ascii_lower(c);
       h *= 1099511628211ULL;
     }
-    return mix64(h);
+    return util::mix64(h);
   }
 
   std::size_t size() const { return size_; }
@@ -101,4 +101,4 @@ class NameTable {
   std::size_t size_ = 0;
 };
 
-}  // namespace vigil::monitor
+}  // namespace vigil::policy

@@ -1,4 +1,4 @@
-#include "monitor/policy_feed.h"
+#include "policy/policy_feed.h"
 
 #include <algorithm>
 #include <charconv>
@@ -6,12 +6,12 @@
 
 #include <arpa/inet.h>
 
-#include "monitor/hash.h"
-#include "monitor/policy_limits.h"
+#include "policy/policy_limits.h"
 #include "protocol/presentation.h"
 #include "protocol/rdata.h"
+#include "util/hash.h"
 
-namespace vigil::monitor {
+namespace vigil::policy {
 
 using dns::Name;
 using dns::RRType;
@@ -238,8 +238,8 @@ class FeedBuilder {
     // Duplicates are found by a hash of (rule, type, RDATA): linear in the
     // records, where a search of the set made one owner's N records cost N².
     const std::uint64_t owner = (std::uint64_t{slot} << 16) | static_cast<std::uint16_t>(rr.type);
-    const std::uint64_t h =
-        fnv1a(std::span<const std::uint8_t>(rr.rdata.data(), rr.rdata.size()), kFnvOffset ^ owner);
+    const std::uint64_t h = util::fnv1a(std::span<const std::uint8_t>(rr.rdata.data(), rr.rdata.size()),
+                                        util::kFnvOffset ^ owner);
     for (auto& set : rule.data) {
       if ((set.type == RRType::CNAME) != (rr.type == RRType::CNAME)) {
         return "CNAME and other data for " + what;
@@ -432,7 +432,7 @@ class FeedBuilder {
   }
   struct KeyHash {
     std::size_t operator()(const std::pair<std::array<std::uint8_t, 16>, std::uint8_t>& k) const {
-      return fnv1a(std::span<const std::uint8_t>(k.first.data(), k.first.size()), k.second);
+      return util::fnv1a(std::span<const std::uint8_t>(k.first.data(), k.first.size()), k.second);
     }
   };
   const FeedOptions& options_;
@@ -567,4 +567,4 @@ std::size_t PolicyFeed::memory_bytes() const {
   return b;
 }
 
-}  // namespace vigil::monitor
+}  // namespace vigil::policy

@@ -4,7 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 
-namespace vigil::monitor {
+namespace vigil::policy {
 
 // Feeds in one configuration; their order is their precedence.
 inline constexpr std::size_t kMaxPolicyFeeds = 32;
@@ -28,4 +28,4 @@ inline constexpr std::size_t kMaxPolicyRecordsPerTrigger = 1024;
 // A CNAME chain longer than this is not checked for policy past its end.
 inline constexpr std::size_t kMaxPolicyChain = 16;
 
-}  // namespace vigil::monitor
+}  // namespace vigil::policy

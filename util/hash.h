@@ -1,15 +1,15 @@
-// The intent detectors' hashes: FNV-1a over octets (keys for clients,
-// domains, names), and a 64-bit finaliser (MurmurHash3's) to spread them
-// over table sets and Bloom filter bits. Not for anything an attacker
-// could turn into a collision that matters: the tables they key are
-// bounded and evict, whatever the keys.
+// The hashes of the intent detectors and the threat feeds: FNV-1a over
+// octets (keys for clients, domains, names), and a 64-bit finaliser
+// (MurmurHash3's) to spread them over table sets and Bloom filter bits.
+// Not for anything an attacker could turn into a collision that matters:
+// the tables they key are bounded and evict, whatever the keys.
 #pragma once
 
 #include <cstdint>
 #include <span>
 #include <string_view>
 
-namespace vigil::monitor {
+namespace vigil::util {
 
 inline constexpr std::uint64_t kFnvOffset = 14695981039346656037ULL;
 
@@ -34,4 +34,4 @@ inline std::uint64_t mix64(std::uint64_t k) {
   return k;
 }
 
-}  // namespace vigil::monitor
+}  // namespace vigil::util

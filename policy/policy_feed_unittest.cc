@@ -1,11 +1,11 @@
-#include "monitor/policy_feed.h"
+#include "policy/policy_feed.h"
 
 #include <string>
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 
-namespace vigil::monitor {
+namespace vigil::policy {
 namespace {
 
 dns::Name FeedName(const char* text) {
@@ -255,4 +255,4 @@ TEST(PolicyFeedTest, ActionNamesRoundTrip) {
 }
 
 }  // namespace
-}  // namespace vigil::monitor
+}  // namespace vigil::policy
