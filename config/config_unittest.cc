@@ -165,6 +165,21 @@ resolver:
   }
 }
 
+TEST(ConfigTest, UdpSocketBuffers) {
+  const Config d = Config::defaults();
+  EXPECT_EQ(d.server.udp_receive_buffer, 4u << 20);
+  EXPECT_EQ(d.server.udp_send_buffer, 1u << 20);
+  Config c = Load("server:\n  udp_receive_buffer: 16MiB\n  udp_send_buffer: 0\n");
+  EXPECT_EQ(c.server.udp_receive_buffer, 16u << 20);
+  EXPECT_EQ(c.server.udp_send_buffer, 0u);
+  for (const char* bad : {"server:\n  udp_receive_buffer: 2GiB\n", "server:\n  udp_send_buffer: lots\n"}) {
+    auto r = load_config_text(bad, "bad.yaml");
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.error().line, 2) << bad;
+    EXPECT_NE(r.error().message.find("server.udp_"), std::string::npos) << r.error().message;
+  }
+}
+
 TEST(ConfigTest, ResolverKeys) {
   Config d = Config::defaults();
   EXPECT_EQ(d.resolver.qname_minimisation, QnameMinimisation::kRelaxed);

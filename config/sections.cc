@@ -45,6 +45,19 @@ void load_server(const YAML::Node& n, ServerConfig& s) {
     }
     s.tcp_max_buffered = *size;
   }
+  for (const auto& [setting, out] : {std::pair{&S::server_udp_receive_buffer, &s.udp_receive_buffer},
+                                     std::pair{&S::server_udp_send_buffer, &s.udp_send_buffer}}) {
+    if (const auto v = f[*setting]) {
+      auto text = scalar(v, f.name(*setting));
+      auto size = parse_size(text);
+      if (!size || static_cast<double>(*size) > setting->max) {
+        fail(v, f.name(*setting) +
+                    ": expected a size up to 1GiB such as 4MiB (0: the kernel's default), got \"" + text +
+                    "\"");
+      }
+      *out = *size;
+    }
+  }
   f.read(S::server_tcp_write_timeout, s.tcp_write_timeout);
   f.read(S::server_max_resolutions_per_client, s.max_resolutions_per_client);
   f.read(S::server_shutdown_grace, s.shutdown_grace);

@@ -27,6 +27,27 @@ namespace asio = boost::asio;
 
 namespace {
 
+std::string size_text(std::uint64_t octets) {
+  if (octets >= (1u << 20) && octets % (1u << 20) == 0) return std::to_string(octets >> 20) + " MiB";
+  if (octets >= 1024 && octets % 1024 == 0) return std::to_string(octets >> 10) + " KiB";
+  return std::to_string(octets) + " octets";
+}
+
+// What the UDP sockets got against what server.udp_*_buffer asked: a
+// buffer the kernel capped loses queries at saturation, so say how to lift
+// the cap (docs/running.md, "UDP socket buffers").
+void report_udp_buffers(const config::ServerConfig& asked, const SocketBuffers& got) {
+  log_info("UDP socket buffers: receive " + size_text(got.receive) + ", send " + size_text(got.send));
+  auto check = [](const char* key, std::uint64_t want, std::uint64_t have, const char* sysctl) {
+    if (want == 0 || have >= want) return;
+    log_warning(std::string(key) + ": asked for " + size_text(want) + ", the kernel gave " + size_text(have) +
+                " (capped at " + sysctl +
+                "; start vigild as root or with CAP_NET_ADMIN, or raise the sysctl)");
+  };
+  check("server.udp_receive_buffer", asked.udp_receive_buffer, got.receive, "net.core.rmem_max");
+  check("server.udp_send_buffer", asked.udp_send_buffer, got.send, "net.core.wmem_max");
+}
+
 const char* qmin_name(config::QnameMinimisation m) {
   switch (m) {
     case config::QnameMinimisation::kOff: return "off";
@@ -144,6 +165,7 @@ bool Daemon::start() {
       workers_.back()->listen(want);
     }
     bound_ = want;
+    report_udp_buffers(cfg.server, workers_.front()->udp_buffers());
   } catch (const std::exception& e) {
     log_error(e.what());
     return false;

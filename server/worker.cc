@@ -224,6 +224,8 @@ std::vector<util::Endpoint> Worker::listen(const std::vector<util::Endpoint>& en
         auto u = std::make_shared<udp::socket>(io_);
         const udp::endpoint uep(address, e.port);
         u->open(uep.protocol());
+        const auto& sc = runtime_->config.server;
+        udp_buffers_ = set_socket_buffers(u->native_handle(), {sc.udp_receive_buffer, sc.udp_send_buffer});
         if (address.is_v6()) u->set_option(asio::ip::v6_only(true));
         u->set_option(asio::socket_base::reuse_address(true));
         set_reuse_port(u->native_handle());

@@ -30,6 +30,7 @@
 #include "server/resolver.h"
 #include "server/runtime.h"
 #include "server/server_stats.h"
+#include "server/socket_buffers.h"
 #include "server/tcp_connection.h"
 #include "util/net_address.h"
 
@@ -66,6 +67,9 @@ class Worker final : public ConnectionHost {
   // Port 0 picks a free port, the same for UDP and TCP. Returns the bound
   // endpoints; throws ListenError naming the address on failure.
   std::vector<util::Endpoint> listen(const std::vector<util::Endpoint>& endpoints);
+  // The kernel buffers the last UDP socket bound got (server.udp_receive_buffer
+  // and udp_send_buffer asked for them; the kernel may have capped them).
+  SocketBuffers udp_buffers() const { return udp_buffers_; }
 
   void start();  // spawns the coroutines and the thread
   // Thread-safe: the next queries use `runtime`.
@@ -130,6 +134,7 @@ class Worker final : public ConnectionHost {
   WorkerShared& shared_;
   const resolver::Clock& clock_;
   std::shared_ptr<const Runtime> runtime_;  // touched on the worker thread only
+  SocketBuffers udp_buffers_;               // set by listen(), before start()
   // What the coroutines' frames touch when they are destroyed is declared
   // before io_, so it outlives io_'s destructor (which destroys the frames
   // of coroutines still suspended at shutdown).

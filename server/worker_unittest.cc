@@ -467,6 +467,23 @@ TEST_F(WorkerTest, AClientThatNeverReadsHoldsBoundedMemoryAndIsClosed) {
   EXPECT_TRUE(WaitFor([&] { return worker_->tcp_buffered() == 0; }));
 }
 
+TEST_F(WorkerTest, UdpSocketsGetTheConfiguredBuffers) {
+  // Issue 24: the kernel's 208 KiB default lost queries at saturation.
+  Start(false, [](config::Config& c) {
+    c.server.udp_receive_buffer = 3u << 20;
+    c.server.udp_send_buffer = 768u << 10;
+  });
+  const SocketBuffers got = worker_->udp_buffers();
+  const int probe = ::socket(AF_INET, SOCK_DGRAM, 0);
+  const int one_mib = 1 << 20;
+  const bool capable = ::setsockopt(probe, SOL_SOCKET, SO_RCVBUFFORCE, &one_mib, sizeof one_mib) == 0;
+  ::close(probe);
+  if (!capable)
+    GTEST_SKIP() << "without CAP_NET_ADMIN the kernel caps the sizes (SocketBuffersTest checks it)";
+  EXPECT_EQ(got.receive, 3u << 20);
+  EXPECT_EQ(got.send, 768u << 10);
+}
+
 TEST_F(WorkerTest, HalfSentMessagesTimeOut) {
   Start();
   TcpClient c(port_);

@@ -1,0 +1,32 @@
+// A listening UDP socket's kernel buffers (server.udp_receive_buffer,
+// server.udp_send_buffer). At saturation the receive buffer decides how
+// many queries wait for the worker instead of being dropped by the kernel;
+// Linux's default (net.core.rmem_default, 208 KiB) holds about 800 small
+// queries on a 64-bit kernel, a few milliseconds at line rate.
+//
+// The size asked is set with SO_RCVBUFFORCE / SO_SNDBUFFORCE, which go past
+// net.core.rmem_max / wmem_max for a process with CAP_NET_ADMIN (vigild
+// binds its sockets as root, before dropping privileges), else with
+// SO_RCVBUF / SO_SNDBUF, which the kernel caps at those limits. What the
+// socket got is read back, so the caller can say when it was capped.
+// (Unbound's so-rcvbuf and so-sndbuf do the same.)
+#pragma once
+
+#include <cstdint>
+
+namespace vigil::server {
+
+struct SocketBuffers {
+  std::uint64_t receive = 0;  // octets; 0: the kernel's default, not set
+  std::uint64_t send = 0;
+  bool operator==(const SocketBuffers&) const = default;
+};
+
+// Sets the sizes `want` asks for (those that are not 0) on `fd`; returns
+// the sizes the socket has afterwards, as the application sees them (the
+// kernel reports twice the usable size; this is halved back).
+SocketBuffers set_socket_buffers(int fd, const SocketBuffers& want);
+// The sizes `fd` has now.
+SocketBuffers socket_buffers(int fd);
+
+}  // namespace vigil::server
