@@ -69,7 +69,7 @@ struct ServerConfig {
   // pauses above this; and how long a write may wait for the client.
   std::uint64_t tcp_max_buffered = 256 * 1024;
   // Each listening UDP socket's kernel buffers (server/socket_buffers.h);
-  // 0 leaves the kernel's default (net.core.rmem_default, 208 KiB).
+  // 0 leaves the kernel's default (net.core.rmem_default).
   std::uint64_t udp_receive_buffer = 4 << 20;
   std::uint64_t udp_send_buffer = 1 << 20;
   std::chrono::milliseconds tcp_write_timeout{2000};

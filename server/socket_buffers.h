@@ -1,8 +1,9 @@
 // A listening UDP socket's kernel buffers (server.udp_receive_buffer,
 // server.udp_send_buffer). At saturation the receive buffer decides how
 // many queries wait for the worker instead of being dropped by the kernel;
-// Linux's default (net.core.rmem_default, 208 KiB) holds about 800 small
-// queries on a 64-bit kernel, a few milliseconds at line rate.
+// Linux's default (net.core.rmem_default: 212 992 octets of accounting,
+// 104 KiB as an application sets it) holds about 800 small queries, a few
+// milliseconds at line rate.
 //
 // The size asked is set with SO_RCVBUFFORCE / SO_SNDBUFFORCE, which go past
 // net.core.rmem_max / wmem_max for a process with CAP_NET_ADMIN (vigild
