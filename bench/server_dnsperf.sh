@@ -20,6 +20,17 @@
 #             without its rpz-ip triggers, and the list): a cache hit then
 #             keeps the zero-copy path
 #   blocked   A queries for 1000 names the feeds rewrite (NXDOMAIN + SOA)
+#   realistic (issue 24; vigild only) traffic from bench/traffic/gen_traffic.py:
+#             5000 distinct registered domains (DOMAINS) under several TLDs and
+#             multi-label public suffixes, Zipf-like popularity, 15% AAAA
+#             (NODATA), 5% names that do not exist (NXDOMAIN), DGA names from
+#             two bots and a TXT tunnel from one client, all in vigild's cache
+#             (cache-load), sent by CLIENTS (default 8) dnsperf processes each
+#             from its own source address 127.0.1.K (dnsperf -a), 200 queries
+#             in flight in all: with the intent detectors off, and on (the
+#             default), ROUNDS times alternately, with their medians
+# Every line gives qps, server CPU per answered query, and for vigild the
+# worker vs query-log writer threads' CPU per query.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -80,6 +91,10 @@ for i in $(seq 1 $N); do echo "host-$i.lan A"; done >"$WORK/q-local"
 for i in $(seq 1 $N); do echo "missing-$i.lan A"; done >"$WORK/q-negative"
 for i in $(seq 1 $N); do echo "host-$i.cached-bench.com A"; done >"$WORK/q-cache"
 for i in $(seq 1 $N); do echo "bad-$((i * 97)).example A"; done >"$WORK/q-blocked"
+# The realistic mix: one query file per client and the cache seed they need.
+CLIENTS=${CLIENTS:-8}
+python3 "$HERE/traffic/gen_traffic.py" --out "$WORK/traffic" --seed "${TRAFFIC_SEED:-1}" \
+  --domains "${DOMAINS:-5000}" --clients "$CLIENTS" 2>"$WORK/traffic.log"
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # user + system, in clock ticks
 # The same for the threads of PID whose name starts with PREFIX (vigild names
@@ -92,12 +107,43 @@ thread_ticks() {  # pid prefix
   echo $sum
 }
 
+dnsperf_one() {  # server file
+  dnsperf -s "$1" -d "$2" -l "$SECONDS_PER_RUN" -c 8 -T 1 -q 200
+}
+# CLIENTS dnsperf processes at once, process K reading PREFIX-K and sending
+# from 127.0.1.K (so vigild sees CLIENTS clients), 200 queries in flight in
+# all; prints their sums in dnsperf's words for run_dnsperf to read.
+dnsperf_clients() {  # server prefix
+  local k pids=()
+  for k in $(seq 1 "$CLIENTS"); do
+    dnsperf -a "127.0.1.$k" -s "$1" -d "$2-$k" -l "$SECONDS_PER_RUN" -c 1 -T 1 -q $(((200 + CLIENTS - 1) / CLIENTS)) \
+      >"$WORK/dnsperf-$k.out" 2>&1 &
+    pids+=($!)
+  done
+  wait "${pids[@]}" || true
+  for k in $(seq 1 "$CLIENTS"); do
+    grep -q 'Queries completed' "$WORK/dnsperf-$k.out" || { echo "dnsperf -a 127.0.1.$k failed:" >&2; cat "$WORK/dnsperf-$k.out" >&2; }
+  done
+  cat "$WORK"/dnsperf-*.out | awk '
+    /Queries completed/ {n = $3; done += n}
+    /Queries lost/ {lost += $3}
+    /Queries per second/ {qps += $4}
+    /Average Latency/ {lat += $4 * n}
+    /Response codes/ {sub(/.*Response codes: */, ""); codes = codes $0 "; "}
+    END {
+      printf "  Queries completed:    %d\n  Queries lost:         %d\n", done, lost
+      printf "  Queries per second:   %f\n  Average Latency (s):  %f\n", qps, done ? lat / done : 0
+      print "  Response codes: " codes
+    }'
+  rm -f "$WORK"/dnsperf-*.out
+}
+
 run_dnsperf() {  # label file server pid
   local out before after wbefore wafter lbefore lafter
   before=$(cpu_ticks "$4")
   wbefore=$(thread_ticks "$4" vigil-worker)
   lbefore=$(thread_ticks "$4" vigil-querylog)
-  out=$(dnsperf -s "$3" -d "$2" -l "$SECONDS_PER_RUN" -c 8 -T 1 -q 200 2>&1)
+  out=$(${DNSPERF:-dnsperf_one} "$3" "$2" 2>&1)
   after=$(cpu_ticks "$4")
   wafter=$(thread_ticks "$4" vigil-worker)
   lafter=$(thread_ticks "$4" vigil-querylog)
@@ -178,6 +224,26 @@ printf '              throughput cost of the detectors: %s %%; of detectors + fe
   "$(echo "scale=1; ($off_qps - $intent_qps) * 100 / $off_qps" | bc)" "$(echo "scale=1; ($off_qps - $feeds_qps) * 100 / $off_qps" | bc)" \
   "$(echo "scale=1; ($off_qps - $on_qps) * 100 / $off_qps" | bc)"
 echo "   feeds: $(curl -s http://127.0.0.1:9153/metrics | grep -E '^vigil_policy_(triggers|memory_bytes)' | tr '\n' ' ')"
+# The realistic mix (issue 24): many registered domains and clients, so the
+# detectors' per-query work is what production sees. Its negatives live an
+# hour from their load: load the seed now.
+intent off
+"$BUILD/server/vigilctl" -s "$WORK/control.sock" cache-load "$WORK/traffic/seed.dump" >/dev/null
+echo "   realistic: $(cat "$WORK/traffic.log" | sed 's/^gen_traffic: //'), from $CLIENTS source addresses"
+for round in $(seq 1 "${ROUNDS:-3}"); do
+  intent off
+  RESULTS=$WORK/real-off DNSPERF=dnsperf_clients run_dnsperf "vigild realistic" "$WORK/traffic/queries" 127.0.0.1 $VPID
+  intent on
+  RESULTS=$WORK/real-on DNSPERF=dnsperf_clients run_dnsperf "vigild realistic + intent" "$WORK/traffic/queries" 127.0.0.1 $VPID
+done
+real_off_qps=$(median "$WORK/real-off" 1)
+real_on_qps=$(median "$WORK/real-on" 1)
+printf 'median of %s: realistic off    %s qps, %s us CPU/query (worker %s)\n' "${ROUNDS:-3}" "$real_off_qps" "$(median "$WORK/real-off" 2)" "$(median "$WORK/real-off" 3)"
+printf '              realistic intent %s qps, %s us CPU/query (worker %s, writer %s)\n' "$real_on_qps" "$(median "$WORK/real-on" 2)" "$(median "$WORK/real-on" 3)" "$(median "$WORK/real-on" 4)"
+printf '              throughput cost of the detectors on realistic traffic: %s %%\n' \
+  "$(echo "scale=1; ($real_off_qps - $real_on_qps) * 100 / $real_off_qps" | bc)"
+qstatus=$("$BUILD/server/vigilctl" -s "$WORK/control.sock" status)
+echo "   realistic: $(echo "$qstatus" | awk '/^outcome_needs_resolution/ {print $2}') queries needed resolution (0: all from the cache)"
 kill -TERM $VPID
 wait $VPID || true
 
