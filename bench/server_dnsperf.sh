@@ -25,10 +25,11 @@
 #             multi-label public suffixes, Zipf-like popularity, 15% AAAA
 #             (NODATA), 5% names that do not exist (NXDOMAIN), DGA names from
 #             two bots and a TXT tunnel from one client, all in vigild's cache
-#             (cache-load), sent by CLIENTS (default 8) dnsperf processes each
-#             from its own source address 127.0.1.K (dnsperf -a), 200 queries
-#             in flight in all: with the intent detectors off, and on (the
-#             default), ROUNDS times alternately, with their medians
+#             (cache-load; ZIPF=0 makes every domain alike), sent by CLIENTS
+#             (default 8) dnsperf processes each from its own source address
+#             127.0.1.K (dnsperf -a), 200 queries in flight in all: with the
+#             intent detectors off, and on (the default), ROUNDS times
+#             alternately, with their medians
 # Every line gives qps, server CPU per answered query, and for vigild the
 # worker vs query-log writer threads' CPU per query.
 set -euo pipefail
@@ -94,7 +95,7 @@ for i in $(seq 1 $N); do echo "bad-$((i * 97)).example A"; done >"$WORK/q-blocke
 # The realistic mix: one query file per client and the cache seed they need.
 CLIENTS=${CLIENTS:-8}
 python3 "$HERE/traffic/gen_traffic.py" --out "$WORK/traffic" --seed "${TRAFFIC_SEED:-1}" \
-  --domains "${DOMAINS:-5000}" --clients "$CLIENTS" 2>"$WORK/traffic.log"
+  --domains "${DOMAINS:-5000}" --clients "$CLIENTS" --zipf "${ZIPF:-1}" 2>"$WORK/traffic.log"
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # user + system, in clock ticks
 # The same for the threads of PID whose name starts with PREFIX (vigild names
