@@ -124,8 +124,9 @@ class IntentEngine {
 
   // What the detectors work out from a name alone, remembered for recent
   // names in a direct-mapped table (a resolver's traffic repeats itself:
-  // the Public Suffix List and the model are asked once per name).
-  static constexpr std::size_t kMemo = 4096;
+  // the Public Suffix List and the model are asked once per name; its size
+  // is in intent_limits.h).
+  static constexpr std::size_t kMemo = kNameFactsMemo;
   struct NameFacts {
     std::string key;                     // the name's presentation form, as asked (case kept: it is evidence)
     std::string lower;                   // lower case, without the trailing dot
