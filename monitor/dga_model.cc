@@ -61,6 +61,47 @@ void DgaModel::finish() {
       ++c.distinct;
     }
   }
+  // The probability of symbol s after the context `ctx` of `order` symbols,
+  // interpolated from the shorter contexts up, as a Witten-Bell chain does.
+  auto chain = [&](std::uint32_t ctx, int order, unsigned s) {
+    double p = 1.0 / kPredicted;
+    std::uint32_t modulus = 1;
+    for (int k = 0; k <= order; ++k, modulus *= kSymbols) {
+      const Context& c = contexts_[k].at(ctx % modulus);
+      auto g = counts_[k].find((ctx % modulus) * kSymbols + s);
+      const double seen = g == counts_[k].end() ? 0.0 : static_cast<double>(g->second);
+      const auto n = static_cast<double>(c.total);
+      const double lambda = n / (n + c.distinct);
+      p = lambda * seen / n + (1 - lambda) * p;
+    }
+    return p;
+  };
+  constexpr std::uint32_t kHistories = kSymbols * kSymbols * kSymbols;
+  row_of_history_.assign(kHistories, 0);
+  probability_.clear();
+  if (contexts_[0].empty()) return;
+  // Rows by (order, context), made as histories first need them.
+  std::unordered_map<std::uint64_t, std::uint32_t> rows;
+  for (std::uint32_t h = 0; h < kHistories; ++h) {
+    int order = 0;
+    std::uint32_t modulus = kSymbols;
+    while (order + 1 < kOrder && contexts_[order + 1].contains(h % modulus)) {
+      ++order;
+      modulus *= kSymbols;
+    }
+    const std::uint32_t ctx = h % (modulus / kSymbols);
+    const std::uint64_t key = (std::uint64_t{static_cast<std::uint32_t>(order)} << 32) | ctx;
+    auto [it, fresh] = rows.try_emplace(key, static_cast<std::uint32_t>(probability_.size() / kSymbols));
+    if (fresh) {
+      for (unsigned s = 0; s < kSymbols; ++s) probability_.push_back(chain(ctx, order, s));
+    }
+    row_of_history_[h] = it->second;
+  }
+  // Only the 4-grams are kept besides (the model file's content).
+  for (int k = 0; k < kOrder; ++k) {
+    std::unordered_map<std::uint32_t, Context>().swap(contexts_[k]);
+    if (k < kOrder - 1) std::unordered_map<std::uint32_t, std::uint64_t>().swap(counts_[k]);
+  }
 }
 
 DgaModel DgaModel::train(const std::vector<std::string>& labels) {
@@ -88,18 +129,7 @@ double DgaModel::surprise(std::string_view label) const {
   double bits = 0;
   std::uint32_t history = 0;
   auto step = [&](unsigned s) {
-    double p = 1.0 / kPredicted;
-    std::uint32_t modulus = 1;
-    for (int k = 0; k < kOrder; ++k, modulus *= kSymbols) {
-      const std::uint32_t ctx = history % modulus;  // the last k symbols
-      auto c = contexts_[k].find(ctx);
-      if (c == contexts_[k].end()) break;  // a longer context is unseen too
-      auto g = counts_[k].find(ctx * kSymbols + s);
-      const double seen = g == counts_[k].end() ? 0.0 : static_cast<double>(g->second);
-      const auto n = static_cast<double>(c->second.total);
-      const double lambda = n / (n + c->second.distinct);
-      p = lambda * seen / n + (1 - lambda) * p;
-    }
+    const double p = probability_[std::size_t{row_of_history_[history]} * kSymbols + s];
     if (s != 38) bits -= std::log2(p * uniform);  // the end of the label shapes the context only
     history = (history * kSymbols + s) % (kSymbols * kSymbols * kSymbols);
   };

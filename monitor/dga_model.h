@@ -80,12 +80,20 @@ class DgaModel {
 
   // counts_[k]: (context of k symbols, symbol) → count, key = symbols in
   // base kSymbols; context_[k]: context → {total, distinct followers}.
+  // finish() keeps only counts_[kOrder - 1] once the tables are made.
   struct Context {
     std::uint64_t total = 0;
     std::uint32_t distinct = 0;
   };
   std::unordered_map<std::uint32_t, std::uint64_t> counts_[kOrder];
   std::unordered_map<std::uint32_t, Context> contexts_[kOrder];
+  // What surprise() reads, worked out by finish(): for every history of
+  // kOrder - 1 symbols, the row of its longest seen context (the Witten-Bell
+  // chain stops at the first unseen one), and per row the interpolated
+  // probability of each symbol, computed as the chain would. One lookup a
+  // symbol instead of two hash probes per order; the same doubles.
+  std::vector<std::uint32_t> row_of_history_;
+  std::vector<double> probability_;  // kSymbols per row
   Thresholds thresholds_;
 };
 

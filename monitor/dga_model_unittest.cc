@@ -1,5 +1,10 @@
 #include "monitor/dga_model.h"
 
+#include <cmath>
+#include <cstdint>
+#include <map>
+#include <random>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -100,6 +105,100 @@ TEST(DgaModelTest, TheBuiltModelSeparatesRandomNamesFromWords) {
   // Long random strings (short ones need behaviour as well: docs/intent.md).
   for (const char* random : {"xkqzvbjwrtpmhd", "zqxjkvbwpfhgtrl", "f3a9c07e1b2d4e5f6a7b8c9d0e1f2a3b"}) {
     EXPECT_TRUE(m->score(random).high) << random << " " << m->surprise(random);
+  }
+}
+
+// The model as its file describes it, scored the slow way: a Witten-Bell
+// chain over the 4-grams' counts, asked per symbol and order. surprise()
+// reads tables finish() works out from the same counts and must give the
+// very same bits (a verdict at a threshold must not move).
+class ReferenceChain {
+ public:
+  explicit ReferenceChain(const std::string& model_text) {
+    std::istringstream in(model_text);
+    std::string gram;
+    std::getline(in, gram);  // magic
+    std::getline(in, gram);  // thresholds
+    std::uint64_t count = 0;
+    while (in >> gram >> count) {
+      std::uint32_t g = 0;
+      for (char c : gram) g = g * 40 + code(c);
+      for (int k = 0; k < 4; ++k) {
+        const std::uint32_t modulus = pow40(k + 1);
+        counts_[k][g % modulus] += count;
+      }
+    }
+    for (int k = 0; k < 4; ++k) {
+      for (const auto& [g, n] : counts_[k]) {
+        auto& c = contexts_[k][g / 40];
+        c.first += n;
+        ++c.second;
+      }
+    }
+  }
+  double surprise(const std::string& label) const {
+    bool digit = false;
+    for (char c : label) digit = digit || (c >= '0' && c <= '9');
+    const double uniform = digit ? 36.0 : 26.0;
+    double bits = 0;
+    std::uint32_t history = 0;
+    auto step = [&](std::uint32_t s) {
+      double p = 1.0 / 39;
+      for (int k = 0; k < 4; ++k) {
+        const std::uint32_t ctx = history % pow40(k);
+        auto c = contexts_[k].find(ctx);
+        if (c == contexts_[k].end()) break;
+        auto g = counts_[k].find(ctx * 40 + s);
+        const double seen = g == counts_[k].end() ? 0.0 : static_cast<double>(g->second);
+        const auto n = static_cast<double>(c->second.first);
+        const double lambda = n / (n + c->second.second);
+        p = lambda * seen / n + (1 - lambda) * p;
+      }
+      if (s != 38) bits -= std::log2(p * uniform);
+      history = (history * 40 + s) % (40 * 40 * 40);
+    };
+    for (char c : label) step(symbol(c));
+    step(38);
+    return bits;
+  }
+
+ private:
+  static std::uint32_t pow40(int k) { return k == 0 ? 1 : 40 * pow40(k - 1); }
+  static std::uint32_t code(char c) {
+    if (c == '^') return 0;
+    if (c == '$') return 38;
+    if (c == '_') return 39;
+    return symbol(c);
+  }
+  static std::uint32_t symbol(char c) {
+    if (c >= 'a' && c <= 'z') return static_cast<std::uint32_t>(c - 'a' + 1);
+    if (c >= 'A' && c <= 'Z') return static_cast<std::uint32_t>(c - 'A' + 1);
+    if (c >= '0' && c <= '9') return static_cast<std::uint32_t>(c - '0' + 27);
+    if (c == '-') return 37;
+    return 39;
+  }
+  std::map<std::uint32_t, std::uint64_t> counts_[4];
+  std::map<std::uint32_t, std::pair<std::uint64_t, std::uint32_t>> contexts_[4];
+};
+
+TEST(DgaModelTest, SurpriseIsTheWittenBellChainsToTheLastBit) {
+  std::string error;
+  auto m = DgaModel::load(VIGIL_DGA_MODEL, &error);
+  ASSERT_TRUE(m.has_value()) << error;
+  const ReferenceChain reference(m->serialize());
+  std::vector<std::string> labels = {"wikipedia", "weather",      "f3a9c07e1b2d4e5f", "xn--bcher-kva", "a",
+                                     "",          "qqqqqqqqqqqq", "my_host",          "zz-9",          "www",
+                                     "bbc"};
+  // And random strings over the whole alphabet (unseen contexts of every order).
+  std::mt19937 rng(24);
+  const std::string alphabet = "abcdefghijklmnopqrstuvwxyz0123456789-_QZ";
+  for (int i = 0; i < 2000; ++i) {
+    std::string label(1 + rng() % 30, 'a');
+    for (auto& c : label) c = alphabet[rng() % alphabet.size()];
+    labels.push_back(label);
+  }
+  for (const auto& label : labels) {
+    EXPECT_EQ(m->surprise(label), reference.surprise(label)) << label;
   }
 }
 
