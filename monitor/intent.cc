@@ -259,14 +259,15 @@ void IntentEngine::new_domain(const Observation& o, std::uint32_t now, std::uint
 }
 
 IntentEngine::NameFacts& IntentEngine::facts_of(const dns::Name& qname) {
-  text_.clear();
-  qname.append_text(text_);
-  NameFacts& f = memo_[util::fnv1a(text_) % kMemo];
-  if (f.key == text_) return f;
-  f.key = text_;
+  const std::span<const std::uint8_t> wire = qname.wire();
+  NameFacts& f = memo_[util::fnv1a(wire) % kMemo];
+  if (std::equal(wire.begin(), wire.end(), f.key.begin(), f.key.end())) return f;
+  f.key.assign(wire.begin(), wire.end());
   f.history_day = 0;
   f.lower.clear();
-  qname.lowercased().append_text(f.lower);
+  const dns::Name lower = qname.lowercased();
+  f.lower_hash = util::fnv1a(lower.wire());
+  lower.append_text(f.lower);
   if (!f.lower.empty() && f.lower.back() == '.') f.lower.pop_back();
   const std::string_view name(f.lower);
   // Reverse lookups are the resolver's business, not a registration.
@@ -430,7 +431,7 @@ void IntentEngine::tunnel(const Observation& o, std::uint32_t now, std::uint64_t
       p->flagged_s = flagged;
     }
     ++p->queries;
-    const std::uint64_t h = util::fnv1a(o.qname->lowercased().wire());
+    const std::uint64_t h = f.lower_hash;
     const std::uint64_t bit = std::uint64_t{1} << (h & 63);
     std::uint64_t& word = p->seen[(h >> 6) & 1];
     if ((word & bit) == 0) {

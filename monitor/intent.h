@@ -128,8 +128,9 @@ class IntentEngine {
   // is in intent_limits.h).
   static constexpr std::size_t kMemo = kNameFactsMemo;
   struct NameFacts {
-    std::string key;                     // the name's presentation form, as asked (case kept: it is evidence)
-    std::string lower;                   // lower case, without the trailing dot
+    std::vector<std::uint8_t> key;       // the name's wire form, as asked (case kept: it is evidence)
+    std::string lower;                   // presentation form, lower case, without the trailing dot
+    std::uint64_t lower_hash = 0;        // of the lower-case wire form
     bool skip = false;                   // .arpa, or a special-use TLD: not for the dga and tunnel detectors
     std::string_view icann, registered;  // into `lower`; registered only when icann is not empty
     LexicalScore lex;                    // of icann's label
@@ -169,7 +170,6 @@ class IntentEngine {
   std::array<std::uint64_t, kIntentCategoryCount> verdicts_{};
   std::array<std::uint64_t, kIntentCategoryCount> alerts_{};
   std::vector<NameFacts> memo_;
-  std::string text_;  // scratch: the query name in presentation form
 };
 
 }  // namespace vigil::monitor

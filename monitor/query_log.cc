@@ -1,9 +1,15 @@
 #include "monitor/query_log.h"
 
 #include <pthread.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
+#include <future>
 #include <limits>
+
+#include <sys/resource.h>
 
 #include "monitor/query_log_format.h"
 
@@ -29,10 +35,31 @@ QueryLog::QueryLog(unsigned producers, std::size_t slots_per_producer, LogFile::
     rings_.push_back(std::make_unique<EventRing>(slots_per_producer));
     dropped_.push_back(std::make_unique<std::atomic<std::uint64_t>>(0));
   }
-  writer_ = std::thread([this] {
+  // The writer asks for a larger share of the CPU than the workers get
+  // (kWriterNice), before the daemon gives up root: when the workers and
+  // the clients keep every core busy, the fair share of one thread among
+  // them is less than the detectors need, and a writer that falls behind
+  // loses records. It sleeps between batches, so the boost costs nothing
+  // while it keeps up.
+  std::promise<int> priority;
+  std::future<int> priority_set = priority.get_future();
+  writer_ = std::thread([this, &priority] {
     pthread_setname_np(pthread_self(), "vigil-querylog");
+    errno = 0;
+    const int rc = ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), kWriterNice);
+    priority.set_value(rc == 0 ? 0 : errno);
     run();
   });
+  writer_priority_error_ = priority_set.get();
+}
+
+std::string QueryLog::writer_priority() const {
+  if (writer_priority_error_ == 0) return "nice " + std::to_string(kWriterNice);
+  return std::string("nice 0: ") + std::strerror(writer_priority_error_) +
+         (writer_priority_error_ == EPERM || writer_priority_error_ == EACCES
+              ? " (raising a thread's priority needs CAP_SYS_NICE, or RLIMIT_NICE of at least " +
+                    std::to_string(20 - kWriterNice) + ")"
+              : "");
 }
 
 QueryLog::~QueryLog() {
@@ -174,6 +201,7 @@ std::size_t QueryLog::drain_batch(std::unique_lock<std::mutex>& lock, LineBuffer
                                   bool& more) {
   std::size_t events = 0;
   thread_local std::vector<Verdict> verdicts;
+  thread_local std::string name_scratch;  // a question name, for the who-resolved index
   {
     more = false;
     buffer.clear();
@@ -207,10 +235,13 @@ std::size_t QueryLog::drain_batch(std::unique_lock<std::mutex>& lock, LineBuffer
         }
         if (activity_ && parsed) activity_->record(*e, view);
         if (resolutions_ && parsed && e->is_response && view.count(dns::Section::kQuestion) > 0) {
-          std::string name;
+          std::string& name = name_scratch;
           std::size_t n = 0;
           for_each_answer_address(view, [&](std::span<const std::uint8_t> address) {
-            if (n++ == 0) view.question_name().lowercased().append_text(name);
+            if (n++ == 0) {
+              name.clear();
+              view.question_name().lowercased().append_text(name);
+            }
             resolutions_->record(e->time_ns, {e->client.data(), e->client_len}, name,
                                  static_cast<std::uint16_t>(view.question_type()), address);
             return n < ResolutionIndex::kAddressesPerAnswer;
