@@ -95,6 +95,15 @@ class QueryLog {
   QueryLog(const QueryLog&) = delete;
   QueryLog& operator=(const QueryLog&) = delete;
 
+  // The writer thread's nice value, asked for at construction (the workers
+  // run at 0). Lowering it needs CAP_SYS_NICE (root has it) or an
+  // RLIMIT_NICE of 20 - kWriterNice (`docker run --ulimit nice=25`):
+  // without, the writer runs at 0.
+  static constexpr int kWriterNice = -5;
+  // What the writer got, for the start-up log: "nice -5", or "nice 0: why".
+  std::string writer_priority() const;
+  bool writer_prioritised() const { return writer_priority_error_ == 0; }
+
   // Switches the log on, off or to another file; queued events are written
   // to the old destination first (for up to kReconfigureFlush: one that
   // does not take them is abandoned, its lines counted as dropped). The
@@ -196,6 +205,7 @@ class QueryLog {
   std::uint64_t top_answered_ = 0;
   bool top_kept_ = false;
   std::array<std::vector<std::size_t>, 4> top_;
+  int writer_priority_error_ = 0;  // errno of setpriority(), 0: kWriterNice applied
   std::thread writer_;
 };
 

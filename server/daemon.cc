@@ -117,6 +117,12 @@ bool Daemon::start() {
   // drained by its own thread; on or off, it is always there to switch.
   query_log_ =
       std::make_unique<monitor::QueryLog>(threads, 8192, [](const std::string& what) { log_warning(what); });
+  if (query_log_->writer_prioritised()) {
+    log_info("query log: writer thread at " + query_log_->writer_priority());
+  } else {
+    log_warning("query log: writer thread at " + query_log_->writer_priority() +
+                "; under full load it may fall behind the workers and drop records");
+  }
   monitor_ = std::make_unique<MonitorSetup>(*query_log_, block_list_);
   MonitorSetup::Prepared intent = monitor_->prepare(cfg.intent);
   if (!intent.error.empty()) {
