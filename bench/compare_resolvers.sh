@@ -187,6 +187,16 @@ per() {  # ticks count -> microseconds each
   printf '%.2f' "$(echo "scale=4; $1 * 1000000 / $TCK / $2" | bc)"
 }
 
+# vigild's counters (vigilctl status), nothing for the others.
+vstatus() {  # key
+  [ "${1%%-*}" != vigil ] || "$VIGILCTL" -s "$WORK/control.sock" status
+}
+# Datagrams the kernel dropped at the server's sockets (127.0.0.1:53, every
+# SO_REUSEPORT socket): the "drops" column of /proc/net/udp.
+udp_drops() {
+  awk '$2 == "0100007F:0035" {n += $NF} END {print n + 0}' /proc/net/udp
+}
+
 wait_up() {
   for _ in $(seq 150); do
     dig +time=1 +tries=1 @127.0.0.1 . NS >/dev/null 2>&1 && return 0
@@ -487,8 +497,9 @@ measure() {  # key label
     "$(echo "$out" | sed -n 's/.*Response codes: *//p')"
   printf '   check: %s\n' "$(check_answers)"
   upstream_zero
-  local st0=""
-  [ "${key%%-*}" != vigil ] || st0=$("$VIGILCTL" -s "$WORK/control.sock" status)
+  local st0 sth stl st1 d0 dh dl d1
+  st0=$(vstatus "$key")
+  d0=$(udp_drops)
   # hits
   local p=${PIDS[0]} wb wa lb la
   before=$(cpu_ticks "${PIDS[@]}")
@@ -498,6 +509,8 @@ measure() {  # key label
   after=$(cpu_ticks "${PIDS[@]}")
   wa=$(thread_ticks "$p" vigil-worker)
   la=$(thread_ticks "$p" vigil-querylog)
+  sth=$(vstatus "$key")
+  dh=$(udp_drops)
   local qps answered us wus="" lus="" split=""
   qps=$(echo "$out" | awk '/Queries per second/ {printf "%.0f", $4}')
   answered=$(echo "$out" | awk '/Queries completed/ {print $3}')
@@ -507,45 +520,46 @@ measure() {  # key label
     lus=$(per $((la - lb)) "$answered")
     split=" (worker $wus, query-log writer $lus, other $(printf '%.2f' "$(echo "$us - $wus - $lus" | bc)"))"
   fi
-  printf '   hits: %s qps, %s us server CPU per query%s; lost %s; rcodes %s\n' "$qps" "$us" "$split" \
-    "$(echo "$out" | awk '/Queries lost/ {print $3}')" "$(echo "$out" | sed -n 's/.*Response codes: *//p')"
+  printf '   hits: %s qps, %s us server CPU per query%s; lost %s (%s dropped at the server'"'"'s sockets); rcodes %s\n' "$qps" "$us" "$split" \
+    "$(echo "$out" | awk '/Queries lost/ {print $3}')" "$((dh - d0))" "$(echo "$out" | sed -n 's/.*Response codes: *//p')"
   # latency at a fixed rate
   local addrs
   addrs=$(seq -f '127.0.1.%g' 1 "$CLIENTS" | paste -sd,)
   before=$(cpu_ticks "${PIDS[@]}")
   out=$("$BUILD/bench/paced-latency" -s 127.0.0.1 -d "$WORK/q-lat" -r "$LAT_RATE" -l "$LAT_SECONDS" -S 64 -a "$addrs")
   after=$(cpu_ticks "${PIDS[@]}")
+  stl=$(vstatus "$key")
+  dl=$(udp_drops)
   val() { echo "$out" | awk -v k="$1" '$1 == k {print $2}'; }
   local p50 p99 p999 lat_cpu
   p50=$(val p50_us)
   p99=$(val p99_us)
   p999=$(val p99.9_us)
   lat_cpu=$(per $((after - before)) "$(val answered)")
-  printf '   latency at %s qps for %s s: p50 %s us, p90 %s us, p99 %s us, p99.9 %s us, max %s us; %s sent, %s lost; %s us CPU per query; sender behind: %s (max lag %s us)\n' \
-    "$LAT_RATE" "$LAT_SECONDS" "$p50" "$(val p90_us)" "$p99" "$p999" "$(val max_us)" "$(val sent)" "$(val lost)" "$lat_cpu" \
-    "$(val behind)" "$(val max_lag_us)"
+  printf '   latency at %s qps for %s s: p50 %s us, p90 %s us, p99 %s us, p99.9 %s us, max %s us; %s sent, %s lost; %s dropped at the server'"'"'s sockets; %s us CPU per query; sender behind: %s (max lag %s us)\n' \
+    "$LAT_RATE" "$LAT_SECONDS" "$p50" "$(val p90_us)" "$p99" "$p999" "$(val max_us)" "$(val sent)" "$(val lost)" "$((dl - dh))" \
+    "$lat_cpu" "$(val behind)" "$(val max_lag_us)"
   # saturation
   out=$(dnsperf -s 127.0.0.1 -a 127.0.1.100 -d "$WORK/q-hit-1" -l "$SAT_SECONDS" -c "$SAT_CLIENTS" -T 1 -q "$SAT_IN_FLIGHT" 2>&1)
   local sat_lost sat_qps sat_sent
   sat_lost=$(echo "$out" | awk '/Queries lost/ {print $3}')
   sat_sent=$(echo "$out" | awk '/Queries sent/ {print $3}')
   sat_qps=$(echo "$out" | awk '/Queries per second/ {printf "%.0f", $4}')
-  printf '   saturation (-c %s -q %s, %s s): %s qps, %s of %s queries lost\n' "$SAT_CLIENTS" "$SAT_IN_FLIGHT" "$SAT_SECONDS" \
-    "$sat_qps" "$sat_lost" "$sat_sent"
+  st1=$(vstatus "$key")
+  d1=$(udp_drops)
+  printf '   saturation (-c %s -q %s, %s s): %s qps, %s of %s queries lost, %s of them dropped at the server'"'"'s sockets (receive buffer full)\n' \
+    "$SAT_CLIENTS" "$SAT_IN_FLIGHT" "$SAT_SECONDS" "$sat_qps" "$sat_lost" "$sat_sent" "$((d1 - dl))"
   local hit_up
   hit_up=$(upstream_count)
   printf '   upstream queries during hits, latency and saturation: %s\n' "$hit_up"
   if [ "${key%%-*}" = vigil ]; then
-    local st1
-    st1=$("$VIGILCTL" -s "$WORK/control.sock" status)
     sv() { echo "$1" | awk -v k="$2:" '$1 == k {print $2}'; }
-    # Over the whole turn, and (+N) in hits, latency and saturation.
-    printf '   vigild: query log %s lines written (+%s), %s dropped as the queue was full (+%s), %s write errors; %s queries needed resolution (+%s); stdout %s lines\n' \
-      "$(sv "$st1" querylog_written)" "$(($(sv "$st1" querylog_written) - $(sv "$st0" querylog_written)))" \
-      "$(sv "$st1" querylog_dropped_queue_full)" \
-      "$(($(sv "$st1" querylog_dropped_queue_full) - $(sv "$st0" querylog_dropped_queue_full)))" \
-      "$(sv "$st1" querylog_dropped_write_error)" "$(sv "$st1" outcome_needs_resolution)" \
-      "$(($(sv "$st1" outcome_needs_resolution) - $(sv "$st0" outcome_needs_resolution)))" "$(wc -l <"$WORK/vigild.stdout")"
+    dv() { echo $(($(sv "$2" "$3") - $(sv "$1" "$3"))); }  # status-before status-after key
+    printf '   vigild: query log %s lines written (stdout file: %s lines), %s write errors; dropped as the queue was full: %s (hits %s, latency %s, saturation %s); queries that needed resolution: %s (during hits, latency and saturation: %s)\n' \
+      "$(sv "$st1" querylog_written)" "$(wc -l <"$WORK/vigild.stdout")" "$(sv "$st1" querylog_dropped_write_error)" \
+      "$(sv "$st1" querylog_dropped_queue_full)" "$(dv "$st0" "$sth" querylog_dropped_queue_full)" \
+      "$(dv "$sth" "$stl" querylog_dropped_queue_full)" "$(dv "$stl" "$st1" querylog_dropped_queue_full)" \
+      "$(sv "$st1" outcome_needs_resolution)" "$(dv "$st0" "$st1" outcome_needs_resolution)"
     DROPPED="$(sv "$st1" querylog_written) / $(sv "$st1" querylog_dropped_queue_full)"
     wus="$wus / $lus"
   fi
