@@ -77,7 +77,7 @@ trap cleanup EXIT
 
 started=$SECONDS
 "$LAB" start "$WORK/lab" --zones "$ZONES" >"$WORK/lab.log"
-echo "lab: $((4 * ZONES)) second-level zones (ZONES=$ZONES of each kind), up in $((SECONDS - started)) s; $(nproc) cores"
+echo "lab: $((4 * ZONES)) second-level zones (ZONES=$ZONES of each kind), up in $((SECONDS - started)) s; $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # The queries. Every name is in a different second-level zone (its own
 # registered domain), picked from all four kinds (zone-I.test, sib-I.test,
@@ -604,7 +604,7 @@ run kresd "Knot Resolver" start_kresd
 
 echo
 echo "$NAMES names in $NAMES zones of a $((4 * ZONES))-zone lab; $WORKERS worker(s) each; hits: $CLIENTS clients, Zipf s=$ZIPF, ${SECS} s;" \
-  "latency: $LAT_RATE qps for $LAT_SECONDS s; saturation: dnsperf -c $SAT_CLIENTS -q $SAT_IN_FLIGHT for $SAT_SECONDS s; whole run $((SECONDS - started)) s"
+  "latency: $LAT_RATE qps for $LAT_SECONDS s; saturation: dnsperf -c $SAT_CLIENTS -q $SAT_IN_FLIGHT for $SAT_SECONDS s; whole run $((SECONDS - started)) s; load average now $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 python3 - "$RESULTS" "$LAT_RATE" <<'PY'
 import os, sys
