@@ -51,7 +51,7 @@ PACKAGES=(
   dnsdist docker-compose podman runc netavark aardvark-dns slirp4netns uidmap iptables mmdebstrap
 )
 # Only for ./dev.sh bench: the load generator and the resolver we compare with.
-BENCH_PACKAGES=(dnsperf unbound)
+BENCH_PACKAGES=(dnsperf unbound pdns-recursor knot-resolver)
 # Packages whose Debian service must not start on its own: the lab and the
 # benchmarks run their own instances inside a network namespace, and a
 # system NSD or Unbound on port 53 would collide with vigild.
