@@ -65,14 +65,14 @@ void BM_QueryLogLineCacheHit(benchmark::State& state) {
 }
 BENCHMARK(BM_QueryLogLineCacheHit);
 
-// A worker's part: claim a slot, copy the time, the client and the answer's
+// A worker's part: claim the event, copy the time, the client and the answer's
 // octets into it, publish. monitor::record (called by Worker::log_query)
 // fills more fields, all small; the octets are most of the copy. The
 // consumer side is drained in the same loop (one thread, so no cache line
 // travels: the floor of the hand-over).
 void BM_EventRingHandOver(benchmark::State& state) {
   const vigil::monitor::QueryEvent src = HitEvent();
-  vigil::monitor::EventRing ring(8192);
+  vigil::monitor::EventRing ring(vigil::monitor::kQueryLogRingBytes);
   for (auto _ : state) {
     vigil::monitor::QueryEvent* e = ring.claim();
     e->time_ns = src.time_ns;

@@ -41,6 +41,13 @@ inline constexpr double kTunnelStrongBits = 160;
 // ZIPF=0 and 1, ROUNDS=1), with the same verdicts (intent-eval, --mixed).
 inline constexpr std::size_t kNameFactsMemo = 32768;
 
+// Octets of each worker's ring of query-log events (event_ring.h): what
+// the writer may fall behind by before records are dropped. A typical
+// answer's event takes about 250 octets, so 16 MiB holds about 60 000 (half
+// a second at 120 000 queries a second): enough for the burst when the
+// detectors meet every name for the first time after a start.
+inline constexpr std::size_t kQueryLogRingBytes = std::size_t{16} << 20;
+
 struct IntentOptions {
   // Tracking tables: at most this many entries each, whatever the traffic
   // (a full table forgets its least recently seen entry).

@@ -29,10 +29,10 @@ std::uint32_t unix_now_s() {
 }
 }  // namespace
 
-QueryLog::QueryLog(unsigned producers, std::size_t slots_per_producer, LogFile::ErrorReporter on_error)
+QueryLog::QueryLog(unsigned producers, std::size_t ring_bytes_per_producer, LogFile::ErrorReporter on_error)
     : on_error_(std::move(on_error)) {
   for (unsigned i = 0; i < producers; ++i) {
-    rings_.push_back(std::make_unique<EventRing>(slots_per_producer));
+    rings_.push_back(std::make_unique<EventRing>(ring_bytes_per_producer));
     dropped_.push_back(std::make_unique<std::atomic<std::uint64_t>>(0));
   }
   // The writer asks for a larger share of the CPU than the workers get

@@ -4,10 +4,10 @@
 // call. A full ring drops the event and counts it (never blocks); a failed
 // write is reported once and counted; the daemon keeps answering either way.
 //
-//   QueryLog log(workers, slots);          // one ring per worker
+//   QueryLog log(workers, ring_bytes);     // one ring per worker
 //   log.configure({path, ...});            // on, off ("" path), re-pointed: any time
 //                                          // (and dnstap, beside or instead of the file)
-//   if (auto* e = log.claim(worker)) { fill *e; log.publish(worker); }
+//   QueryEvent* e = log.claim(worker); fill *e; log.publish(worker);
 //   log.flush(limit);                      // SIGTERM: everything so far written, within limit
 //   log.reopen();                          // SIGHUP, vigilctl log-reopen: after logrotate
 //
@@ -86,7 +86,7 @@ struct QueryLogStats {
 
 class QueryLog {
  public:
-  QueryLog(unsigned producers, std::size_t slots_per_producer, LogFile::ErrorReporter on_error = {});
+  QueryLog(unsigned producers, std::size_t ring_bytes_per_producer, LogFile::ErrorReporter on_error = {});
   ~QueryLog();  // stop()
   // Writes what is queued, to what the destinations take at once (one that
   // stopped reading is not waited for: its lines are counted dropped), and
@@ -119,12 +119,12 @@ class QueryLog {
   bool wants_queries() const { return wants_queries_.load(std::memory_order_relaxed); }
 
   // Producer side, from producer thread `p` only.
-  QueryEvent* claim(unsigned p) {
-    QueryEvent* e = rings_[p]->claim();
-    if (e == nullptr) dropped_[p]->fetch_add(1, std::memory_order_relaxed);
-    return e;
+  // claim() never fails; publish() counts the event dropped when the
+  // producer's ring has no room for it.
+  QueryEvent* claim(unsigned p) { return rings_[p]->claim(); }
+  void publish(unsigned p) {
+    if (!rings_[p]->publish()) dropped_[p]->fetch_add(1, std::memory_order_relaxed);
   }
-  void publish(unsigned p) { rings_[p]->publish(); }
 
   // Blocks until every event published before the call has been taken by
   // the writer — written, or dropped and counted (a failed or abandoned

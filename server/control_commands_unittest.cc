@@ -25,7 +25,7 @@ class ControlCommandsTest : public ::testing::Test {
   ControlCommandsTest()
       : dir_(fs::temp_directory_path() / ("vigil-control-" + std::to_string(::getpid()) + "-" +
                                           ::testing::UnitTest::GetInstance()->current_test_info()->name())),
-        query_log_(1, 64),
+        query_log_(1, 64 * monitor::EventRing::kMaxRecord),
         monitor_(query_log_, block_list_, dir_) {
     fs::remove_all(dir_);
     fs::create_directories(dir_);

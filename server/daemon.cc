@@ -113,10 +113,11 @@ bool Daemon::start() {
   policy_loader_.commit(std::move(*policy));
   unsigned threads = cfg.server.threads;
   if (threads == 0) threads = std::max(1U, std::thread::hardware_concurrency());
-  // The query log: one ring per worker (8 192 queries each, about 15 MB),
-  // drained by its own thread; on or off, it is always there to switch.
-  query_log_ =
-      std::make_unique<monitor::QueryLog>(threads, 8192, [](const std::string& what) { log_warning(what); });
+  // The query log: one ring per worker (kQueryLogRingBytes each, about
+  // 60 000 typical answers), drained by its own thread; on or off, it is
+  // always there to switch.
+  query_log_ = std::make_unique<monitor::QueryLog>(threads, monitor::kQueryLogRingBytes,
+                                                   [](const std::string& what) { log_warning(what); });
   if (query_log_->writer_prioritised()) {
     log_info("query log: writer thread at " + query_log_->writer_priority());
   } else {

@@ -20,7 +20,7 @@ class MonitorSetupTest : public ::testing::Test {
   MonitorSetupTest()
       : dir_(fs::temp_directory_path() / ("vigil-monitor-" + std::to_string(::getpid()) + "-" +
                                           ::testing::UnitTest::GetInstance()->current_test_info()->name())),
-        query_log_(1, 16) {
+        query_log_(1, 16 * monitor::EventRing::kMaxRecord) {
     fs::remove_all(dir_);
     fs::create_directories(dir_ / "bin");
   }
