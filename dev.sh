@@ -55,7 +55,7 @@ BENCH_PACKAGES=(dnsperf unbound pdns-recursor knot-resolver)
 # Packages whose Debian service must not start on its own: the lab and the
 # benchmarks run their own instances inside a network namespace, and a
 # system NSD or Unbound on port 53 would collide with vigild.
-LAB_DAEMONS=(nsd unbound dnsdist named knot)
+LAB_DAEMONS=(nsd unbound dnsdist named knot pdns-recursor kresd@1)
 
 log() { printf '\033[1m==> [%4ds] %s\033[0m\n' "$SECONDS" "$*" >&2; }
 
@@ -90,7 +90,9 @@ deps() {
   if [ $restore_policy -eq 1 ]; then as_root rm -f "$policy"; fi
   if [ -d /run/systemd/system ]; then
     for d in "${LAB_DAEMONS[@]}"; do
-      printf '%s\n' "${missing[@]}" | grep -qx "${d/named/bind9}" && as_root systemctl disable --now "$d" >/dev/null 2>&1 || true
+      local pkg=${d/named/bind9}
+      pkg=${pkg/kresd@1/knot-resolver}
+      printf '%s\n' "${missing[@]}" | grep -qx "$pkg" && as_root systemctl disable --now "$d" >/dev/null 2>&1 || true
     done
   fi
 }
@@ -157,7 +159,7 @@ case "$cmd" in
       run_ctest build/asan -LE '^lab$'
     # ThreadSanitizer: the concurrent data structures and the worker threads.
     BUILD_TARGETS="cache_unittests monitor_unittests resolver_unittests server_unittests" build tsan
-    TSAN_OPTIONS=halt_on_error=1 run_ctest build/tsan -R '^(RRsetCache|RRsetCacheConcurrency|InfraCache|Worker|Engine|QueryLog|EventRing)Test[.]'
+    TSAN_OPTIONS=halt_on_error=1 run_ctest build/tsan -R '^(RRsetCache|RRsetCacheConcurrency|InfraCache|Worker|Engine|QueryLog|EventRing|InflightTable|FailureCache)Test[.]'
     build fuzz
     run_ctest build/fuzz -L fuzz
     # The container image, built and run with podman (exit 77: cannot here).
