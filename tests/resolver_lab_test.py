@@ -430,8 +430,10 @@ class QueryLogConsumerLabTest(unittest.TestCase):
             # The kernel drops part of the burst (more of it when vigild runs
             # under AddressSanitizer); thousands still arrive.
             self.assertGreater(queries, 2000)
-            if queries > 2 * 8192 + 1000:  # more than the rings (8 192 per worker) hold
-                self.assertGreater(int(st["querylog_dropped_queue_full"]), 0)
+            # The rings (16 MiB a worker, over 100 000 of these small
+            # events) hold the whole burst, so nothing is dropped as the
+            # queue was full; the stalled pipe's lines are counted as
+            # dropped at shutdown (below). QueryLogTest covers full rings.
         finally:
             t0 = time.time()
             rc = d.stop()
