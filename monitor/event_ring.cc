@@ -32,9 +32,20 @@ const std::size_t EventRing::kMaxRecord =
 EventRing::EventRing(std::size_t capacity_bytes)
     : capacity_(round8(std::max(capacity_bytes, 2 * kMaxRecord))), bytes_(new std::uint8_t[capacity_]) {}
 
+namespace {
+// What publish() copies: a producer that set a size past its array (not
+// through set_message/set_query) gets it cut, never a consumer's overflow.
+std::size_t message_octets(const QueryEvent& e) {
+  return std::min<std::size_t>(e.message_size, QueryEvent::kMaxMessage);
+}
+std::size_t query_octets(const QueryEvent& e) {
+  return std::min<std::size_t>(e.query_size, QueryEvent::kMaxQuery);
+}
+}  // namespace
+
 std::size_t EventRing::record_bytes(const QueryEvent& e) {
-  return round8(kHeader + kFixed + (e.policy.hit ? sizeof(PolicyEvent) : 0) + kSizes + e.message_size +
-                e.query_size);
+  return round8(kHeader + kFixed + (e.policy.hit ? sizeof(PolicyEvent) : 0) + kSizes + message_octets(e) +
+                query_octets(e));
 }
 
 QueryEvent* EventRing::claim() {
@@ -75,12 +86,14 @@ bool EventRing::publish() {
     std::memcpy(p, &e.policy, sizeof(PolicyEvent));
     p += sizeof(PolicyEvent);
   }
-  const std::uint16_t sizes[4] = {e.message_size, e.message_full_size, e.query_size, 0};
+  const auto message = static_cast<std::uint16_t>(message_octets(e));
+  const auto query = static_cast<std::uint16_t>(query_octets(e));
+  const std::uint16_t sizes[4] = {message, e.message_full_size, query, 0};
   std::memcpy(p, sizes, kSizes);
   p += kSizes;
-  std::memcpy(p, e.message.data(), e.message_size);
-  p += e.message_size;
-  std::memcpy(p, e.query.data(), e.query_size);
+  std::memcpy(p, e.message.data(), message);
+  p += message;
+  std::memcpy(p, e.query.data(), query);
   p_head_ += need;
   events_in_.store(events_in_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   head_.store(p_head_, std::memory_order_release);
@@ -128,6 +141,7 @@ const QueryEvent* EventRing::peek() {
 }
 
 void EventRing::release() {
+  if (c_length_ == 0) return;  // nothing peeked
   c_tail_ += c_length_;
   c_length_ = 0;
   if (++c_events_ % kReleaseBatch == 0) commit();

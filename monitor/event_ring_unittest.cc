@@ -122,6 +122,26 @@ TEST(EventRingTest, ATypicalAnswerTakesAFractionOfAWholeEvent) {
   EXPECT_EQ(ring.published(), held);
 }
 
+// A producer that sets the sizes itself, past the arrays, gets them cut
+// (the consumer's copy never runs past its event: ASan checks it).
+TEST(EventRingTest, SizesPastTheArraysAreCut) {
+  EventRing ring(0);
+  QueryEvent* e = ring.claim();
+  e->message_size = 0xFFFF;
+  e->query_size = 0xFFFF;
+  EXPECT_LE(EventRing::record_bytes(*e), EventRing::kMaxRecord);
+  ASSERT_TRUE(ring.publish());
+  const QueryEvent* got = ring.peek();
+  ASSERT_NE(got, nullptr);
+  EXPECT_EQ(got->message_size, QueryEvent::kMaxMessage);
+  EXPECT_EQ(got->query_size, QueryEvent::kMaxQuery);
+  ring.release();
+  ring.release();  // nothing peeked: no event counted, no space skipped
+  ring.commit();
+  EXPECT_EQ(ring.consumed(), 1u);
+  EXPECT_EQ(ring.peek(), nullptr);
+}
+
 TEST(EventRingTest, FullUntilTheConsumerCommits) {
   EventRing ring(0);
   std::uint32_t n = 0;

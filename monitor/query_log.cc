@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -36,29 +37,33 @@ QueryLog::QueryLog(unsigned producers, std::size_t ring_bytes_per_producer, LogF
     dropped_.push_back(std::make_unique<std::atomic<std::uint64_t>>(0));
   }
   // The writer asks for a larger share of the CPU than the workers get
-  // (kWriterNice), before the daemon gives up root: when the workers and
+  // (kWriterNiceBoost below their nice), before the daemon gives up root: when the workers and
   // the clients keep every core busy, the fair share of one thread among
   // them is less than the detectors need, and a writer that falls behind
   // loses records. It sleeps between batches, so the boost costs nothing
   // while it keeps up.
+  workers_nice_ = ::getpriority(PRIO_PROCESS, 0);  // this thread's: what the workers get
+  writer_nice_ = std::max(workers_nice_ - kWriterNiceBoost, -20);
   std::promise<int> priority;
   std::future<int> priority_set = priority.get_future();
-  writer_ = std::thread([this, &priority] {
+  writer_ = std::thread([this, target = writer_nice_, priority = std::move(priority)]() mutable {
     pthread_setname_np(pthread_self(), "vigil-querylog");
     errno = 0;
-    const int rc = ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), kWriterNice);
+    const int rc = ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), target);
     priority.set_value(rc == 0 ? 0 : errno);
     run();
   });
   writer_priority_error_ = priority_set.get();
+  if (writer_priority_error_ != 0) writer_nice_ = workers_nice_;
 }
 
 std::string QueryLog::writer_priority() const {
-  if (writer_priority_error_ == 0) return "nice " + std::to_string(kWriterNice);
-  return std::string("nice 0: ") + std::strerror(writer_priority_error_) +
+  const std::string workers = " (the workers: nice " + std::to_string(workers_nice_) + ")";
+  if (writer_priority_error_ == 0) return "nice " + std::to_string(writer_nice_) + workers;
+  return "nice " + std::to_string(writer_nice_) + workers + ": " + std::strerror(writer_priority_error_) +
          (writer_priority_error_ == EPERM || writer_priority_error_ == EACCES
-              ? " (raising a thread's priority needs CAP_SYS_NICE, or RLIMIT_NICE of at least " +
-                    std::to_string(20 - kWriterNice) + ")"
+              ? " (raising a thread's priority needs CAP_SYS_NICE, or an RLIMIT_NICE of at least " +
+                    std::to_string(20 - std::max(workers_nice_ - kWriterNiceBoost, -20)) + ")"
               : "");
 }
 

@@ -95,14 +95,18 @@ class QueryLog {
   QueryLog(const QueryLog&) = delete;
   QueryLog& operator=(const QueryLog&) = delete;
 
-  // The writer thread's nice value, asked for at construction (the workers
-  // run at 0). Lowering it needs CAP_SYS_NICE (root has it) or an
-  // RLIMIT_NICE of 20 - kWriterNice (`docker run --ulimit nice=25`):
-  // without, the writer runs at 0.
-  static constexpr int kWriterNice = -5;
-  // What the writer got, for the start-up log: "nice -5", or "nice 0: why".
+  // The writer thread's nice value is asked for at construction: this much
+  // below the constructing thread's (the workers'; -5 when they run at 0,
+  // never below -20). Lowering it needs CAP_SYS_NICE (root has it) or an
+  // RLIMIT_NICE of 20 minus the target (`docker run --ulimit nice=25`):
+  // without, the writer runs at the workers' nice.
+  static constexpr int kWriterNiceBoost = 5;
+  // What the writer got, for the start-up log: "nice -5 (the workers:
+  // nice 0)", or the same with why it stayed at the workers' nice.
   std::string writer_priority() const;
   bool writer_prioritised() const { return writer_priority_error_ == 0; }
+  int writer_nice() const { return writer_nice_; }
+  int workers_nice() const { return workers_nice_; }
 
   // Switches the log on, off or to another file; queued events are written
   // to the old destination first (for up to kReconfigureFlush: one that
@@ -122,8 +126,11 @@ class QueryLog {
   // claim() never fails; publish() counts the event dropped when the
   // producer's ring has no room for it.
   QueryEvent* claim(unsigned p) { return rings_[p]->claim(); }
-  void publish(unsigned p) {
-    if (!rings_[p]->publish()) dropped_[p]->fetch_add(1, std::memory_order_relaxed);
+  // False when the event was dropped (and counted).
+  bool publish(unsigned p) {
+    if (rings_[p]->publish()) return true;
+    dropped_[p]->fetch_add(1, std::memory_order_relaxed);
+    return false;
   }
 
   // Blocks until every event published before the call has been taken by
@@ -205,7 +212,9 @@ class QueryLog {
   std::uint64_t top_answered_ = 0;
   bool top_kept_ = false;
   std::array<std::vector<std::size_t>, 4> top_;
-  int writer_priority_error_ = 0;  // errno of setpriority(), 0: kWriterNice applied
+  int writer_priority_error_ = 0;  // errno of setpriority(), 0: applied
+  int workers_nice_ = 0;
+  int writer_nice_ = 0;
   std::thread writer_;
 };
 

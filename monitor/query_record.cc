@@ -34,8 +34,7 @@ bool record(QueryLog& log, unsigned producer, const QueryRecord& r) {
     e->set_message(r.response, true);
     if (log.wants_queries()) e->set_query(r.query);
   }
-  log.publish(producer);  // a full ring drops it: counted by the log
-  return true;
+  return log.publish(producer);  // a full ring drops it: counted by the log
 }
 
 }  // namespace vigil::monitor
