@@ -37,7 +37,8 @@
 # CLIENTS ZIPF SEED WORKERS SCRAPE COLD_IN_FLIGHT LAT_RATE LAT_SECONDS
 # SAT_SECONDS SAT_CLIENTS SAT_IN_FLIGHT ONLY (configurations to run, of:
 # vigil-defaults vigil-image vigil-off unbound pdns kresd) KEEP=1 (keep the
-# run's directory). See bench/README.md.
+# run's directory) PERF=DIR (perf record -g of each resolver during hits,
+# to DIR/KEY.data; perf's own CPU makes that run's numbers incomparable). See bench/README.md.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -505,7 +506,14 @@ measure() {  # key label
   before=$(cpu_ticks "${PIDS[@]}")
   wb=$(thread_ticks "$p" vigil-worker)
   lb=$(thread_ticks "$p" vigil-querylog)
+  local perf_pid=""
+  if [ -n "${PERF:-}" ]; then  # a profile of the hits phase (it takes CPU too: the numbers of such a run are not comparable)
+    mkdir -p "$PERF"
+    perf record -q -g -F 2000 -p "$(echo "${PIDS[@]}" | tr ' ' ,)" -o "$PERF/$key.data" >/dev/null 2>&1 &
+    perf_pid=$!
+  fi
   out=$(dnsperf_clients 2>&1)
+  if [ -n "$perf_pid" ]; then kill -INT "$perf_pid" 2>/dev/null || true; wait "$perf_pid" 2>/dev/null || true; fi
   after=$(cpu_ticks "${PIDS[@]}")
   wa=$(thread_ticks "$p" vigil-worker)
   la=$(thread_ticks "$p" vigil-querylog)
