@@ -56,7 +56,7 @@ std::string ControlCommands::status() const {
   for (std::size_t i = 0; i < kOutcomeCount; ++i) {
     out << "outcome_" << outcome_name(static_cast<Outcome>(i)) << ": " << s.outcomes[i] << "\n";
   }
-  append_status(out, listener_counters(), ListenerCounters{s, serving.tcp_open, 0});
+  append_status(out, listener_counters(), ListenerCounters{s, serving.tcp_open, 0, serving.udp});
   append_status(out, cache_counters(), c);
   out << "local_zones: " << rt->local.zone_count() << "\n"
       << "local_rrsets: " << rt->local.rrset_count() << "\n";

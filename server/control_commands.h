@@ -27,6 +27,7 @@
 #include "server/recursion.h"
 #include "server/runtime.h"
 #include "server/server_stats.h"
+#include "server/socket_buffers.h"
 
 namespace vigil::server {
 
@@ -35,6 +36,7 @@ struct ServingState {
   StatsSnapshot stats;                    // summed over the workers
   std::size_t resolutions_in_flight = 0;  // summed over the workers
   std::size_t tcp_open = 0;               // TCP connections open
+  UdpSocketState udp;                     // the kernel's drops and buffer size
   std::size_t threads = 0;                // worker threads
   std::vector<config::Endpoint> bound;    // the addresses served
   unsigned reloads = 0;

@@ -9,12 +9,20 @@ namespace {
 using T = monitor::MetricFamilyData::Type;
 
 using L = ListenerCounters;
-constexpr std::array<CounterRow<L>, 13> kListenerRows{{
+constexpr std::array<CounterRow<L>, 15> kListenerRows{{
     {"udp_receive_errors", "vigil_udp_receive_errors_total", nullptr,
      "UDP receive errors (including oversized datagrams).", T::kCounter,
      [](const L& l) { return l.stats.udp_receive_errors; }},
     {"udp_send_errors", "vigil_udp_send_errors_total", nullptr, "UDP answers that could not be sent.",
      T::kCounter, [](const L& l) { return l.stats.udp_send_errors; }},
+    {"udp_socket_drops", "vigil_udp_socket_drops_total", nullptr,
+     "Datagrams the kernel dropped at vigild's UDP listening sockets, almost all because the receive buffer "
+     "was full (the drops column of /proc/net/udp and udp6; server.udp_receive_buffer sizes the buffer).",
+     T::kCounter, [](const L& l) { return l.udp.drops; }},
+    {"udp_receive_buffer_bytes", "vigil_udp_receive_buffer_bytes", nullptr,
+     "The receive buffer of each UDP listening socket, in octets, as the kernel gave it "
+     "(server.udp_receive_buffer asks for a size; net.core.rmem_max may cap it).",
+     T::kGauge, [](const L& l) { return l.udp.receive_buffer; }},
     // Early in status, last in /metrics (below): the two have always placed it so.
     {"tcp_connections_open", nullptr, nullptr, nullptr, T::kGauge,
      [](const L& l) -> std::uint64_t { return l.tcp_open; }},

@@ -23,6 +23,7 @@
 #include "monitor/query_log.h"
 #include "server/recursion.h"
 #include "server/server_stats.h"
+#include "server/socket_buffers.h"
 
 namespace vigil::server {
 
@@ -41,6 +42,7 @@ struct ListenerCounters {
   const StatsSnapshot& stats;
   std::size_t tcp_open;      // TCP connections open
   std::size_t tcp_buffered;  // octets held for TCP clients
+  UdpSocketState udp;        // the kernel's side of the UDP sockets
 };
 // The engine's figures beside the workers' shed counts.
 struct EngineCounters {

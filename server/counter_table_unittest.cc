@@ -69,11 +69,19 @@ TEST(CounterTableTest, ARowsLabelBecomesItsSamplesLabel) {
   s.tcp_rejected_total = 3;
   s.tcp_rejected_client = 4;
   std::vector<monitor::MetricFamilyData> out;
-  append_metrics(out, listener_counters(), ListenerCounters{s, 5, 6});
-  const monitor::MetricFamilyData* rejected = nullptr;
+  append_metrics(out, listener_counters(), ListenerCounters{s, 5, 6, {.drops = 7, .receive_buffer = 8}});
+  const monitor::MetricFamilyData *rejected = nullptr, *drops = nullptr, *buffer = nullptr;
   for (const auto& f : out) {
     if (f.name == "vigil_tcp_connections_rejected_total") rejected = &f;
+    if (f.name == "vigil_udp_socket_drops_total") drops = &f;
+    if (f.name == "vigil_udp_receive_buffer_bytes") buffer = &f;
   }
+  ASSERT_NE(drops, nullptr);
+  EXPECT_EQ(drops->type, monitor::MetricFamilyData::Type::kCounter);
+  EXPECT_EQ(drops->samples.at(0).value, 7);
+  ASSERT_NE(buffer, nullptr);
+  EXPECT_EQ(buffer->type, monitor::MetricFamilyData::Type::kGauge);
+  EXPECT_EQ(buffer->samples.at(0).value, 8);
   ASSERT_NE(rejected, nullptr);
   ASSERT_EQ(rejected->samples.size(), 2U);
   EXPECT_EQ(rejected->samples[0].labels, (monitor::MetricSample::Labels{{"limit", "total"}}));
@@ -81,8 +89,9 @@ TEST(CounterTableTest, ARowsLabelBecomesItsSamplesLabel) {
   EXPECT_EQ(rejected->samples[1].labels, (monitor::MetricSample::Labels{{"limit", "per_client"}}));
   EXPECT_EQ(rejected->samples[1].value, 4);
   std::ostringstream status;
-  append_status(status, listener_counters(), ListenerCounters{s, 5, 6});
-  EXPECT_NE(status.str().find("tcp_connections_open: 5\ntcp_accepted: 0\ntcp_rejected_total_limit: 3\n"),
+  append_status(status, listener_counters(), ListenerCounters{s, 5, 6, {.drops = 7, .receive_buffer = 8}});
+  EXPECT_NE(status.str().find("udp_socket_drops: 7\nudp_receive_buffer_bytes: 8\ntcp_connections_open: 5\n"
+                              "tcp_accepted: 0\ntcp_rejected_total_limit: 3\n"),
             std::string::npos)
       << status.str();
   EXPECT_EQ(status.str().find("buffered"), std::string::npos);  // only in /metrics

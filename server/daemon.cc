@@ -427,7 +427,14 @@ std::string Daemon::publish_feeds(std::shared_ptr<const policy::PolicySet> set) 
 }
 
 ServingState Daemon::serving() const {
-  return {stats(), resolutions_in_flight(), connections_.total(), workers_.size(), bound_, reloads_};
+  return {stats(), resolutions_in_flight(), connections_.total(), udp_sockets(), workers_.size(), bound_,
+          reloads_};
+}
+
+UdpSocketState Daemon::udp_sockets() const {
+  std::vector<std::uint64_t> inodes;
+  for (const auto& w : workers_) inodes.insert(inodes.end(), w->udp_inodes().begin(), w->udp_inodes().end());
+  return {udp_socket_drops(inodes), workers_.empty() ? 0 : workers_.front()->udp_buffers().receive};
 }
 
 std::size_t Daemon::resolutions_in_flight() const {
@@ -447,7 +454,7 @@ std::vector<monitor::MetricFamilyData> Daemon::metrics() const {
   const StatsSnapshot s = stats();
   std::size_t buffered = 0;
   for (const auto& w : workers_) buffered += w->tcp_buffered();
-  collect_server_metrics(out, s, buffered, connections_.total());
+  collect_server_metrics(out, s, buffered, connections_.total(), udp_sockets());
   collect_cache_metrics(out, cache_->stats());
   if (recursion_) collect_engine_metrics(out, *recursion_, s, resolutions_in_flight());
   if (query_log_) {

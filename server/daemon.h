@@ -62,7 +62,8 @@ class Daemon {
   std::string publish_feeds(std::shared_ptr<const policy::PolicySet> set);
   ServingState serving() const;  // for vigilctl status
   StatsSnapshot stats() const;
-  std::size_t resolutions_in_flight() const;               // summed over workers
+  std::size_t resolutions_in_flight() const;  // summed over workers
+  UdpSocketState udp_sockets() const;         // the kernel's drops at the UDP sockets, their buffer size
   std::vector<monitor::MetricFamilyData> metrics() const;  // called on the exposer's threads
 
   config::Config initial_;

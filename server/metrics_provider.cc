@@ -43,7 +43,7 @@ std::vector<monitor::MetricSample> rcode_samples(const std::array<std::uint64_t,
 }  // namespace
 
 void collect_server_metrics(std::vector<monitor::MetricFamilyData>& out, const StatsSnapshot& s,
-                            std::size_t tcp_buffered, std::size_t tcp_open) {
+                            std::size_t tcp_buffered, std::size_t tcp_open, const UdpSocketState& udp) {
   using T = monitor::MetricFamilyData::Type;
   auto d = [](std::uint64_t v) { return static_cast<double>(v); };
   out.push_back({"vigil_queries_total",
@@ -91,7 +91,7 @@ void collect_server_metrics(std::vector<monitor::MetricFamilyData>& out, const S
     outcomes.samples.push_back({{{"outcome", std::string(outcome_name(o))}}, d(s.outcomes[i])});
   }
   out.push_back(std::move(outcomes));
-  append_metrics(out, listener_counters(), ListenerCounters{s, tcp_open, tcp_buffered});
+  append_metrics(out, listener_counters(), ListenerCounters{s, tcp_open, tcp_buffered, udp});
 }
 
 void collect_cache_metrics(std::vector<monitor::MetricFamilyData>& out, const cache::CacheStats& c) {

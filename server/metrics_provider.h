@@ -17,13 +17,15 @@
 #include "server/policy_loader.h"
 #include "server/recursion.h"
 #include "server/server_stats.h"
+#include "server/socket_buffers.h"
 
 namespace vigil::server {
 
 // vigil_queries_*, vigil_responses_*, vigil_udp_*, vigil_tcp_*: the workers'
-// summed stats, the octets buffered for TCP clients, the TCP connections open.
+// summed stats, the octets buffered for TCP clients, the TCP connections open,
+// the kernel's figures for the UDP sockets.
 void collect_server_metrics(std::vector<monitor::MetricFamilyData>& out, const StatsSnapshot& s,
-                            std::size_t tcp_buffered, std::size_t tcp_open);
+                            std::size_t tcp_buffered, std::size_t tcp_open, const UdpSocketState& udp);
 // vigil_cache_*.
 void collect_cache_metrics(std::vector<monitor::MetricFamilyData>& out, const cache::CacheStats& c);
 // vigil_upstream_*, vigil_resolver_*, vigil_infra_servers, vigil_resolutions_*:

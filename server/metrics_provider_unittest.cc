@@ -31,7 +31,7 @@ TEST(MetricsProviderTest, ServerFamiliesCarryTheWorkersStats) {
   s.tcp_rejected_client = 2;
   s.udp_send_errors = 5;
   Families out;
-  collect_server_metrics(out, s, 4096, 11);
+  collect_server_metrics(out, s, 4096, 11, {});
   EXPECT_EQ(value(out, "vigil_queries_total", {{"transport", "udp"}}), 7);
   EXPECT_EQ(value(out, "vigil_queries_total", {{"transport", "tcp"}}), 3);
   EXPECT_EQ(value(out, "vigil_tcp_connections_rejected_total", {{"limit", "per_client"}}), 2);

@@ -1,9 +1,14 @@
 #include "server/socket_buffers.h"
 
 #include <algorithm>
+#include <charconv>
+#include <fstream>
+#include <iterator>
 #include <limits>
+#include <string>
 
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 namespace vigil::server {
 
@@ -33,6 +38,53 @@ SocketBuffers set_socket_buffers(int fd, const SocketBuffers& want) {
   set_size(fd, SO_RCVBUFFORCE, SO_RCVBUF, want.receive);
   set_size(fd, SO_SNDBUFFORCE, SO_SNDBUF, want.send);
   return socket_buffers(fd);
+}
+
+std::uint64_t socket_inode(int fd) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode)) return 0;
+  const std::uint64_t inode = st.st_ino;
+  return inode;
+}
+
+std::uint64_t udp_socket_drops(std::span<const std::uint64_t> inodes, std::string_view text) {
+  // "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref
+  // pointer drops": the inode is the 10th field, the drops the 13th.
+  constexpr std::size_t kInodeField = 9, kDropsField = 12;
+  std::uint64_t total = 0;
+  while (!text.empty()) {
+    const std::size_t eol = text.find('\n');
+    std::string_view line = text.substr(0, eol);
+    text = eol == std::string_view::npos ? std::string_view() : text.substr(eol + 1);
+    std::uint64_t inode = 0, drops = 0;
+    bool have_inode = false, have_drops = false;
+    for (std::size_t field = 0; !line.empty() && field <= kDropsField; ++field) {
+      const std::size_t start = line.find_first_not_of(' ');
+      if (start == std::string_view::npos) break;
+      line.remove_prefix(start);
+      const std::size_t end = std::min(line.find(' '), line.size());
+      const std::string_view f = line.substr(0, end);
+      line.remove_prefix(end);
+      std::uint64_t* out = field == kInodeField ? &inode : field == kDropsField ? &drops : nullptr;
+      if (out == nullptr) continue;
+      const auto [ptr, ec] = std::from_chars(f.data(), f.data() + f.size(), *out);
+      const bool ok = ec == std::errc() && ptr == f.data() + f.size();
+      (field == kInodeField ? have_inode : have_drops) = ok;
+    }
+    if (!have_inode || !have_drops || inode == 0) continue;  // the header, or a line cut short
+    if (std::find(inodes.begin(), inodes.end(), inode) != inodes.end()) total += drops;
+  }
+  return total;
+}
+
+std::uint64_t udp_socket_drops(std::span<const std::uint64_t> inodes) {
+  std::uint64_t total = 0;
+  for (const char* path : {"/proc/net/udp", "/proc/net/udp6"}) {
+    std::ifstream f(path);
+    const std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    total += udp_socket_drops(inodes, text);
+  }
+  return total;
 }
 
 }  // namespace vigil::server

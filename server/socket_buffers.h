@@ -14,6 +14,8 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
+#include <string_view>
 
 namespace vigil::server {
 
@@ -29,5 +31,24 @@ struct SocketBuffers {
 SocketBuffers set_socket_buffers(int fd, const SocketBuffers& want);
 // The sizes `fd` has now.
 SocketBuffers socket_buffers(int fd);
+
+// The kernel's figures for the listening UDP sockets, as vigilctl status
+// and /metrics report them.
+struct UdpSocketState {
+  std::uint64_t drops = 0;           // summed over the sockets (udp_socket_drops())
+  std::uint64_t receive_buffer = 0;  // octets, each socket's (SocketBuffers::receive)
+};
+
+// What the kernel dropped at a socket (its receive buffer full, mostly) is
+// the `drops` column of /proc/net/udp and /proc/net/udp6, on the line of
+// the socket's inode: read at scrape time, so the query path pays nothing.
+// The inode of `fd` (0: not a socket, or unknown).
+std::uint64_t socket_inode(int fd);
+// The drops of the sockets `inodes` name, summed over the lines of
+// `proc_net_udp` (the text of /proc/net/udp or udp6); lines that do not
+// parse are skipped.
+std::uint64_t udp_socket_drops(std::span<const std::uint64_t> inodes, std::string_view proc_net_udp);
+// The same from this network namespace's /proc/net/udp and /proc/net/udp6.
+std::uint64_t udp_socket_drops(std::span<const std::uint64_t> inodes);
 
 }  // namespace vigil::server

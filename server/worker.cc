@@ -241,6 +241,7 @@ std::vector<util::Endpoint> Worker::listen(const std::vector<util::Endpoint>& en
         set_reuse_port(t->native_handle());
         t->bind(tep);
         t->listen(asio::socket_base::max_listen_connections);
+        udp_inodes_.push_back(socket_inode(u->native_handle()));
         udp_.push_back(std::move(u));
         tcp_.push_back(std::move(t));
         break;

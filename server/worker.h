@@ -70,6 +70,9 @@ class Worker final : public ConnectionHost {
   // The kernel buffers the last UDP socket bound got (server.udp_receive_buffer
   // and udp_send_buffer asked for them; the kernel may have capped them).
   SocketBuffers udp_buffers() const { return udp_buffers_; }
+  // The inodes of the UDP sockets bound (set by listen(), before start()),
+  // for the kernel's drop counts (udp_socket_drops()).
+  const std::vector<std::uint64_t>& udp_inodes() const { return udp_inodes_; }
 
   void start();  // spawns the coroutines and the thread
   // Thread-safe: the next queries use `runtime`.
@@ -135,6 +138,7 @@ class Worker final : public ConnectionHost {
   const resolver::Clock& clock_;
   std::shared_ptr<const Runtime> runtime_;  // touched on the worker thread only
   SocketBuffers udp_buffers_;               // set by listen(), before start()
+  std::vector<std::uint64_t> udp_inodes_;   // likewise
   // What the coroutines' frames touch when they are destroyed is declared
   // before io_, so it outlives io_'s destructor (which destroys the frames
   // of coroutines still suspended at shutdown).

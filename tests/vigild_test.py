@@ -559,6 +559,49 @@ class LifecycleTest(unittest.TestCase):
         self.assertEqual(bad.returncode, 1)
         self.assertIn('environment: VIGIL_THREADS="many"', bad.stderr)
 
+    def test_kernel_drops_at_a_full_receive_buffer_show_in_status_and_metrics(self):
+        # The smallest receive buffer the kernel gives and one worker, sent
+        # queries faster than it answers them: what the kernel could not
+        # queue is in udp_socket_drops, and /metrics says the same.
+        d = Vigild()
+        text = BASE_CONFIG % {"dir": d.dir, "extra": "metrics:\n  listen: 127.0.0.1:9165\n"}
+        text = text.replace('  listen: ["127.0.0.1:53", "[::1]:53"]\n  threads: 2\n',
+                            '  listen: ["127.0.0.1:5356"]\n  threads: 1\n  udp_receive_buffer: 1KiB\n')
+        d.write_config(text)
+        proc = subprocess.Popen([os.path.join(ARGS.bin, "vigild"), "-c", d.config], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
+        try:
+            def status():
+                r = d.ctl("status")
+                return dict(l.split(": ", 1) for l in r.stdout.splitlines()) if r.returncode == 0 else None
+            self.assertTrue(wait_for(lambda: status() is not None, 10))
+            before = status()
+            self.assertEqual(before["udp_socket_drops"], "0")
+            self.assertLess(int(before["udp_receive_buffer_bytes"]), 8192)  # the kernel's minimum, about 2 KiB
+            senders = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(4)]
+            wire = query(7, "printer.lan.")
+            for _ in range(5000):
+                for s in senders:
+                    s.sendto(wire, ("127.0.0.1", 5356))
+            for s in senders:
+                s.close()
+            after = status()
+            drops = int(after["udp_socket_drops"])
+            self.assertGreater(drops, 0)
+            self.assertLessEqual(drops, 20000)
+            with urllib.request.urlopen("http://127.0.0.1:9165/metrics", timeout=5) as m:
+                body = m.read().decode()
+            samples = dict(l.rsplit(" ", 1) for l in body.splitlines() if l and not l.startswith("#"))
+            self.assertGreaterEqual(float(samples["vigil_udp_socket_drops_total"]), drops)
+            self.assertEqual(float(samples["vigil_udp_receive_buffer_bytes"]),
+                             float(after["udp_receive_buffer_bytes"]))
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            rc = proc.wait(10)
+            err = proc.stderr.read()
+            proc.stderr.close()
+            self.assertEqual(rc, 0, err)
+
     def test_port_in_use_is_a_clear_error(self):
         blocker = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         blocker.bind(("127.0.0.1", 5354))
