@@ -1,6 +1,7 @@
 #include "server/socket_buffers.h"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <fstream>
 #include <iterator>
@@ -47,6 +48,15 @@ std::uint64_t socket_inode(int fd) {
   return inode;
 }
 
+namespace {
+
+bool parse_number(std::string_view f, std::uint64_t& out) {
+  const auto [ptr, ec] = std::from_chars(f.data(), f.data() + f.size(), out);
+  return ec == std::errc() && ptr == f.data() + f.size();
+}
+
+}  // namespace
+
 std::uint64_t udp_socket_drops(std::span<const std::uint64_t> inodes, std::string_view text) {
   // "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref
   // pointer drops": the inode is the 10th field, the drops the 13th.
@@ -56,22 +66,21 @@ std::uint64_t udp_socket_drops(std::span<const std::uint64_t> inodes, std::strin
     const std::size_t eol = text.find('\n');
     std::string_view line = text.substr(0, eol);
     text = eol == std::string_view::npos ? std::string_view() : text.substr(eol + 1);
-    std::uint64_t inode = 0, drops = 0;
-    bool have_inode = false, have_drops = false;
-    for (std::size_t field = 0; !line.empty() && field <= kDropsField; ++field) {
-      const std::size_t start = line.find_first_not_of(' ');
-      if (start == std::string_view::npos) break;
+    std::array<std::string_view, kDropsField + 1> fields;
+    std::size_t n = 0;
+    for (std::size_t start = line.find_first_not_of(' ');
+         start != std::string_view::npos && n < fields.size(); start = line.find_first_not_of(' ')) {
       line.remove_prefix(start);
       const std::size_t end = std::min(line.find(' '), line.size());
-      const std::string_view f = line.substr(0, end);
+      fields[n++] = line.substr(0, end);
       line.remove_prefix(end);
-      std::uint64_t* out = field == kInodeField ? &inode : field == kDropsField ? &drops : nullptr;
-      if (out == nullptr) continue;
-      const auto [ptr, ec] = std::from_chars(f.data(), f.data() + f.size(), *out);
-      const bool ok = ec == std::errc() && ptr == f.data() + f.size();
-      (field == kInodeField ? have_inode : have_drops) = ok;
     }
-    if (!have_inode || !have_drops || inode == 0) continue;  // the header, or a line cut short
+    std::uint64_t inode = 0, drops = 0;
+    // The header, or a line cut short, does not parse.
+    if (n < fields.size() || !parse_number(fields[kInodeField], inode) ||
+        !parse_number(fields[kDropsField], drops) || inode == 0) {
+      continue;
+    }
     if (std::find(inodes.begin(), inodes.end(), inode) != inodes.end()) total += drops;
   }
   return total;
