@@ -540,7 +540,9 @@ TEST_F(WorkerTest, DrainFinishesInFlightQueriesThenCloses) {
   Start();
   TcpClient c(port_);
   c.send_raw(TcpClient::framed(Query(9, "slow.drain.example.")));
-  std::this_thread::sleep_for(50ms);  // the query is in flight
+  // In flight once the resolver has it (a fixed sleep lost this race on a
+  // loaded CI machine: a query not yet read is an idle connection, closed).
+  ASSERT_TRUE(WaitFor([&] { return worker_->resolutions_in_flight() == 1; }));
   worker_->stop_accepting();
   auto m = c.read();
   ASSERT_TRUE(m.has_value());  // answered although draining
