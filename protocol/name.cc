@@ -142,28 +142,48 @@ std::string Name::to_text() const {
   return out;
 }
 
+namespace {
+
+// Writes the presentation form of the labels at `wire` (not the root) into
+// `out`, which has room for 4 characters an octet; returns the end. Built
+// on the stack and appended once: one capacity check, not one a character.
+char* write_text(const std::uint8_t* wire, bool lowercase, char* out) {
+  for (std::size_t pos = 0; wire[pos] != 0; pos += 1U + wire[pos]) {
+    for (std::size_t i = pos + 1; i <= pos + wire[pos]; ++i) {
+      std::uint8_t c = lowercase ? ascii_lower(wire[i]) : wire[i];
+      if (c > 0x20 && c < 0x7F) {
+        if (needs_backslash(c)) *out++ = '\\';
+        *out++ = static_cast<char>(c);
+      } else {
+        *out++ = '\\';
+        *out++ = static_cast<char>('0' + c / 100);
+        *out++ = static_cast<char>('0' + (c / 10) % 10);
+        *out++ = static_cast<char>('0' + c % 10);
+      }
+    }
+    *out++ = '.';
+  }
+  return out;
+}
+
+}  // namespace
+
 void Name::append_text(std::string& out) const {
   if (is_root()) {
     out += '.';
     return;
   }
-  std::size_t pos = 0;
-  while (data_[pos] != 0) {
-    std::size_t len = data_[pos];
-    for (std::size_t i = pos + 1; i <= pos + len; ++i) {
-      std::uint8_t c = data_[i];
-      if (c > 0x20 && c < 0x7F) {
-        if (needs_backslash(c)) out += '\\';
-        out += static_cast<char>(c);
-      } else {
-        char buf[5] = {'\\', static_cast<char>('0' + c / 100), static_cast<char>('0' + (c / 10) % 10),
-                       static_cast<char>('0' + c % 10), 0};
-        out.append(buf, 4);
-      }
-    }
+  char buf[kMaxNameLength * 4];
+  out.append(buf, static_cast<std::size_t>(write_text(data_.data(), false, buf) - buf));
+}
+
+void Name::append_lowercase_text(std::string& out) const {
+  if (is_root()) {
     out += '.';
-    pos += 1 + len;
+    return;
   }
+  char buf[kMaxNameLength * 4];
+  out.append(buf, static_cast<std::size_t>(write_text(data_.data(), true, buf) - buf));
 }
 
 std::size_t Name::label_count() const {

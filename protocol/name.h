@@ -46,6 +46,8 @@ class Name {
   // non-printable octets are escaped so that from_text() gives them back.
   std::string to_text() const;
   void append_text(std::string& out) const;
+  // lowercased().append_text(out), without the copy.
+  void append_lowercase_text(std::string& out) const;
 
   std::span<const std::uint8_t> wire() const { return {data_.data(), length_}; }
   std::size_t wire_length() const { return length_; }

@@ -72,6 +72,26 @@ TEST(NameTest, RejectsBadText) {
   EXPECT_EQ(Name::from_text("a\\2x5").error(), Error::kBadEscape);
 }
 
+TEST(NameTest, LowercaseTextIsTheLowercasedNamesText) {
+  for (const char* text : {".", "WWW.Example.COM.", R"(A\.B.c\032D.E\\f.\000.)", "\"Q\"@X;y(Z)$."}) {
+    const Name n = N(text);
+    std::string direct = "prefix ";
+    n.append_lowercase_text(direct);
+    EXPECT_EQ(direct, "prefix " + n.lowercased().to_text()) << text;
+  }
+  // The longest text: 255 octets of wire form, every one escaped as \DDD.
+  std::vector<std::uint8_t> label(63, 0xC1);
+  Name big;
+  for (int i = 0; i < 3; ++i) big = *big.prepend(label);
+  big = *big.prepend(std::vector<std::uint8_t>(61, 'Q'));
+  ASSERT_EQ(big.wire_length(), 255u);
+  std::string text;
+  big.append_lowercase_text(text);
+  EXPECT_EQ(text, big.lowercased().to_text());
+  EXPECT_EQ(text.size(), 61u + 3 * 63 * 4 + 4);
+  EXPECT_TRUE(Name::from_text(text)->exact_equals(big.lowercased()));
+}
+
 TEST(NameTest, LengthLimits) {
   const std::string l63(63, 'a');
   const std::string l64(64, 'a');
