@@ -206,7 +206,7 @@ std::size_t QueryLog::drain_batch(std::unique_lock<std::mutex>& lock, LineBuffer
                                   bool& more) {
   std::size_t events = 0;
   thread_local std::vector<Verdict> verdicts;
-  thread_local std::string name_scratch;  // a question name, for the who-resolved index
+  thread_local std::string lower_name;  // the question name's lowercase text, for the tables that keep names
   {
     more = false;
     buffer.clear();
@@ -219,11 +219,17 @@ std::size_t QueryLog::drain_batch(std::unique_lock<std::mutex>& lock, LineBuffer
         dns::MessageView view;
         const bool parsed = (file_ || intent_) && parse_event_message(view, *e);
         verdicts.clear();
+        // The question name, read from the message once for every table.
+        const bool asked = parsed && view.count(dns::Section::kQuestion) > 0;
+        const bool keep_names = asked && (activity_ || (resolutions_ && e->is_response));
+        const dns::Name qname = asked && (intent_ || keep_names) ? view.question_name() : dns::Name();
+        if (keep_names) {
+          lower_name.clear();
+          qname.append_lowercase_text(lower_name);
+        }
         // Answers, and the queries a policy dropped unanswered: silenced
         // for the client, still the loudest thing in the record.
-        if (intent_ && parsed && (e->is_response || e->policy.hit) &&
-            view.count(dns::Section::kQuestion) > 0) {
-          const dns::Name qname = view.question_name();
+        if (intent_ && asked && (e->is_response || e->policy.hit)) {
           intent_->observe(
               {.time_ns = e->time_ns,
                .client = {e->client.data(), e->client_len},
@@ -238,18 +244,14 @@ std::size_t QueryLog::drain_batch(std::unique_lock<std::mutex>& lock, LineBuffer
           append_json_line(buffer, *e, parsed ? &view : nullptr, options_.privacy, verdicts);
           ++lines;
         }
-        if (activity_ && parsed) activity_->record(*e, view);
-        if (resolutions_ && parsed && e->is_response && view.count(dns::Section::kQuestion) > 0) {
-          std::string& name = name_scratch;
+        if (activity_ && asked) activity_->record(*e, view, lower_name);
+        if (resolutions_ && asked && e->is_response) {
+          const ResolutionIndex::Asker who({e->client.data(), e->client_len}, lower_name,
+                                           static_cast<std::uint16_t>(view.question_type()));
           std::size_t n = 0;
           for_each_answer_address(view, [&](std::span<const std::uint8_t> address) {
-            if (n++ == 0) {
-              name.clear();
-              view.question_name().lowercased().append_text(name);
-            }
-            resolutions_->record(e->time_ns, {e->client.data(), e->client_len}, name,
-                                 static_cast<std::uint16_t>(view.question_type()), address);
-            return n < ResolutionIndex::kAddressesPerAnswer;
+            resolutions_->record(e->time_ns, who, address);
+            return ++n < ResolutionIndex::kAddressesPerAnswer;
           });
         }
         for (const Verdict& v : verdicts) {

@@ -31,6 +31,13 @@ bool was_blocked(const QueryEvent& e) {
 }  // namespace
 
 void RecentActivity::record(const QueryEvent& e, const dns::MessageView& view) {
+  if (view.count(dns::Section::kQuestion) == 0) return;
+  std::string text;
+  view.question_name().append_lowercase_text(text);
+  record(e, view, text);
+}
+
+void RecentActivity::record(const QueryEvent& e, const dns::MessageView& view, std::string_view lower_name) {
   const bool blocked = was_blocked(e);
   // Queries that got no answer are kept only when policy dropped them.
   if ((!e.is_response && !blocked) || view.count(dns::Section::kQuestion) == 0) return;
@@ -44,11 +51,14 @@ void RecentActivity::record(const QueryEvent& e, const dns::MessageView& view) {
   x.qtype = static_cast<std::uint16_t>(view.question_type());
   x.blocked = blocked;
   x.dropped = !e.is_response;
-  std::string text;
-  view.question_name().lowercased().append_text(text);
-  if (text.size() > kNameChars) text = text.substr(0, kNameChars - 3) + "...";
-  x.name_len = static_cast<std::uint8_t>(text.size());
-  std::memcpy(x.name.data(), text.data(), text.size());
+  if (lower_name.size() > kNameChars) {
+    std::memcpy(x.name.data(), lower_name.data(), kNameChars - 3);
+    std::memcpy(x.name.data() + kNameChars - 3, "...", 3);
+    x.name_len = kNameChars;
+  } else {
+    std::memcpy(x.name.data(), lower_name.data(), lower_name.size());
+    x.name_len = static_cast<std::uint8_t>(lower_name.size());
+  }
   x.addresses = 0;
   for_each_answer_address(view, [&](std::span<const std::uint8_t> address) {
     std::copy(address.begin(), address.end(), x.address[x.addresses].begin());

@@ -17,6 +17,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "monitor/client_privacy.h"
@@ -35,6 +36,9 @@ class RecentActivity {
   explicit RecentActivity(std::size_t queries);
 
   void record(const QueryEvent& e, const dns::MessageView& view);
+  // The same with the question name's lowercase text given (the writer
+  // makes it once for every table that keeps names).
+  void record(const QueryEvent& e, const dns::MessageView& view, std::string_view lower_name);
   void record_alert(std::int64_t time_ns, std::string line);  // one JSON line, without its newline
   // How clients are shown (query_log.client_ip): the views say no more
   // than the query log does.

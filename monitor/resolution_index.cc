@@ -26,20 +26,31 @@ bool same(const std::array<std::uint8_t, N>& held, std::uint8_t len, std::span<c
 
 }  // namespace
 
+ResolutionIndex::Asker::Asker(std::span<const std::uint8_t> client, std::string_view name,
+                              std::uint16_t qtype)
+    : client_(client), name_(name), qtype_(qtype) {
+  if (name.size() > kNameChars) {
+    std::memcpy(cut_.data(), name.data(), kNameChars - 3);
+    std::memcpy(cut_.data() + kNameChars - 3, "...", 3);
+    name_ = {cut_.data(), kNameChars};
+  }
+  hash_ = util::fnv1a(name_, util::fnv1a(client_, util::kFnvOffset ^ client_.size()) ^ qtype_);
+}
+
 void ResolutionIndex::record(std::int64_t time_ns, std::span<const std::uint8_t> client,
                              std::string_view name, std::uint16_t qtype,
                              std::span<const std::uint8_t> address) {
+  record(time_ns, Asker(client, name, qtype), address);
+}
+
+void ResolutionIndex::record(std::int64_t time_ns, const Asker& who, std::span<const std::uint8_t> address) {
+  const std::span<const std::uint8_t> client = who.client_;
+  const std::string_view name = who.name_;
+  const std::uint16_t qtype = who.qtype_;
   if (address.size() > 16 || client.size() > 16 || time_ns <= 0) return;
-  std::string cut;
-  if (name.size() > kNameChars) {
-    cut = std::string(name.substr(0, kNameChars - 3)) + "...";
-    name = cut;
-  }
   // The address's length goes into the hash too: 1.2.3.4 and an IPv6
   // address beginning with those octets are different keys.
-  std::uint64_t h = util::fnv1a(address, util::kFnvOffset ^ address.size());
-  h = util::fnv1a(client, h ^ client.size());
-  h = util::mix64(util::fnv1a(name, h) ^ qtype);
+  const std::uint64_t h = util::mix64(util::fnv1a(address, who.hash_ ^ address.size()));
   const auto tag = static_cast<std::uint32_t>(h >> 32);
   const std::size_t index = h % sets_;
   Set& head = heads_[index];

@@ -42,6 +42,25 @@ class ResolutionIndex {
   void record(std::int64_t time_ns, std::span<const std::uint8_t> client, std::string_view name,
               std::uint16_t qtype, std::span<const std::uint8_t> address);
 
+  // The same for every address of one answer: who asked what, cut and
+  // hashed once (Asker), then one record() an address. `client` and
+  // `name` must outlive it.
+  class Asker {
+   public:
+    Asker(std::span<const std::uint8_t> client, std::string_view name, std::uint16_t qtype);
+    Asker(const Asker&) = delete;
+    Asker& operator=(const Asker&) = delete;
+
+   private:
+    friend class ResolutionIndex;
+    std::span<const std::uint8_t> client_;
+    std::array<char, kNameChars> cut_;  // a name longer than kNameChars, cut and marked
+    std::string_view name_;
+    std::uint16_t qtype_;
+    std::uint64_t hash_;
+  };
+  void record(std::int64_t time_ns, const Asker& who, std::span<const std::uint8_t> address);
+
   struct Resolution {
     std::int64_t first_ns = 0;
     std::int64_t last_ns = 0;
