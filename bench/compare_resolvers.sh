@@ -38,7 +38,10 @@
 # SAT_SECONDS SAT_CLIENTS SAT_IN_FLIGHT ONLY (configurations to run, of:
 # vigil-defaults vigil-image vigil-off unbound pdns kresd) KEEP=1 (keep the
 # run's directory) PERF=DIR (perf record -g of each resolver during hits,
-# to DIR/KEY.data; perf's own CPU makes that run's numbers incomparable). See bench/README.md.
+# or PERF_PHASE=cold, to DIR/KEY.data; perf's own CPU makes that run's
+# numbers incomparable)
+# VIGIL_YAML (top-level sections appended to every vigild configuration,
+# e.g. 'intent: {who_resolved_entries: 0}'; not one the script writes). See bench/README.md.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -346,6 +349,7 @@ start_vigil() {  # defaults|image|off
         printf '  - {from: 0.0.0.0/0, action: refuse}\n  - {from: "::/0", action: refuse}\n'
         ;;
     esac
+    [ -z "${VIGIL_YAML:-}" ] || printf '%s\n' "$VIGIL_YAML"
   } >"$WORK/vigil.yaml"
   rm -f "$WORK/vigil-cache.dump" "$WORK/domains.history" "$WORK/vigild.stdout"
   "$BUILD/server/vigild" -c "$WORK/vigil.yaml" >>"$WORK/vigild.stdout" 2>"$WORK/vigild.log" &
@@ -451,6 +455,20 @@ EOC
 }
 
 # ------------------------------------------------------------ one turn
+# PERF=DIR: a call-graph profile of the resolver during one phase
+# (PERF_PHASE, hits or cold) into DIR/KEY.data; perf takes CPU too, so the
+# numbers of such a run are not comparable. perf_start prints its pid.
+perf_start() {  # key
+  [ -n "${PERF:-}" ] || return 0
+  mkdir -p "$PERF"
+  perf record -q -g -F 2000 -p "$(echo "${PIDS[@]}" | tr ' ' ,)" -o "$PERF/$1.data" >/dev/null 2>&1 &
+  echo $!
+}
+perf_stop() {  # pid, or empty
+  [ -n "$1" ] || return 0
+  kill -INT "$1" 2>/dev/null || true
+  while kill -0 "$1" 2>/dev/null; do sleep 0.1; done
+}
 RESULTS=$WORK/results
 measure() {  # key label
   local key=$1 label=$2 out before after
@@ -461,7 +479,10 @@ measure() {  # key label
   for _ in $(seq 50); do [ -e "$WORK/count.json.ready" ] && break; sleep 0.05; done
   upstream_zero
   before=$(cpu_ticks "${PIDS[@]}")
+  local perf_pid=""
+  [ "${PERF_PHASE:-hits}" != cold ] || perf_pid=$(perf_start "$key")
   out=$(dnsperf -s 127.0.0.1 -d "$WORK/q-cold" -n 1 -c 8 -q "$COLD_IN_FLIGHT" -t 10 2>&1)
+  perf_stop "$perf_pid"
   after=$(cpu_ticks "${PIDS[@]}")
   local kernel_count
   kernel_count=$(upstream_count)
@@ -506,14 +527,10 @@ measure() {  # key label
   before=$(cpu_ticks "${PIDS[@]}")
   wb=$(thread_ticks "$p" vigil-worker)
   lb=$(thread_ticks "$p" vigil-querylog)
-  local perf_pid=""
-  if [ -n "${PERF:-}" ]; then  # a profile of the hits phase (it takes CPU too: the numbers of such a run are not comparable)
-    mkdir -p "$PERF"
-    perf record -q -g -F 2000 -p "$(echo "${PIDS[@]}" | tr ' ' ,)" -o "$PERF/$key.data" >/dev/null 2>&1 &
-    perf_pid=$!
-  fi
+  perf_pid=""
+  [ "${PERF_PHASE:-hits}" != hits ] || perf_pid=$(perf_start "$key")
   out=$(dnsperf_clients 2>&1)
-  if [ -n "$perf_pid" ]; then kill -INT "$perf_pid" 2>/dev/null || true; wait "$perf_pid" 2>/dev/null || true; fi
+  perf_stop "$perf_pid"
   after=$(cpu_ticks "${PIDS[@]}")
   wa=$(thread_ticks "$p" vigil-worker)
   la=$(thread_ticks "$p" vigil-querylog)
