@@ -46,6 +46,13 @@ class EventRing {
   // Copies the claimed event in; false when the ring has no room for it
   // (it is not recorded).
   bool publish();
+  // Producer: the octets published and not yet handed back by the
+  // consumer (it reads the consumer's index: call it now and then, not
+  // per event).
+  std::size_t used_bytes() {
+    p_tail_ = tail_.load(std::memory_order_acquire);
+    return p_head_ - p_tail_;
+  }
   // The octets `e` takes in the ring.
   static std::size_t record_bytes(const QueryEvent& e);
 

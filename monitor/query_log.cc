@@ -1,6 +1,7 @@
 #include "monitor/query_log.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -36,35 +37,101 @@ QueryLog::QueryLog(unsigned producers, std::size_t ring_bytes_per_producer, LogF
     rings_.push_back(std::make_unique<EventRing>(ring_bytes_per_producer));
     dropped_.push_back(std::make_unique<std::atomic<std::uint64_t>>(0));
   }
-  // The writer asks for a larger share of the CPU than the workers get
-  // (kWriterNiceBoost below their nice), before the daemon gives up root: when the workers and
-  // the clients keep every core busy, the fair share of one thread among
-  // them is less than the detectors need, and a writer that falls behind
-  // loses records. It sleeps between batches, so the boost costs nothing
-  // while it keeps up.
+  // The writer's priority (query_log.h): its nice is set here, before the
+  // daemon gives up root; then SCHED_IDLE while it keeps up, when it can
+  // come back from there once unprivileged.
   workers_nice_ = ::getpriority(PRIO_PROCESS, 0);  // this thread's: what the workers get
   writer_nice_ = std::max(workers_nice_ - kWriterNiceBoost, -20);
-  std::promise<int> priority;
-  std::future<int> priority_set = priority.get_future();
+  struct Priority {
+    pid_t tid = 0;
+    int nice_error = 0;
+    int idle_error = 0;
+  };
+  std::promise<Priority> priority;
+  std::future<Priority> priority_set = priority.get_future();
   writer_ = std::thread([this, target = writer_nice_, priority = std::move(priority)]() mutable {
     pthread_setname_np(pthread_self(), "vigil-querylog");
+    Priority got;
+    got.tid = ::gettid();
     errno = 0;
-    const int rc = ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), target);
-    priority.set_value(rc == 0 ? 0 : errno);
+    got.nice_error = ::setpriority(PRIO_PROCESS, static_cast<id_t>(got.tid), target) == 0 ? 0 : errno;
+    // Idle only when it can come back: SCHED_IDLE, SCHED_OTHER, SCHED_IDLE
+    // (coming back at this nice needs CAP_SYS_NICE or RLIMIT_NICE).
+    got.idle_error = got.nice_error;
+    const sched_param none{};
+    if (got.idle_error == 0 && ::sched_setscheduler(0, SCHED_IDLE, &none) != 0) got.idle_error = errno;
+    if (got.idle_error == 0 && ::sched_setscheduler(0, SCHED_OTHER, &none) != 0) got.idle_error = errno;
+    if (got.idle_error == 0 && ::sched_setscheduler(0, SCHED_IDLE, &none) != 0) got.idle_error = errno;
+    priority.set_value(got);
     run();
   });
-  writer_priority_error_ = priority_set.get();
+  const Priority got = priority_set.get();
+  writer_tid_ = got.tid;
+  writer_priority_error_ = got.nice_error;
+  writer_idle_error_ = got.idle_error;
   if (writer_priority_error_ != 0) writer_nice_ = workers_nice_;
+  adaptive_.store(writer_idle_error_ == 0, std::memory_order_relaxed);
 }
 
 std::string QueryLog::writer_priority() const {
   const std::string workers = " (the workers: nice " + std::to_string(workers_nice_) + ")";
-  if (writer_priority_error_ == 0) return "nice " + std::to_string(writer_nice_) + workers;
+  if (writer_priority_error_ == 0) {
+    return "nice " + std::to_string(writer_nice_) + workers +
+           (writer_idle_error_ == 0 ? ", idle while it keeps up"
+                                    : ", never idle: " + std::string(std::strerror(writer_idle_error_)));
+  }
   return "nice " + std::to_string(writer_nice_) + workers + ": " + std::strerror(writer_priority_error_) +
          (writer_priority_error_ == EPERM || writer_priority_error_ == EACCES
               ? " (raising a thread's priority needs CAP_SYS_NICE, or an RLIMIT_NICE of at least " +
                     std::to_string(20 - std::max(workers_nice_ - kWriterNiceBoost, -20)) + ")"
               : "");
+}
+
+int QueryLog::before_dropping_privileges() {
+  std::lock_guard lock(mu_);  // the writer yields only with mu_ held
+  if (!adaptive_.load(std::memory_order_relaxed)) return 0;
+  // Unprivileged, leaving SCHED_IDLE for writer_nice_ needs an RLIMIT_NICE
+  // of 20 - writer_nice_: raise it while privileged (CAP_SYS_RESOURCE).
+  const auto needed = static_cast<rlim_t>(20 - writer_nice_);
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NICE, &limit) == 0 && limit.rlim_cur >= needed) return 0;
+  const rlimit raised{needed, std::max(limit.rlim_max, needed)};
+  if (::setrlimit(RLIMIT_NICE, &raised) == 0) return 0;
+  // Else the writer stays where it can stay: SCHED_OTHER at its nice.
+  writer_idle_error_ = errno;
+  adaptive_.store(false, std::memory_order_relaxed);
+  boosted_.store(true, std::memory_order_relaxed);
+  const sched_param none{};
+  (void)::sched_setscheduler(writer_tid_, SCHED_OTHER, &none);  // still privileged: cannot fail
+  return writer_idle_error_;
+}
+
+void QueryLog::boost_writer() {
+  if (boosted_.exchange(true, std::memory_order_acq_rel)) return;  // another producer did
+  const sched_param none{};
+  // SCHED_OTHER keeps the nice set at construction.
+  if (::sched_setscheduler(writer_tid_, SCHED_OTHER, &none) == 0) {
+    boosts_.fetch_add(1, std::memory_order_relaxed);
+  } else {
+    // Only when the privilege went without before_dropping_privileges():
+    // nothing more to try.
+    adaptive_.store(false, std::memory_order_relaxed);
+  }
+}
+
+void QueryLog::maybe_yield_writer(bool pending) {
+  if (!adaptive_.load(std::memory_order_relaxed) || !boosted_.load(std::memory_order_acquire)) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (!boost_noticed_ || pending) {  // the hold starts afresh while it is behind
+    boost_noticed_ = true;
+    boost_seen_ = now;
+    return;
+  }
+  if (now - boost_seen_ < kBoostHold) return;
+  const sched_param none{};
+  if (::sched_setscheduler(0, SCHED_IDLE, &none) != 0) return;  // stays boosted: it keeps up either way
+  boost_noticed_ = false;
+  boosted_.store(false, std::memory_order_release);  // after the switch: a producer's boost comes later
 }
 
 QueryLog::~QueryLog() {
@@ -176,6 +243,7 @@ QueryLogStats QueryLog::stats() const {
     s.dnstap_connected = dnstap_->connected();
   }
   for (const auto& d : dropped_) s.dropped_queue_full += d->load(std::memory_order_relaxed);
+  s.writer_boosts = boosts_.load(std::memory_order_relaxed);
   s.file_open = file_ != nullptr;
   s.intent_enabled = intent_ != nullptr;
   if (intent_) s.intent = intent_->stats();
@@ -348,6 +416,7 @@ void QueryLog::run() {
       }
     }
     answer_top_counts();
+    maybe_yield_writer(pending || paused_);  // held (tests): not keeping up
     if (stopping_) break;
     if (!pending) wake_.wait_for(lock, kIdlePoll);
   }

@@ -34,6 +34,8 @@
 #include <thread>
 #include <vector>
 
+#include <sys/types.h>
+
 #include "monitor/client_privacy.h"
 #include "monitor/dnstap.h"
 #include "monitor/event_ring.h"
@@ -68,6 +70,7 @@ struct QueryLogOptions {
 struct QueryLogStats {
   std::uint64_t written = 0;              // lines written
   std::uint64_t dropped_queue_full = 0;   // events not recorded: the writer was behind
+  std::uint64_t writer_boosts = 0;        // times the writer left SCHED_IDLE to catch up
   std::uint64_t dropped_write_error = 0;  // lines lost to failed writes
   std::uint64_t bytes = 0;
   std::uint64_t rotations = 0;
@@ -95,18 +98,46 @@ class QueryLog {
   QueryLog(const QueryLog&) = delete;
   QueryLog& operator=(const QueryLog&) = delete;
 
-  // The writer thread's nice value is asked for at construction: this much
-  // below the constructing thread's (the workers'; -5 when they run at 0,
-  // never below -20). Lowering it needs CAP_SYS_NICE (root has it) or an
-  // RLIMIT_NICE of 20 minus the target (`docker run --ulimit nice=25`):
-  // without, the writer runs at the workers' nice.
+  // The writer's priority adapts to its backlog, so that the detectors
+  // never delay an answer and never lose a record:
+  // - While it keeps up it runs as SCHED_IDLE: only when no worker (or
+  //   anything else) wants the core, so a query never waits behind a batch
+  //   of detector work (the p99 at a modest rate was 2-3x Unbound's).
+  // - When a producer finds its ring more than 1/kBoostFill full (every
+  //   kFillCheckEvery events), or full, it moves the writer to SCHED_OTHER
+  //   at a nice kWriterNiceBoost below the constructing thread's (the
+  //   workers'; -5 when they run at 0, never below -20): under saturation
+  //   a fair share among the workers and the clients is less than the
+  //   detectors need.
+  // - After kBoostHold boosted with every pass ending with the rings empty,
+  //   the writer goes back to SCHED_IDLE.
+  // The nice is set at construction. Lowering it needs CAP_SYS_NICE (root
+  // has it) or an RLIMIT_NICE of 20 minus the target (`docker run --ulimit
+  // nice=25`): without, the writer runs at the workers' nice, never idle.
+  // Leaving SCHED_IDLE needs the same: the constructor tries it (idle,
+  // back, idle) and keeps the writer at its nice, never idle, when it
+  // fails. Once the daemon gives up root it needs the RLIMIT_NICE:
+  // before_dropping_privileges().
   static constexpr int kWriterNiceBoost = 5;
+  static constexpr std::size_t kBoostFill = 16;
+  static constexpr std::uint64_t kFillCheckEvery = 256;  // a power of two
+  static constexpr std::chrono::milliseconds kBoostHold{1000};
   // What the writer got, for the start-up log: "nice -5 (the workers:
-  // nice 0)", or the same with why it stayed at the workers' nice.
+  // nice 0), idle while it keeps up", or why it stayed at the workers'
+  // nice, or why never idle.
   std::string writer_priority() const;
   bool writer_prioritised() const { return writer_priority_error_ == 0; }
+  // Whether the writer yields (SCHED_IDLE) while it keeps up.
+  bool writer_adaptive() const { return adaptive_.load(std::memory_order_relaxed); }
   int writer_nice() const { return writer_nice_; }
   int workers_nice() const { return workers_nice_; }
+  // The daemon is about to give up root: keeps the writer able to leave
+  // SCHED_IDLE afterwards (raises RLIMIT_NICE), or, when it cannot, moves
+  // it to SCHED_OTHER at its nice for good. Returns 0, or the errno of
+  // the failed setrlimit() (writer_priority() then says "never idle").
+  int before_dropping_privileges();
+  // The writer's thread id (for tests and diagnostics).
+  pid_t writer_tid() const { return writer_tid_; }
 
   // Switches the log on, off or to another file; queued events are written
   // to the old destination first (for up to kReconfigureFlush: one that
@@ -128,8 +159,17 @@ class QueryLog {
   QueryEvent* claim(unsigned p) { return rings_[p]->claim(); }
   // False when the event was dropped (and counted).
   bool publish(unsigned p) {
-    if (rings_[p]->publish()) return true;
+    EventRing& ring = *rings_[p];
+    if (ring.publish()) {
+      if ((ring.published() & (kFillCheckEvery - 1)) == 0 && writer_adaptive() &&
+          !boosted_.load(std::memory_order_relaxed) &&
+          ring.used_bytes() > ring.capacity_bytes() / kBoostFill) {
+        boost_writer();
+      }
+      return true;
+    }
     dropped_[p]->fetch_add(1, std::memory_order_relaxed);
+    if (writer_adaptive()) boost_writer();
     return false;
   }
 
@@ -166,6 +206,11 @@ class QueryLog {
 
  private:
   void run();
+  // A producer found the writer behind: SCHED_OTHER at writer_nice_.
+  void boost_writer();
+  // The writer, after a pass: back to SCHED_IDLE when it has kept up for
+  // kBoostHold.
+  void maybe_yield_writer(bool pending);
   // One batch: formats what the rings hold (mu_ held, as `lock`), writes it
   // with mu_ released, counts. Returns the events taken.
   std::size_t drain_batch(std::unique_lock<std::mutex>& lock, LineBuffer& buffer, LineBuffer& alerts,
@@ -213,6 +258,13 @@ class QueryLog {
   bool top_kept_ = false;
   std::array<std::vector<std::size_t>, 4> top_;
   int writer_priority_error_ = 0;  // errno of setpriority(), 0: applied
+  int writer_idle_error_ = 0;      // why the writer is never idle (errno), 0: it is when it keeps up
+  pid_t writer_tid_ = 0;
+  std::atomic<bool> adaptive_{false};
+  std::atomic<bool> boosted_{false};  // set by a producer, cleared by the writer
+  std::atomic<std::uint64_t> boosts_{0};
+  std::chrono::steady_clock::time_point boost_seen_{};  // the writer's: when it first saw boosted_
+  bool boost_noticed_ = false;                          // the writer's
   int workers_nice_ = 0;
   int writer_nice_ = 0;
   std::thread writer_;

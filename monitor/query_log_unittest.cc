@@ -1,6 +1,7 @@
 #include "monitor/query_log.h"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -354,13 +355,16 @@ TEST_F(QueryLogTest, AStalledWriterDropsAndCountsNeverBlocks) {
 // the nice of the thread that made the log. With CAP_SYS_NICE (root, as in
 // CI, and the daemon before it drops privileges) it gets it; without, it
 // stays at the workers' nice and says why.
-bool HasCapSysNice() {
+bool HasCapability(int bit) {
   std::ifstream status("/proc/self/status");
   std::string line;
   while (std::getline(status, line)) {
-    if (line.rfind("CapEff:", 0) == 0) return (std::stoull(line.substr(7), nullptr, 16) >> 23) & 1;
+    if (line.rfind("CapEff:", 0) == 0) return (std::stoull(line.substr(7), nullptr, 16) >> bit) & 1;
   }
   return false;
+}
+bool HasCapSysNice() {
+  return HasCapability(23);
 }
 
 TEST_F(QueryLogTest, TheWriterThreadRunsAtAHigherPriorityThanTheWorkers) {
@@ -388,11 +392,87 @@ TEST_F(QueryLogTest, TheWriterThreadRunsAtAHigherPriorityThanTheWorkers) {
     EXPECT_TRUE(log.writer_prioritised()) << log.writer_priority();
     EXPECT_EQ(nice, std::max(mine - QueryLog::kWriterNiceBoost, -20));
     if (mine == 0) {
-      EXPECT_EQ(log.writer_priority(), "nice -5 (the workers: nice 0)");
+      EXPECT_EQ(log.writer_priority(), "nice -5 (the workers: nice 0), idle while it keeps up");
     }
   } else if (!log.writer_prioritised()) {
     EXPECT_EQ(nice, mine);
     EXPECT_NE(log.writer_priority().find("CAP_SYS_NICE"), std::string::npos) << log.writer_priority();
+  }
+}
+
+// query_log.h: the writer is SCHED_IDLE while it keeps up (a query never
+// waits behind its batch), SCHED_OTHER at its nice from the moment a
+// producer finds the ring 1/kBoostFill full, and idle again kBoostHold
+// after it caught up. Needs the privilege to set the nice (root in CI).
+TEST_F(QueryLogTest, TheWriterIsIdleWhileItKeepsUpAndBoostedWhileItIsBehind) {
+  if (!HasCapSysNice()) GTEST_SKIP() << "needs CAP_SYS_NICE to lower the writer's nice";
+  // A ring that kFillCheckEvery events fill to 1/8: past the boost's 1/16.
+  QueryEvent probe;
+  const auto wire =
+      dns::make_query(1, *dns::Name::from_text("n0.example."), dns::RRType::A, true, 0).to_wire();
+  probe.set_message(wire, false);
+  const std::size_t ring = 8 * QueryLog::kFillCheckEvery * EventRing::record_bytes(probe);
+  QueryLog log(1, ring);
+  log.configure({path_, 0, 1, {}, {}, {}, {}});
+  ASSERT_TRUE(log.writer_adaptive()) << log.writer_priority();
+  EXPECT_NE(log.writer_priority().find("idle while it keeps up"), std::string::npos) << log.writer_priority();
+  EXPECT_EQ(::sched_getscheduler(log.writer_tid()), SCHED_IDLE);
+  // Keeping up: a few events are written, the writer stays idle.
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(Record(log, 0, "k" + std::to_string(i) + ".example."));
+  ASSERT_TRUE(log.flush());
+  EXPECT_EQ(::sched_getscheduler(log.writer_tid()), SCHED_IDLE);
+  EXPECT_EQ(log.stats().writer_boosts, 0u);
+  // Behind: held, the ring fills; the kFillCheckEvery-th event boosts it.
+  log.pause_writer(true);
+  for (std::uint64_t i = 10; i < QueryLog::kFillCheckEvery - 1; ++i) {
+    ASSERT_TRUE(Record(log, 0, "n" + std::to_string(i % 10) + ".example."));
+  }
+  EXPECT_EQ(::sched_getscheduler(log.writer_tid()), SCHED_IDLE);
+  ASSERT_TRUE(Record(log, 0, "n0.example."));
+  EXPECT_EQ(::sched_getscheduler(log.writer_tid()), SCHED_OTHER);
+  EXPECT_EQ(::getpriority(PRIO_PROCESS, static_cast<id_t>(log.writer_tid())), log.writer_nice());
+  EXPECT_EQ(log.stats().writer_boosts, 1u);
+  // Caught up, it yields again after the hold; nothing was lost.
+  log.pause_writer(false);
+  ASSERT_TRUE(log.flush());
+  const auto boosted_until = std::chrono::steady_clock::now();
+  for (int i = 0; i < 300 && ::sched_getscheduler(log.writer_tid()) != SCHED_IDLE; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(::sched_getscheduler(log.writer_tid()), SCHED_IDLE);
+  EXPECT_GE(std::chrono::steady_clock::now() - boosted_until + std::chrono::milliseconds(50),
+            QueryLog::kBoostHold);
+  EXPECT_EQ(log.stats().dropped_queue_full, 0u);
+  EXPECT_EQ(log.stats().written, QueryLog::kFillCheckEvery);
+  EXPECT_EQ(log.stats().writer_boosts, 1u);
+}
+
+// Before the daemon gives up root: with CAP_SYS_RESOURCE the RLIMIT_NICE
+// that lets the writer leave SCHED_IDLE unprivileged is raised, and it stays
+// adaptive; without, it moves to SCHED_OTHER at its nice for good.
+TEST_F(QueryLogTest, BeforePrivilegesAreDroppedTheWriterKeepsAWayBackFromIdle) {
+  if (!HasCapSysNice()) GTEST_SKIP() << "needs CAP_SYS_NICE to lower the writer's nice";
+  QueryLog log(1, 0);
+  ASSERT_TRUE(log.writer_adaptive()) << log.writer_priority();
+  const int error = log.before_dropping_privileges();
+  if (HasCapability(24)) {  // CAP_SYS_RESOURCE
+    EXPECT_EQ(error, 0);
+    rlimit limit{};
+    ASSERT_EQ(::getrlimit(RLIMIT_NICE, &limit), 0);
+    EXPECT_GE(limit.rlim_cur, static_cast<rlim_t>(20 - log.writer_nice()));
+    EXPECT_TRUE(log.writer_adaptive());
+    EXPECT_EQ(::sched_getscheduler(log.writer_tid()), SCHED_IDLE);
+  } else {
+    EXPECT_EQ(error, EPERM);
+    EXPECT_FALSE(log.writer_adaptive());
+    EXPECT_EQ(::sched_getscheduler(log.writer_tid()), SCHED_OTHER);
+    EXPECT_EQ(::getpriority(PRIO_PROCESS, static_cast<id_t>(log.writer_tid())), log.writer_nice());
+    EXPECT_NE(log.writer_priority().find("never idle"), std::string::npos) << log.writer_priority();
+    // A full ring no longer touches its priority.
+    log.pause_writer(true);
+    for (int i = 0; i < 1000; ++i) (void)Record(log, 0, "x" + std::to_string(i) + ".example.");
+    EXPECT_EQ(log.stats().writer_boosts, 0u);
+    EXPECT_EQ(::sched_getscheduler(log.writer_tid()), SCHED_OTHER);
   }
 }
 

@@ -73,7 +73,7 @@ constexpr std::array<CounterRow<C>, 7> kCacheRows{{
 }};
 
 using Q = monitor::QueryLogStats;
-constexpr std::array<CounterRow<Q>, 8> kQueryLogRows{{
+constexpr std::array<CounterRow<Q>, 9> kQueryLogRows{{
     {"querylog_written", "vigil_querylog_records_total", nullptr, "Query log lines written.", T::kCounter,
      [](const Q& q) { return q.written; }},
     {"querylog_dropped_queue_full", "vigil_querylog_dropped_total", "reason=queue_full",
@@ -82,6 +82,9 @@ constexpr std::array<CounterRow<Q>, 8> kQueryLogRows{{
      T::kCounter, [](const Q& q) { return q.dropped_write_error; }},
     {"querylog_rotations", "vigil_querylog_rotations_total", nullptr, "Query log file rotations.",
      T::kCounter, [](const Q& q) { return q.rotations; }},
+    {"querylog_writer_boosts", "vigil_querylog_writer_boosts_total", nullptr,
+     "Times the query-log writer fell behind and left SCHED_IDLE to catch up.", T::kCounter,
+     [](const Q& q) { return q.writer_boosts; }},
     {"dnstap_connected", "vigil_dnstap_connected", nullptr, "Whether a dnstap collector is connected.",
      T::kGauge, [](const Q& q) -> std::uint64_t { return q.dnstap_connected ? 1 : 0; }},
     {"dnstap_frames", "vigil_dnstap_frames_total", nullptr, "dnstap frames written to the collector.",

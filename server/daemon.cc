@@ -264,6 +264,13 @@ bool Daemon::drop_privileges() {
     log_error("server.user: cannot switch to \"" + user + "\" without root");
     return false;
   }
+  if (query_log_) {
+    if (const int e = query_log_->before_dropping_privileges(); e != 0) {
+      log_warning("query log: the writer thread cannot return from idle priority once running as \"" + user +
+                  "\" (raising RLIMIT_NICE: " + std::strerror(e) + "); it stays at " +
+                  query_log_->writer_priority());
+    }
+  }
   if (::setgroups(0, nullptr) != 0 || ::setgid(pw->gid) != 0 || ::setuid(pw->uid) != 0) {
     log_error("server.user: cannot switch to \"" + user + "\": " + std::strerror(errno));
     return false;

@@ -113,6 +113,24 @@ def tcp_read(s):
     return recv_exact(s, n)
 
 
+def capability(bit):
+    with open("/proc/self/status") as f:
+        eff = [l for l in f if l.startswith("CapEff:")][0].split()[1]
+    return (int(eff, 16) >> bit) & 1 == 1
+
+
+def writer_policy(pid):
+    """The scheduling policy of vigild's query-log writer thread (0 SCHED_OTHER, 5 SCHED_IDLE)."""
+    for tid in os.listdir("/proc/%d/task" % pid):
+        with open("/proc/%d/task/%s/comm" % (pid, tid)) as f:
+            if f.read().strip() != "vigil-querylog":
+                continue
+        with open("/proc/%d/task/%s/stat" % (pid, tid)) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return int(fields[41 - 3])  # field 41 of stat; fields[0] is field 3
+    raise AssertionError("no vigil-querylog thread")
+
+
 class Vigild:
     """One vigild process with its own directory and configuration."""
 
@@ -330,6 +348,17 @@ class VigildTest(unittest.TestCase):
 
     # --- vigilctl -------------------------------------------------------------
 
+    def test_the_query_log_writer_is_idle_while_it_keeps_up(self):
+        if not capability(23):
+            self.skipTest("needs CAP_SYS_NICE")
+        self.assertIn("query log: writer thread at nice -5 (the workers: nice 0), idle while it keeps up",
+                      self.d.read_log())
+        for i in range(20):
+            dig("@127.0.0.1", "printer.lan", "+short")
+        self.assertEqual(writer_policy(self.d.proc.pid), 5)
+        fields = dict(l.split(": ", 1) for l in self.d.ctl("status").stdout.splitlines())
+        self.assertEqual(fields["querylog_writer_boosts"], "0")
+
     def test_vigilctl_status(self):
         r = self.d.ctl("status")
         self.assertEqual(r.returncode, 0, r.stderr)
@@ -511,6 +540,18 @@ class LifecycleTest(unittest.TestCase):
             self.assertEqual(dig("@127.0.0.1", "printer.lan", "+short").stdout.strip(), "192.168.1.20")
             r = d.ctl("status", user="nobody")  # the socket is nobody's now
             self.assertEqual(r.returncode, 0, r.stderr)
+            # The query-log writer is idle while it keeps up only if it can
+            # come back unprivileged: RLIMIT_NICE raised before the switch
+            # (CAP_SYS_RESOURCE); else at nice -5 for good, with a warning.
+            if capability(23):  # CAP_SYS_NICE: the writer got nice -5
+                if capability(24):
+                    self.assertEqual(writer_policy(d.proc.pid), 5)
+                    with open("/proc/%d/limits" % d.proc.pid) as f:
+                        nice = [l for l in f if l.startswith("Max nice priority")][0].split()
+                    self.assertGreaterEqual(int(nice[3]), 25)
+                else:
+                    self.assertEqual(writer_policy(d.proc.pid), 0)
+                    self.assertIn("cannot return from idle priority once running as \"nobody\"", d.read_log())
         finally:
             self.assertEqual(d.stop(), 0)
 
