@@ -91,12 +91,28 @@ bool LogFile::wait_writable() {
   }
 }
 
+namespace {
+
+// memchr from line to line: std::count is a byte at a time at -O2, and
+// counting a 256 KiB batch twice cost more than formatting it.
+std::uint64_t count_lines(std::string_view s) {
+  std::uint64_t n = 0;
+  const char* p = s.data();
+  const char* const end = p + s.size();
+  while (p < end) {
+    p = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
+    if (p == nullptr) break;
+    ++n;
+    ++p;
+  }
+  return n;
+}
+
+}  // namespace
+
 LogWriteResult LogFile::write(std::string_view lines) {
   LogWriteResult result;
   if (lines.empty()) return result;
-  const auto count_lines = [](std::string_view s) {
-    return static_cast<std::uint64_t>(std::count(s.begin(), s.end(), '\n'));
-  };
   if (!stdout_ && reopen_.exchange(false, std::memory_order_relaxed) && fd_ >= 0) {
     ::close(fd_);
     fd_ = -1;
@@ -159,8 +175,9 @@ LogWriteResult LogFile::write(std::string_view lines) {
     }
   }
   result.bytes_written = whole;
-  result.lines_written = count_lines(lines.substr(0, whole));
-  result.lines_dropped = count_lines(lines) - result.lines_written;
+  const std::uint64_t total = count_lines(lines);
+  result.lines_written = whole == lines.size() ? total : count_lines(lines.substr(0, whole));
+  result.lines_dropped = total - result.lines_written;
   size_ += whole;
   if (!failed && result.lines_dropped == 0) last_error_.clear();
   return result;
