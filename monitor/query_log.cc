@@ -24,6 +24,12 @@ constexpr auto kIdlePoll = std::chrono::milliseconds(20);
 constexpr std::size_t kBatchBytes = 256 * 1024;
 constexpr std::size_t kBatchesPerPass = 8;
 
+std::int64_t steady_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 std::uint32_t unix_now_s() {
   return static_cast<std::uint32_t>(
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -40,6 +46,7 @@ QueryLog::QueryLog(unsigned producers, std::size_t ring_bytes_per_producer, LogF
   // The writer's priority (query_log.h): its nice is set here, before the
   // daemon gives up root; then SCHED_IDLE while it keeps up, when it can
   // come back from there once unprivileged.
+  heartbeat_ns_.store(steady_ns(), std::memory_order_relaxed);
   workers_nice_ = ::getpriority(PRIO_PROCESS, 0);  // this thread's: what the workers get
   writer_nice_ = std::max(workers_nice_ - kWriterNiceBoost, -20);
   struct Priority {
@@ -71,6 +78,23 @@ QueryLog::QueryLog(unsigned producers, std::size_t ring_bytes_per_producer, LogF
   writer_idle_error_ = got.idle_error;
   if (writer_priority_error_ != 0) writer_nice_ = workers_nice_;
   adaptive_.store(writer_idle_error_ == 0, std::memory_order_relaxed);
+  if (adaptive_.load(std::memory_order_relaxed)) {
+    watchdog_ = std::thread([this] {
+      pthread_setname_np(pthread_self(), "vigil-qlogwatch");
+      watch();
+    });
+  }
+}
+
+void QueryLog::watch() {
+  std::unique_lock lock(watch_mu_);
+  while (!watch_wake_.wait_for(lock, kWatchdogStale, [this] { return watch_stop_; })) {
+    const std::int64_t stale = std::chrono::nanoseconds(kWatchdogStale).count();
+    if (writer_adaptive() && !boosted_.load(std::memory_order_relaxed) &&
+        steady_ns() - heartbeat_ns_.load(std::memory_order_relaxed) > stale) {
+      boost_writer();
+    }
+  }
 }
 
 std::string QueryLog::writer_priority() const {
@@ -138,8 +162,20 @@ QueryLog::~QueryLog() {
   stop();
 }
 
+void QueryLog::stop_watchdog() {
+  if (!watchdog_.joinable()) return;
+  {
+    std::lock_guard lock(watch_mu_);
+    watch_stop_ = true;
+  }
+  watch_wake_.notify_all();
+  watchdog_.join();
+}
+
 void QueryLog::stop() {
+  stop_watchdog();
   if (!writer_.joinable()) return;
+  if (writer_adaptive()) boost_writer();  // the last batch, now, whatever else runs
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
@@ -417,6 +453,7 @@ void QueryLog::run() {
     }
     answer_top_counts();
     maybe_yield_writer(pending || paused_);  // held (tests): not keeping up
+    heartbeat_ns_.store(steady_ns(), std::memory_order_relaxed);
     if (stopping_) break;
     if (!pending) wake_.wait_for(lock, kIdlePoll);
   }

@@ -122,6 +122,11 @@ class QueryLog {
   static constexpr std::size_t kBoostFill = 16;
   static constexpr std::uint64_t kFillCheckEvery = 256;  // a power of two
   static constexpr std::chrono::milliseconds kBoostHold{1000};
+  // An idle writer also starves when other processes keep every core busy,
+  // at any query rate: a watchdog thread boosts it when it has not finished
+  // a pass (it makes one every kIdlePoll, 20 ms) for kWatchdogStale, so the
+  // log, the alerts and vigilctl's views lag by that much at most.
+  static constexpr std::chrono::milliseconds kWatchdogStale{100};
   // What the writer got, for the start-up log: "nice -5 (the workers:
   // nice 0), idle while it keeps up", or why it stayed at the workers'
   // nice, or why never idle.
@@ -203,6 +208,9 @@ class QueryLog {
 
   // For tests: hold the writer (it stops draining) to fill the rings.
   void pause_writer(bool paused);
+  // For tests: no watchdog (kWatchdogStale), so that only the rings' fill
+  // boosts the writer.
+  void stop_watchdog();
 
  private:
   void run();
@@ -265,6 +273,13 @@ class QueryLog {
   std::atomic<std::uint64_t> boosts_{0};
   std::chrono::steady_clock::time_point boost_seen_{};  // the writer's: when it first saw boosted_
   bool boost_noticed_ = false;                          // the writer's
+  // The writer's last pass (steady clock, ns), for the watchdog.
+  std::atomic<std::int64_t> heartbeat_ns_{0};
+  void watch();
+  std::mutex watch_mu_;
+  std::condition_variable watch_wake_;
+  bool watch_stop_ = false;  // guarded by watch_mu_
+  std::thread watchdog_;
   int workers_nice_ = 0;
   int writer_nice_ = 0;
   std::thread writer_;
