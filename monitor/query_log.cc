@@ -62,9 +62,16 @@ QueryLog::QueryLog(unsigned producers, std::size_t ring_bytes_per_producer, LogF
     got.tid = ::gettid();
     errno = 0;
     got.nice_error = ::setpriority(PRIO_PROCESS, static_cast<id_t>(got.tid), target) == 0 ? 0 : errno;
-    // Idle only when it can come back: SCHED_IDLE, SCHED_OTHER, SCHED_IDLE
-    // (coming back at this nice needs CAP_SYS_NICE or RLIMIT_NICE).
+    // Idle only when it can come back: coming back at this nice needs
+    // CAP_SYS_NICE or an RLIMIT_NICE of 20 - nice, which the setpriority()
+    // above proved only if it lowered the nice (workers already at -20 need
+    // neither to stay there). Then tried: idle, back, idle.
     got.idle_error = got.nice_error;
+    rlimit limit{};
+    if (got.idle_error == 0 && target >= workers_nice_ &&
+        (::getrlimit(RLIMIT_NICE, &limit) != 0 || limit.rlim_cur < static_cast<rlim_t>(20 - target))) {
+      got.idle_error = EPERM;
+    }
     const sched_param none{};
     if (got.idle_error == 0 && ::sched_setscheduler(0, SCHED_IDLE, &none) != 0) got.idle_error = errno;
     if (got.idle_error == 0 && ::sched_setscheduler(0, SCHED_OTHER, &none) != 0) got.idle_error = errno;
@@ -138,8 +145,8 @@ void QueryLog::boost_writer() {
     boosts_.fetch_add(1, std::memory_order_relaxed);
   } else {
     // Only when the privilege went without before_dropping_privileges():
-    // nothing more to try.
-    adaptive_.store(false, std::memory_order_relaxed);
+    // the next check (a fill, a drop, the watchdog) tries again.
+    boosted_.store(false, std::memory_order_relaxed);
   }
 }
 
@@ -155,7 +162,10 @@ void QueryLog::maybe_yield_writer(bool pending) {
   const sched_param none{};
   if (::sched_setscheduler(0, SCHED_IDLE, &none) != 0) return;  // stays boosted: it keeps up either way
   boost_noticed_ = false;
-  boosted_.store(false, std::memory_order_release);  // after the switch: a producer's boost comes later
+  // After the switch, so that a producer's boost cannot come before it
+  // and be undone. A producer that checks in between does not boost: the
+  // next check (256 events on, a drop, the watchdog) does.
+  boosted_.store(false, std::memory_order_release);
 }
 
 QueryLog::~QueryLog() {

@@ -436,13 +436,11 @@ TEST_F(QueryLogTest, TheWriterIsIdleWhileItKeepsUpAndBoostedWhileItIsBehind) {
   // Caught up, it yields again after the hold; nothing was lost.
   log.pause_writer(false);
   ASSERT_TRUE(log.flush());
-  const auto boosted_until = std::chrono::steady_clock::now();
+  EXPECT_EQ(::sched_getscheduler(log.writer_tid()), SCHED_OTHER);  // caught up, held boosted (kBoostHold)
   for (int i = 0; i < 300 && ::sched_getscheduler(log.writer_tid()) != SCHED_IDLE; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   EXPECT_EQ(::sched_getscheduler(log.writer_tid()), SCHED_IDLE);
-  EXPECT_GE(std::chrono::steady_clock::now() - boosted_until + std::chrono::milliseconds(50),
-            QueryLog::kBoostHold);
   EXPECT_EQ(log.stats().dropped_queue_full, 0u);
   EXPECT_EQ(log.stats().written, QueryLog::kFillCheckEvery);
   EXPECT_EQ(log.stats().writer_boosts, 1u);
@@ -465,15 +463,20 @@ TEST_F(QueryLogTest, AWriterThatMakesNoPassIsBoostedByTheWatchdog) {
   EXPECT_EQ(::sched_getscheduler(log.writer_tid()), SCHED_IDLE);
 }
 
-// Before the daemon gives up root: with CAP_SYS_RESOURCE the RLIMIT_NICE
-// that lets the writer leave SCHED_IDLE unprivileged is raised, and it stays
-// adaptive; without, it moves to SCHED_OTHER at its nice for good.
+// Before the daemon gives up root: the RLIMIT_NICE that lets the writer
+// leave SCHED_IDLE unprivileged is raised (it may stay raised for this
+// process), and it stays adaptive; when it cannot be, the writer moves to
+// SCHED_OTHER at its nice for good.
 TEST_F(QueryLogTest, BeforePrivilegesAreDroppedTheWriterKeepsAWayBackFromIdle) {
   if (!HasCapSysNice()) GTEST_SKIP() << "needs CAP_SYS_NICE to lower the writer's nice";
   QueryLog log(1, 0);
   ASSERT_TRUE(log.writer_adaptive()) << log.writer_priority();
+  rlimit before{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NICE, &before), 0);
+  const auto needed = static_cast<rlim_t>(20 - log.writer_nice());
+  const bool can_raise = before.rlim_cur >= needed || before.rlim_max >= needed || HasCapability(24);
   const int error = log.before_dropping_privileges();
-  if (HasCapability(24)) {  // CAP_SYS_RESOURCE
+  if (can_raise) {  // already high enough, or CAP_SYS_RESOURCE raises it
     EXPECT_EQ(error, 0);
     rlimit limit{};
     ASSERT_EQ(::getrlimit(RLIMIT_NICE, &limit), 0);
