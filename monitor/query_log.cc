@@ -10,6 +10,7 @@
 #include <cstring>
 #include <future>
 #include <limits>
+#include <optional>
 
 #include <sys/resource.h>
 
@@ -360,11 +361,14 @@ std::size_t QueryLog::drain_batch(std::unique_lock<std::mutex>& lock, LineBuffer
         }
         if (activity_ && asked) activity_->record(*e, view, lower_name);
         if (resolutions_ && asked && e->is_response) {
-          const ResolutionIndex::Asker who({e->client.data(), e->client_len}, lower_name,
-                                           static_cast<std::uint16_t>(view.question_type()));
+          std::optional<ResolutionIndex::Asker> who;  // made at the first address, if any
           std::size_t n = 0;
           for_each_answer_address(view, [&](std::span<const std::uint8_t> address) {
-            resolutions_->record(e->time_ns, who, address);
+            if (!who) {
+              who.emplace(std::span<const std::uint8_t>(e->client.data(), e->client_len), lower_name,
+                          static_cast<std::uint16_t>(view.question_type()));
+            }
+            resolutions_->record(e->time_ns, *who, address);
             return ++n < ResolutionIndex::kAddressesPerAnswer;
           });
         }

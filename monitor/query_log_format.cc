@@ -194,6 +194,16 @@ void append_json_string(std::string& out, std::string_view s) {
   out += buffer.view();
 }
 
+std::size_t copy_cut(std::string_view text, std::span<char> out) {
+  if (text.size() <= out.size()) {
+    std::memcpy(out.data(), text.data(), text.size());
+    return text.size();
+  }
+  std::memcpy(out.data(), text.data(), out.size() - 3);
+  std::memcpy(out.data() + out.size() - 3, "...", 3);
+  return out.size();
+}
+
 std::string iso8601_utc(std::int64_t unix_ns) {
   char buf[kTimestampChars];
   return std::string(buf, format_iso8601(buf, unix_ns));

@@ -62,4 +62,9 @@ void append_json_string(std::string& out, std::string_view s);
 // "2026-11-24T01:02:03.123456Z"
 std::string iso8601_utc(std::int64_t unix_ns);
 
+// Copies `text` into `out` (at least 3 characters); a longer text is cut
+// and ends with "..." (how the views' tables keep long names). Returns the
+// characters written.
+std::size_t copy_cut(std::string_view text, std::span<char> out);
+
 }  // namespace vigil::monitor

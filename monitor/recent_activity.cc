@@ -51,14 +51,7 @@ void RecentActivity::record(const QueryEvent& e, const dns::MessageView& view, s
   x.qtype = static_cast<std::uint16_t>(view.question_type());
   x.blocked = blocked;
   x.dropped = !e.is_response;
-  if (lower_name.size() > kNameChars) {
-    std::memcpy(x.name.data(), lower_name.data(), kNameChars - 3);
-    std::memcpy(x.name.data() + kNameChars - 3, "...", 3);
-    x.name_len = kNameChars;
-  } else {
-    std::memcpy(x.name.data(), lower_name.data(), lower_name.size());
-    x.name_len = static_cast<std::uint8_t>(lower_name.size());
-  }
+  x.name_len = static_cast<std::uint8_t>(copy_cut(lower_name, x.name));
   x.addresses = 0;
   for_each_answer_address(view, [&](std::span<const std::uint8_t> address) {
     std::copy(address.begin(), address.end(), x.address[x.addresses].begin());

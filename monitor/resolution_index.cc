@@ -29,11 +29,7 @@ bool same(const std::array<std::uint8_t, N>& held, std::uint8_t len, std::span<c
 ResolutionIndex::Asker::Asker(std::span<const std::uint8_t> client, std::string_view name,
                               std::uint16_t qtype)
     : client_(client), name_(name), qtype_(qtype) {
-  if (name.size() > kNameChars) {
-    std::memcpy(cut_.data(), name.data(), kNameChars - 3);
-    std::memcpy(cut_.data() + kNameChars - 3, "...", 3);
-    name_ = {cut_.data(), kNameChars};
-  }
+  if (name.size() > kNameChars) name_ = {cut_.data(), copy_cut(name, cut_)};
   hash_ = util::fnv1a(name_, util::fnv1a(client_, util::kFnvOffset ^ client_.size()) ^ qtype_);
 }
 

@@ -166,24 +166,23 @@ char* write_text(const std::uint8_t* wire, bool lowercase, char* out) {
   return out;
 }
 
+void append_wire_text(const std::uint8_t* wire, bool lowercase, std::string& out) {
+  if (wire[0] == 0) {  // the root
+    out += '.';
+    return;
+  }
+  char buf[kMaxNameLength * 4];
+  out.append(buf, static_cast<std::size_t>(write_text(wire, lowercase, buf) - buf));
+}
+
 }  // namespace
 
 void Name::append_text(std::string& out) const {
-  if (is_root()) {
-    out += '.';
-    return;
-  }
-  char buf[kMaxNameLength * 4];
-  out.append(buf, static_cast<std::size_t>(write_text(data_.data(), false, buf) - buf));
+  append_wire_text(data_.data(), false, out);
 }
 
 void Name::append_lowercase_text(std::string& out) const {
-  if (is_root()) {
-    out += '.';
-    return;
-  }
-  char buf[kMaxNameLength * 4];
-  out.append(buf, static_cast<std::size_t>(write_text(data_.data(), true, buf) - buf));
+  append_wire_text(data_.data(), true, out);
 }
 
 std::size_t Name::label_count() const {
