@@ -1,5 +1,7 @@
 #include "monitor/query_log_format.h"
 
+#include <array>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -126,6 +128,17 @@ TEST(QueryLogFormatTest, RootAndAddresses) {
   EXPECT_EQ(j["dns"]["answers"][0]["data"], "2001:db8::1");
   EXPECT_EQ(j["dns"]["answers"][1]["data"], "0.10.100.255");
   EXPECT_EQ(j["dns"]["resolved_ip"], json::array({"2001:db8::1", "0.10.100.255"}));
+}
+
+TEST(QueryLogFormatTest, CopyCutKeepsWhatFitsAndMarksACut) {
+  std::array<char, 8> out{};
+  EXPECT_EQ(copy_cut("abc", out), 3u);
+  EXPECT_EQ(std::string_view(out.data(), 3), "abc");
+  EXPECT_EQ(copy_cut("12345678", out), 8u);  // exactly the room: not cut
+  EXPECT_EQ(std::string_view(out.data(), 8), "12345678");
+  EXPECT_EQ(copy_cut("123456789", out), 8u);
+  EXPECT_EQ(std::string_view(out.data(), 8), "12345...");
+  EXPECT_EQ(copy_cut("", out), 0u);
 }
 
 TEST(QueryLogFormatTest, Timestamps) {
