@@ -180,6 +180,11 @@ cpu_ticks() {  # pid... : user + system of every thread of each
   for p in "$@"; do sum=$((sum + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done
   echo $sum
 }
+kernel_ticks() {  # pid... : system time alone of every thread of each
+  local p sum=0
+  for p in "$@"; do sum=$((sum + $(awk '{print $15}' "/proc/$p/stat"))); done
+  echo $sum
+}
 thread_ticks() {  # pid prefix : the threads whose name starts with prefix
   local t sum=0
   for t in /proc/"$1"/task/*; do
@@ -523,8 +528,9 @@ measure() {  # key label
   st0=$(vstatus "$key")
   d0=$(udp_drops)
   # hits
-  local p=${PIDS[0]} wb wa lb la
+  local p=${PIDS[0]} wb wa lb la kb ka
   before=$(cpu_ticks "${PIDS[@]}")
+  kb=$(kernel_ticks "${PIDS[@]}")
   wb=$(thread_ticks "$p" vigil-worker)
   lb=$(thread_ticks "$p" vigil-querylog)
   perf_pid=""
@@ -532,20 +538,22 @@ measure() {  # key label
   out=$(dnsperf_clients 2>&1)
   perf_stop "$perf_pid"
   after=$(cpu_ticks "${PIDS[@]}")
+  ka=$(kernel_ticks "${PIDS[@]}")
   wa=$(thread_ticks "$p" vigil-worker)
   la=$(thread_ticks "$p" vigil-querylog)
   sth=$(vstatus "$key")
   dh=$(udp_drops)
-  local qps answered us wus="" lus="" split=""
+  local qps answered us kus wus="" lus="" split=""
   qps=$(echo "$out" | awk '/Queries per second/ {printf "%.0f", $4}')
   answered=$(echo "$out" | awk '/Queries completed/ {print $3}')
   us=$(per $((after - before)) "$answered")
+  kus=$(per $((ka - kb)) "$answered")  # of it in the kernel (system calls, the network stack)
   if [ "${key%%-*}" = vigil ]; then
     wus=$(per $((wa - wb)) "$answered")
     lus=$(per $((la - lb)) "$answered")
     split=" (worker $wus, query-log writer $lus, other $(printf '%.2f' "$(echo "$us - $wus - $lus" | bc)"))"
   fi
-  printf '   hits: %s qps, %s us server CPU per query%s; lost %s (%s dropped at the server'"'"'s sockets); rcodes %s\n' "$qps" "$us" "$split" \
+  printf '   hits: %s qps, %s us server CPU per query (%s in the kernel)%s; lost %s (%s dropped at the server'"'"'s sockets); rcodes %s\n' "$qps" "$us" "$kus" "$split" \
     "$(echo "$out" | awk '/Queries lost/ {print $3}')" "$((dh - d0))" "$(echo "$out" | sed -n 's/.*Response codes: *//p')"
   # latency at a fixed rate
   local addrs
@@ -588,7 +596,7 @@ measure() {  # key label
     DROPPED="$(sv "$st1" querylog_written) / $(sv "$st1" querylog_dropped_queue_full)"
     wus="$wus / $lus"
   fi
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$qps" "$us" "$wus" "$p50" "$p99" "$p999" \
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$qps" "$us" "$wus" "$kus" "$p50" "$p99" "$p999" \
     "$sat_lost" "$sat_qps" "$cold_cpu" "$up_per" "$servfail" "$cold_s" "$hit_up" "${DROPPED:-}" >>"$RESULTS"
   DROPPED=""
 }
@@ -645,10 +653,10 @@ def ms(x):
         return f"{float(x) / 1000:.2f}"
     except ValueError:
         return x
-print(f"| configuration | hit QPS | CPU µs/query (worker / writer) | p50 / p99 / p99.9 at {rate} qps, ms | lost at saturation (QPS) | cold CPU µs/name | upstream queries/name | cold SERVFAIL | cold wall s | upstream during hits | query log written / dropped |")
-print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-for label, qps, us, split, p50, p99, p999, lost, sqps, ccpu, up, sf, cs, hu, ql in rows:
+print(f"| configuration | hit QPS | CPU µs/query (worker / writer) | of it kernel µs | p50 / p99 / p99.9 at {rate} qps, ms | lost at saturation (QPS) | cold CPU µs/name | upstream queries/name | cold SERVFAIL | cold wall s | upstream during hits | query log written / dropped |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+for label, qps, us, split, kus, p50, p99, p999, lost, sqps, ccpu, up, sf, cs, hu, ql in rows:
     cpu = f"{us} ({split})" if split else us
     ql = " / ".join(n(x) for x in ql.split(" / ")) if ql else ""
-    print(f"| {label} | {n(qps)} | {cpu} | {ms(p50)} / {ms(p99)} / {ms(p999)} | {n(lost)} ({n(sqps)}) | {ccpu} | {up} | {sf} | {cs} | {hu} | {ql} |")
+    print(f"| {label} | {n(qps)} | {cpu} | {kus} | {ms(p50)} / {ms(p99)} / {ms(p999)} | {n(lost)} ({n(sqps)}) | {ccpu} | {up} | {sf} | {cs} | {hu} | {ql} |")
 PY
