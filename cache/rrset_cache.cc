@@ -8,9 +8,9 @@
 #include <mutex>
 #include <shared_mutex>
 #include <string_view>
-#include <unordered_map>
 #include <unordered_set>
 
+#include "cache/hash_index.h"
 #include "protocol/rdata.h"
 #include "protocol/text_codec.h"
 #include "protocol/wire_reader.h"
@@ -25,12 +25,12 @@ namespace {
 
 // NXDOMAIN entries are keyed by type 0, which is never a real query type.
 constexpr std::uint16_t kNxDomainType = 0;
-// Per-entry memory beyond sizeof(Entry) and its key+payload octets: the
-// hash-table node (key view, value, cached hash, next pointer: 48 octets),
-// its share of the bucket array (~8), and malloc's chunk header and rounding
-// on the three allocations (~16 each). Measured: bench/cache_bench
+// Per-entry memory beyond sizeof(Entry) and its key+payload octets: its
+// slot in the shard's hash index (16 octets, the index between a quarter
+// and half full: 32-64 octets an entry) and malloc's chunk header and
+// rounding on the two allocations (~16 each). Measured: bench/cache_bench
 // BM_BytesPerARRset, and checked against mallinfo2 in the unit tests.
-constexpr std::size_t kTableOverhead = 104;
+constexpr std::size_t kTableOverhead = 72;
 constexpr std::uint8_t kMaxFreq = 3;
 
 enum class Kind : std::uint8_t { kPositive, kNxDomain, kNoData };
@@ -65,15 +65,6 @@ struct KeyBuf {
   std::string_view view() const { return {reinterpret_cast<const char*>(bytes.data()), len}; }
 };
 
-struct Key {
-  std::string_view bytes;
-  std::uint64_t hash;
-  bool operator==(const Key& o) const { return bytes == o.bytes; }
-};
-struct KeyHash {
-  std::size_t operator()(const Key& k) const { return k.hash; }
-};
-
 }  // namespace
 
 struct RRsetCache::Entry {
@@ -97,13 +88,17 @@ struct RRsetCache::Entry {
   std::uint32_t key_len = 0;
   std::uint32_t payload_len = 0;
 
-  Key key() const { return {{reinterpret_cast<const char*>(data.get()), key_len}, hash}; }
+  std::string_view key() const { return {reinterpret_cast<const char*>(data.get()), key_len}; }
   std::span<const std::uint8_t> owner_wire() const { return {data.get(), key_len - 4U}; }
   const std::uint8_t* payload() const { return data.get() + key_len; }
   std::size_t charge() const { return sizeof(Entry) + key_len + payload_len + kTableOverhead; }
 };
 
 namespace {
+
+struct EntryKey {
+  std::string_view operator()(const RRsetCache::Entry& e) const { return e.key(); }
+};
 
 class Queue {
  public:
@@ -133,7 +128,7 @@ class Queue {
 
 struct alignas(64) RRsetCache::Shard {
   mutable std::shared_mutex mu;
-  std::unordered_map<Key, Entry*, KeyHash> map;
+  HashIndex<Entry, EntryKey> map;
   Queue small;
   Queue main;
   std::size_t small_bytes = 0;
@@ -149,7 +144,7 @@ struct alignas(64) RRsetCache::Shard {
   ~Shard() { clear(); }
 
   void clear() {
-    for (auto& [k, e] : map) delete e;
+    for (Entry* e : map) delete e;
     map.clear();
     small = Queue();
     main = Queue();
@@ -162,7 +157,7 @@ struct alignas(64) RRsetCache::Shard {
   void remove(Entry* e) {
     (e->queue == 1 ? small_bytes : main_bytes) -= e->charge();
     (e->queue == 1 ? small : main).unlink(e);
-    map.erase(e->key());
+    map.erase(e->hash, e);
     delete e;
   }
 
@@ -207,7 +202,7 @@ struct alignas(64) RRsetCache::Shard {
           continue;
         }
       }
-      map.erase(e->key());
+      map.erase(e->hash, e);
       delete e;
       evictions.fetch_add(1, std::memory_order_relaxed);
     }
@@ -301,14 +296,12 @@ InsertResult store(RRsetCache::Shard& shard, const KeyBuf& key, Kind kind, Rank 
   const Time dead_before = now - static_cast<Time>(options.serve_stale ? options.stale_window : 0);
 
   std::unique_lock lock(shard.mu);
-  auto it = shard.map.find(Key{key.view(), key.hash});
-  if (it != shard.map.end()) {
-    Entry* e = it->second;
+  if (Entry* e = shard.map.find(key.hash, key.view()); e != nullptr) {
     // RFC 2181 §5.4.1: lower-ranked data never replaces unexpired
     // higher-ranked data.
     if (e->expires > now && rank < e->rank) return InsertResult::kRejectedRank;
     std::size_t old_charge = e->charge();
-    shard.map.erase(it);
+    // The key is the same: the index's slot stays as it is.
     e->data = std::move(data);
     e->payload_len = static_cast<std::uint32_t>(payload.size());
     e->kind = kind;
@@ -316,7 +309,6 @@ InsertResult store(RRsetCache::Shard& shard, const KeyBuf& key, Kind kind, Rank 
     e->original_ttl = ttl;
     e->expires = now + ttl;
     e->prefetch_pending.store(false, std::memory_order_relaxed);
-    shard.map.emplace(e->key(), e);
     (e->queue == 1 ? shard.small_bytes : shard.main_bytes) += e->charge();
     (e->queue == 1 ? shard.small_bytes : shard.main_bytes) -= old_charge;
     shard.replacements.fetch_add(1, std::memory_order_relaxed);
@@ -336,7 +328,7 @@ InsertResult store(RRsetCache::Shard& shard, const KeyBuf& key, Kind kind, Rank 
   e->hash = key.hash;
   if (e->charge() > shard.budget) return InsertResult::kTooBig;
   Entry* raw = e.release();
-  shard.map.emplace(raw->key(), raw);
+  shard.map.insert(raw->hash, raw);
   if (shard.ghost.erase(raw->hash) > 0) {
     shard.main.push_head(raw, 2);
     shard.main_bytes += raw->charge();
@@ -382,8 +374,7 @@ bool RRsetCache::visit_positive(const Name& name, RRType type, RRClass rclass, T
   bool prefetch = false;
   {
     std::shared_lock lock(shard.mu);
-    auto it = shard.map.find(Key{key.view(), key.hash});
-    Entry* e = it == shard.map.end() ? nullptr : it->second;
+    Entry* e = shard.map.find(key.hash, key.view());
     std::optional<Usable> u;
     if (e != nullptr && e->kind == Kind::kPositive && (lo.for_resolution || answerable(e->rank))) {
       u = usable(e->expires, now, options_, lo);
@@ -438,9 +429,8 @@ CacheAnswer RRsetCache::lookup(const Name& name, RRType type, RRClass rclass, Ti
     KeyBuf key(name, t, static_cast<std::uint16_t>(rclass));
     Shard& shard = shard_for(key.hash);
     std::shared_lock lock(shard.mu);
-    auto it = shard.map.find(Key{key.view(), key.hash});
-    if (it == shard.map.end() || it->second->kind == Kind::kPositive) continue;
-    Entry* e = it->second;
+    Entry* e = shard.map.find(key.hash, key.view());
+    if (e == nullptr || e->kind == Kind::kPositive) continue;
     if (!lo.for_resolution && !answerable(e->rank)) continue;
     auto u = usable(e->expires, now, options_, lo);
     if (!u) continue;
@@ -508,7 +498,7 @@ std::vector<EntryInfo> RRsetCache::list(const Name& name, Time now) const {
   for (std::size_t i = 0; i < options_.shards; ++i) {
     Shard& shard = shards_[i];
     std::shared_lock lock(shard.mu);
-    for (const auto& [k, e] : shard.map) {
+    for (Entry* e : shard.map) {
       auto owner = e->owner_wire();
       if (!std::equal(owner.begin(), owner.end(), lower.wire().begin(), lower.wire().end())) continue;
       EntryInfo info;
@@ -553,7 +543,7 @@ std::size_t flush_if(std::unique_ptr<RRsetCache::Shard[]>& shards, std::size_t n
     auto& shard = shards[i];
     std::unique_lock lock(shard.mu);
     std::vector<RRsetCache::Entry*> victims;
-    for (const auto& [k, e] : shard.map) {
+    for (RRsetCache::Entry* e : shard.map) {
       if (pred(e->owner_wire())) victims.push_back(e);
     }
     for (auto* e : victims) shard.remove(e);
@@ -590,7 +580,7 @@ std::vector<std::string> RRsetCache::dump_shard(std::size_t i) const {
   const Shard& shard = shards_[i];
   std::shared_lock lock(shard.mu);
   lines.reserve(shard.map.size());
-  for (const auto& [k, e] : shard.map) {
+  for (Entry* e : shard.map) {
     std::string line =
         e->kind == Kind::kPositive ? "P " : (e->kind == Kind::kNxDomain ? "N nxdomain " : "N nodata ");
     line += std::to_string(static_cast<unsigned>(e->rank)) + ' ' + std::to_string(e->expires) + ' ' +
