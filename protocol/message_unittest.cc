@@ -93,5 +93,27 @@ TEST(MessageTest, WriteIntoSmallBufferTruncates) {
   EXPECT_TRUE(parsed->edns.has_value());  // OPT survives truncation
 }
 
+// to_wire() writes into a buffer it reuses: a small message written after
+// a large one is exactly its own octets, the right size, nothing of the
+// large one's left in it; and the result holds no more than it needs.
+TEST(MessageTest, ToWireAfterALargerMessageIsExactlyTheSmallerOne) {
+  Message big = make_query(1, *Name::from_text("big.example."), RRType::TXT);
+  big.header.qr = true;
+  for (int i = 0; i < 20; ++i) {
+    big.answer.push_back(
+        ParseRR("big.example. 60 IN TXT \"" + std::string(100, static_cast<char>('a' + i)) + "\""));
+  }
+  const std::vector<std::uint8_t> big_wire = big.to_wire();
+  ASSERT_GT(big_wire.size(), 2000u);
+  const Message small = make_query(0x4242, *Name::from_text("a.example."), RRType::A, false, 0);
+  const std::vector<std::uint8_t> wire = small.to_wire();
+  // 12 header octets, the name (11), type and class (4): no OPT record.
+  const std::vector<std::uint8_t> expected = {0x42, 0x42, 0,   0,   0,   1,   0,   0,   0, 0, 0, 0, 1, 'a',
+                                              7,    'e',  'x', 'a', 'm', 'p', 'l', 'e', 0, 0, 1, 0, 1};
+  EXPECT_EQ(wire, expected);
+  EXPECT_LE(wire.capacity(), 64u);
+  EXPECT_EQ(big.to_wire(), big_wire);  // and the large one again, the same
+}
+
 }  // namespace
 }  // namespace vigil::dns
