@@ -12,8 +12,10 @@
 
 #include "cache/hash_index.h"
 #include "protocol/rdata.h"
+#include "protocol/secure_random.h"
 #include "protocol/text_codec.h"
 #include "protocol/wire_reader.h"
+#include "util/siphash.h"
 
 namespace vigil::cache {
 
@@ -35,16 +37,19 @@ constexpr std::uint8_t kMaxFreq = 3;
 
 enum class Kind : std::uint8_t { kPositive, kNxDomain, kNoData };
 
+// Keyed (SipHash-2-4 under a key from the CSPRNG, one per process): the
+// low bits place an entry in its shard's index and the top bits pick the
+// shard, so with an unkeyed hash a zone's owner could make the resolver
+// cache names crafted offline to share them, and every lookup near them
+// would scan the run they make (as a std::unordered_map's bucket chain
+// would before).
+const util::SipKey& hash_key() {
+  static const util::SipKey key{dns::secure_random_u64(), dns::secure_random_u64()};
+  return key;
+}
+
 std::uint64_t hash_bytes(std::span<const std::uint8_t> b) {
-  std::uint64_t h = 0xcbf29ce484222325ULL;
-  for (std::uint8_t c : b) {
-    h ^= c;
-    h *= 0x100000001b3ULL;
-  }
-  h ^= h >> 32;
-  h *= 0xd6e8feb86659fd93ULL;
-  h ^= h >> 32;
-  return h;
+  return util::siphash24(hash_key(), b);
 }
 
 // The lookup key: lowercased owner wire form, type, class.
