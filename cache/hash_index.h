@@ -10,8 +10,10 @@
 // that), erase by backward shift so that no tombstones build up. The item
 // gives its key through KeyOf (`std::string_view KeyOf{}(const T&)`);
 // `find` compares the whole key of every item whose hash matches, so a
-// hash collision never returns the wrong item. Not thread-safe: the cache
-// holds the shard's lock.
+// hash collision never returns the wrong item. The hash must be one an
+// attacker cannot steer: crafted collisions make one long probe run that
+// every lookup near it scans (the cache's is keyed, util/siphash.h). Not
+// thread-safe: the cache holds the shard's lock.
 #pragma once
 
 #include <cstddef>
