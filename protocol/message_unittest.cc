@@ -77,13 +77,19 @@ TEST(MessageTest, TextRendering) {
   EXPECT_NE(text.find("www.example.\t300\tIN\tA\t192.0.2.7"), std::string::npos) << text;
 }
 
-TEST(MessageTest, WriteIntoSmallBufferTruncates) {
+// A response of 20 TXT records of 100 characters: over 2 000 octets.
+Message BigTxtResponse() {
   Message m = make_query(1, *Name::from_text("big.example."), RRType::TXT);
   m.header.qr = true;
   for (int i = 0; i < 20; ++i) {
     m.answer.push_back(
         ParseRR("big.example. 60 IN TXT \"" + std::string(100, static_cast<char>('a' + i)) + "\""));
   }
+  return m;
+}
+
+TEST(MessageTest, WriteIntoSmallBufferTruncates) {
+  const Message m = BigTxtResponse();
   auto wire = m.to_wire(512);
   ASSERT_LE(wire.size(), 512u);
   auto parsed = Message::parse(wire);
@@ -97,12 +103,7 @@ TEST(MessageTest, WriteIntoSmallBufferTruncates) {
 // a large one is exactly its own octets, the right size, nothing of the
 // large one's left in it; and the result holds no more than it needs.
 TEST(MessageTest, ToWireAfterALargerMessageIsExactlyTheSmallerOne) {
-  Message big = make_query(1, *Name::from_text("big.example."), RRType::TXT);
-  big.header.qr = true;
-  for (int i = 0; i < 20; ++i) {
-    big.answer.push_back(
-        ParseRR("big.example. 60 IN TXT \"" + std::string(100, static_cast<char>('a' + i)) + "\""));
-  }
+  const Message big = BigTxtResponse();
   const std::vector<std::uint8_t> big_wire = big.to_wire();
   ASSERT_GT(big_wire.size(), 2000u);
   const Message small = make_query(0x4242, *Name::from_text("a.example."), RRType::A, false, 0);
